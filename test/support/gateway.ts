@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** dist/test/support → repo root */
+export const repoRoot = join(here, '..', '..', '..');
+export const cliPath = join(repoRoot, 'dist', 'src', 'cli.js');
+
+export interface GatewayProcess {
+  /** host:port that clients use as namesrvAddr (and that route data advertises) */
+  readonly address: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly child: ChildProcess;
+  /** every JSON log line the gateway printed so far */
+  readonly logs: Array<Record<string, unknown>>;
+  /** SIGTERM and wait for exit; resolves with the exit code */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit */
+  kill(): Promise<void>;
+  /** remove the data dir (only when this helper created it) */
+  cleanup(): void;
+}
+
+export interface GatewayOptions {
+  dataDir?: string;
+  port?: number;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  startTimeoutMs?: number;
+}
+
+/** Starts `rop` as a child process on 127.0.0.1 (ephemeral port unless given) and waits for its "listening" log line. */
+export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayProcess> {
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rop-test-'));
+  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--data-dir', dataDir, '--http-port', '0', ...(opts.args ?? [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const logs: Array<Record<string, unknown>> = [];
+  const stderr: string[] = [];
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start in time; stderr: ${stderr.join('')}`)), opts.startTimeoutMs ?? 20_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let rec: Record<string, unknown>;
+      try { rec = JSON.parse(line) as Record<string, unknown>; } catch { return; }
+      logs.push(rec);
+      if (rec.msg === 'rop listening' && typeof rec.port === 'number') { clearTimeout(timer); resolve(rec.port); }
+    });
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`gateway exited with ${code} before listening; stderr: ${stderr.join('')}`)); });
+  });
+  return {
+    address: `127.0.0.1:${port}`,
+    port,
+    dataDir,
+    child,
+    logs,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    cleanup() {
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -38,7 +38,7 @@ export interface GatewayOptions {
 export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayProcess> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rop-test-'));
-  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--data-dir', dataDir, '--http-port', '0', ...(opts.args ?? [])];
+  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];

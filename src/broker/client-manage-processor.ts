@@ -1,0 +1,36 @@
+import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
+import type { RemotingConnection } from '../remoting/remoting-connection.js';
+import { HeaderFields } from '../protocol/header-fields.js';
+import { ResponseCode } from '../protocol/request-code.js';
+import { jsonBody, parseJsonBody, type HeartbeatBody } from '../protocol/bodies.js';
+import { RemotingRequestError } from '../remoting/errors.js';
+import { RETRY_PREFIX, type BrokerContext } from './broker-context.js';
+import type { ConsumerRegistry } from './consumer-registry.js';
+
+/** HEART_BEAT, UNREGISTER_CLIENT, GET_CONSUMER_LIST_BY_GROUP. */
+export class ClientManageProcessor {
+  constructor(private readonly ctx: BrokerContext, private readonly registry: ConsumerRegistry) {}
+
+  readonly heartbeat = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> => {
+    const body = parseJsonBody<HeartbeatBody>(req.body, 'heartbeat');
+    if (typeof body.clientID !== 'string' || body.clientID === '') throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, 'heartbeat has no clientID');
+    const consumers = this.registry.heartbeat(body, conn, req.serializeType);
+    for (const c of consumers) {
+      if ((c.messageModel ?? 'CLUSTERING') === 'CLUSTERING') await this.ctx.topicOrCreate(RETRY_PREFIX + c.groupName);
+    }
+    return createResponse(req, ResponseCode.SUCCESS);
+  };
+
+  readonly unregisterClient = (req: RemotingCommand): RemotingCommand => {
+    const h = new HeaderFields(req.extFields);
+    this.registry.unregister(h.str('clientID'), h.optStr('producerGroup'), h.optStr('consumerGroup'));
+    return createResponse(req, ResponseCode.SUCCESS);
+  };
+
+  readonly getConsumerListByGroup = (req: RemotingCommand): RemotingCommand => {
+    const group = new HeaderFields(req.extFields).str('consumerGroup');
+    const ids = this.registry.consumerIds(group);
+    if (ids.length === 0) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no consumer for group ${group}`);
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody({ consumerIdList: ids }));
+  };
+}

@@ -1,0 +1,106 @@
+import { RemotingRequestError } from '../remoting/errors.js';
+import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
+import { HeaderFields } from '../protocol/header-fields.js';
+import { encodeStoredMessage } from '../protocol/message-codec.js';
+import { formatProperties, Prop } from '../protocol/message-properties.js';
+import { ResponseCode } from '../protocol/request-code.js';
+import { matchesTag, parseTagExpression, type TagSubscription } from '../protocol/subscription.js';
+import { Perm } from '../protocol/bodies.js';
+import type { ReadResult } from '../store/message-store.js';
+import type { BrokerContext } from './broker-context.js';
+import type { ConsumerRegistry } from './consumer-registry.js';
+import type { PullHoldService } from './pull-hold-service.js';
+
+/** Bits of PullMessageRequestHeader.sysFlag (Apache RocketMQ's PullSysFlag). */
+const PullFlag = { COMMIT_OFFSET: 0x1, SUSPEND: 0x2, SUBSCRIPTION: 0x4, CLASS_FILTER: 0x8 } as const;
+
+interface PullRequest {
+  group: string;
+  topic: string;
+  queueId: number;
+  offset: number;
+  maxMessages: number;
+  subscription: TagSubscription;
+}
+
+/** PULL_MESSAGE, with broker-side tag filtering and long polling. */
+export class PullMessageProcessor {
+  constructor(
+    private readonly ctx: BrokerContext,
+    private readonly consumers: ConsumerRegistry,
+    private readonly holds: PullHoldService,
+  ) {}
+
+  readonly process = async (req: RemotingCommand): Promise<RemotingCommand> => {
+    const h = new HeaderFields(req.extFields);
+    const group = h.str('consumerGroup');
+    const topicName = h.str('topic');
+    const queueId = h.int('queueId');
+    const offset = h.int('queueOffset');
+    const sysFlag = h.optInt('sysFlag') ?? 0;
+    const topic = topicName.startsWith('%RETRY%') ? await this.ctx.topicOrCreate(topicName) : this.ctx.existingTopic(topicName);
+    if (!(topic.perm & Perm.READ)) throw new RemotingRequestError(ResponseCode.NO_PERMISSION, `topic ${topicName} is not readable`);
+    if (queueId < 0 || queueId >= topic.readQueueNums) {
+      throw new RemotingRequestError(ResponseCode.SYSTEM_ERROR, `queueId ${queueId} is illegal: topic ${topicName} has ${topic.readQueueNums} read queues`);
+    }
+    const pull: PullRequest = {
+      group,
+      topic: topicName,
+      queueId,
+      offset,
+      maxMessages: Math.max(1, Math.min(h.optInt('maxMsgNums') ?? 32, this.ctx.settings.maxPullMessages)),
+      subscription: this.subscriptionOf(h, sysFlag, group, topicName),
+    };
+    if (sysFlag & PullFlag.COMMIT_OFFSET) {
+      const commitOffset = h.optInt('commitOffset') ?? -1;
+      if (commitOffset >= 0) await this.ctx.store.commitOffset(group, topicName, queueId, commitOffset);
+    }
+    let answer = await this.attempt(req, pull);
+    if (answer.code === ResponseCode.PULL_NOT_FOUND && sysFlag & PullFlag.SUSPEND) {
+      const asked = h.optInt('suspendTimeoutMillis') ?? 15_000;
+      const holdMs = Math.max(0, Math.min(asked, this.ctx.settings.maxPullHoldMs));
+      await this.holds.wait(topicName, queueId, holdMs, async () => (await this.ctx.store.maxOffset(topicName, queueId)) <= offset);
+      answer = await this.attempt(req, pull);
+    }
+    return answer;
+  };
+
+  private subscriptionOf(h: HeaderFields, sysFlag: number, group: string, topic: string): TagSubscription {
+    if (sysFlag & PullFlag.SUBSCRIPTION) {
+      const type = h.optStr('expressionType') ?? 'TAG';
+      if (type !== 'TAG') throw new RemotingRequestError(ResponseCode.SUBSCRIPTION_PARSE_FAILED, `filter expression type ${type} is not supported; use TAG`);
+      return parseTagExpression(h.optStr('subscription'));
+    }
+    // Push consumers send no subscription with each pull: the one their heartbeat registered applies.
+    // With none registered yet, everything is delivered and the client filters, rather than stalling it.
+    return this.consumers.subscription(group, topic) ?? parseTagExpression('*');
+  }
+
+  private async attempt(req: RemotingCommand, pull: PullRequest): Promise<RemotingCommand> {
+    const s = this.ctx.settings;
+    const result = await this.ctx.store.read(pull.topic, pull.queueId, pull.offset, pull.maxMessages, s.maxPullBytes);
+    const header = (r: ReadResult): Record<string, string> => ({
+      suggestWhichBrokerId: '0',
+      nextBeginOffset: String(r.nextOffset),
+      minOffset: String(r.minOffset),
+      maxOffset: String(r.maxOffset),
+    });
+    switch (result.status) {
+      case 'FOUND': {
+        const matched = result.messages.filter((m) => matchesTag(pull.subscription, m.properties.get(Prop.TAGS)));
+        if (matched.length === 0) return createResponse(req, ResponseCode.PULL_RETRY_IMMEDIATELY, 'no message matched the subscription', header(result));
+        const body = Buffer.concat(
+          matched.map((m) => encodeStoredMessage({ ...m, properties: formatProperties(m.properties) }, s.advertisedAddress)),
+        );
+        return createResponse(req, ResponseCode.SUCCESS, undefined, header(result), body);
+      }
+      case 'NO_MESSAGE_IN_QUEUE':
+        return createResponse(req, pull.offset !== 0 ? ResponseCode.PULL_OFFSET_MOVED : ResponseCode.PULL_NOT_FOUND, 'no message in queue', header(result));
+      case 'OFFSET_OVERFLOW_ONE':
+        return createResponse(req, ResponseCode.PULL_NOT_FOUND, 'no new message', header(result));
+      case 'OFFSET_OVERFLOW_BADLY':
+      case 'OFFSET_TOO_SMALL':
+        return createResponse(req, ResponseCode.PULL_OFFSET_MOVED, `offset ${pull.offset} is outside [${result.minOffset}, ${result.maxOffset}]`, header(result));
+    }
+  }
+}

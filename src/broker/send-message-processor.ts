@@ -1,0 +1,82 @@
+import { RemotingRequestError } from '../remoting/errors.js';
+import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
+import type { RemotingConnection } from '../remoting/remoting-connection.js';
+import { HeaderFields } from '../protocol/header-fields.js';
+import { decodeBatchBody, createOffsetMsgId, SysFlag } from '../protocol/message-codec.js';
+import { parseProperties, Prop } from '../protocol/message-properties.js';
+import { RequestCode, ResponseCode } from '../protocol/request-code.js';
+import { Perm } from '../protocol/bodies.js';
+import type { NewMessage } from '../store/message-store.js';
+import type { BrokerContext } from './broker-context.js';
+
+/** SEND_MESSAGE_V2 names its header fields a…n to save bytes; these are their long names. */
+const V2_FIELDS: Record<string, string> = {
+  a: 'producerGroup', b: 'topic', c: 'defaultTopic', d: 'defaultTopicQueueNums', e: 'queueId', f: 'sysFlag',
+  g: 'bornTimestamp', h: 'flag', i: 'properties', j: 'reconsumeTimes', k: 'unitMode', l: 'maxReconsumeTimes', m: 'batch', n: 'brokerName',
+};
+
+function sendHeader(req: RemotingCommand): HeaderFields {
+  if (req.code !== RequestCode.SEND_MESSAGE_V2 && !(req.code === RequestCode.SEND_BATCH_MESSAGE && 'b' in req.extFields)) return new HeaderFields(req.extFields);
+  const long: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.extFields)) long[V2_FIELDS[k] ?? k] = v;
+  return new HeaderFields(long);
+}
+
+/** SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE. */
+export class SendMessageProcessor {
+  constructor(private readonly ctx: BrokerContext) {}
+
+  readonly process = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> => {
+    const h = sendHeader(req);
+    const topicName = h.str('topic');
+    const topic = await this.ctx.topicOrCreate(topicName, h.optInt('defaultTopicQueueNums'));
+    if (!(topic.perm & Perm.WRITE)) throw new RemotingRequestError(ResponseCode.NO_PERMISSION, `topic ${topicName} is not writable`);
+    let queueId = h.optInt('queueId') ?? -1;
+    if (queueId < 0) queueId = Math.floor(Math.random() * topic.writeQueueNums);
+    if (queueId >= topic.writeQueueNums) {
+      throw new RemotingRequestError(ResponseCode.SYSTEM_ERROR, `queueId ${queueId} is out of range: topic ${topicName} has ${topic.writeQueueNums} write queues`);
+    }
+    const sysFlag = h.optInt('sysFlag') ?? 0;
+    if ((sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_PREPARED) {
+      throw new RemotingRequestError(ResponseCode.NO_PERMISSION, 'transactional messages are not supported by this gateway yet');
+    }
+    const body = req.body ?? Buffer.alloc(0);
+    const isBatch = req.code === RequestCode.SEND_BATCH_MESSAGE || h.optBool('batch') === true;
+    const headerProps = parseProperties(h.optStr('properties'));
+    const common = {
+      sysFlag,
+      bornTimestamp: h.optInt('bornTimestamp') ?? Date.now(),
+      bornHost: conn.remoteAddress,
+      reconsumeTimes: h.optInt('reconsumeTimes') ?? 0,
+      preparedTransactionOffset: 0n,
+    };
+    const maxReconsume = h.optInt('maxReconsumeTimes');
+    let messages: NewMessage[];
+    if (isBatch) {
+      messages = decodeBatchBody(body).map((e) => {
+        const properties = parseProperties(e.properties);
+        return { ...common, flag: e.flag, body: e.body, properties };
+      });
+      if (messages.length === 0) throw new RemotingRequestError(ResponseCode.MESSAGE_ILLEGAL, 'the batch holds no message');
+    } else {
+      if (maxReconsume !== undefined) headerProps.set(Prop.MAX_RECONSUME_TIMES, String(maxReconsume));
+      messages = [{ ...common, flag: h.optInt('flag') ?? 0, body, properties: headerProps }];
+    }
+    for (const m of messages) {
+      if (m.body.length > this.ctx.settings.maxMessageSize) {
+        throw new RemotingRequestError(ResponseCode.MESSAGE_ILLEGAL, `message body of ${m.body.length} bytes exceeds the limit of ${this.ctx.settings.maxMessageSize}`);
+      }
+      m.properties.set(Prop.CLUSTER, this.ctx.settings.clusterName);
+    }
+    const result = await this.ctx.store.append(topicName, queueId, messages);
+    const addr = this.ctx.settings.advertisedAddress;
+    const ids = result.locators.map((l) => createOffsetMsgId(addr, l));
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {
+      msgId: ids.join(','),
+      queueId: String(queueId),
+      queueOffset: String(result.firstOffset),
+      [Prop.MSG_REGION]: 'DefaultRegion',
+      [Prop.TRACE_SWITCH]: 'true',
+    });
+  };
+}

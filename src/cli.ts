@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { defaultConfig, type GatewayConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startGateway } from './gateway.js';
+
+const EXIT_USAGE = 2;
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a whole number, got ${JSON.stringify(value)}`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got ${n}`);
+    return n;
+  };
+}
+
+function hostPort(value: string): string {
+  if (!/^[^\s:]+:\d{1,5}$/.test(value) || Number(value.split(':')[1]) > 65535) throw new InvalidArgumentError(`expected host:port, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function parseConfig(argv: string[]): GatewayConfig {
+  const d = defaultConfig;
+  const program = new Command('rop')
+    .description('RocketMQ-compatible gateway: name server and broker on one port, messages in an embedded store')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') })
+    .option('--host <host>', 'address to listen on', d.host)
+    .option('--port <port>', 'port for RocketMQ remoting (name server and broker)', integer(0, 65535), d.port)
+    .option('--advertised-address <host:port>', 'broker address put in routes and message ids (default: host:bound port)', hostPort)
+    .option('--data-dir <dir>', 'where the embedded store keeps its files', d.dataDir)
+    .addOption(new Option('--store <kind>', 'message store').choices(['embedded']).default(d.store))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(d.logLevel))
+    .option('--max-frame-size <bytes>', 'largest frame accepted; a larger one closes its connection', integer(1024, 1024 * 1024 * 1024), d.maxFrameSize)
+    .option('--no-auto-create-topics', 'answer TOPIC_NOT_EXIST for unknown topics instead of creating them')
+    .option('--default-queues <n>', 'queues of an auto-created topic', integer(1, 1024), d.defaultQueues)
+    .addOption(new Option('--flush <policy>', 'sync: fsync before a send is acknowledged; async: fsync every --flush-interval-ms').choices(['async', 'sync']).default(d.flush))
+    .option('--flush-interval-ms <ms>', 'fsync period of the async flush policy', integer(1, 60_000), d.flushIntervalMs)
+    .option('--segment-size <bytes>', 'size at which a queue log starts a new segment file', integer(4096, 1024 * 1024 * 1024), d.segmentBytes)
+    .option('--retention-hours <h>', 'delete segments whose newest message is older than this', integer(1, 24 * 365 * 10), d.retentionHours)
+    .option('--cluster-name <name>', 'cluster name in routes and cluster info', d.clusterName)
+    .option('--broker-name <name>', 'broker name in routes and cluster info', d.brokerName)
+    .allowExcessArguments(false);
+  program.parse(argv, { from: 'user' });
+  const o = program.opts();
+  return {
+    host: o.host,
+    port: o.port,
+    advertisedAddress: o.advertisedAddress,
+    dataDir: o.dataDir,
+    store: o.store,
+    logLevel: o.logLevel,
+    maxFrameSize: o.maxFrameSize,
+    autoCreateTopics: o.autoCreateTopics,
+    defaultQueues: o.defaultQueues,
+    flush: o.flush,
+    flushIntervalMs: o.flushIntervalMs,
+    segmentBytes: o.segmentSize,
+    retentionHours: o.retentionHours,
+    clusterName: o.clusterName,
+    brokerName: o.brokerName,
+  };
+}
+
+async function main(): Promise<void> {
+  let config: GatewayConfig;
+  try {
+    config = parseConfig(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  let gateway;
+  try {
+    gateway = await startGateway(config, log);
+  } catch (err) {
+    log.fatal({ err }, 'rop failed to start');
+    process.exit(1);
+  }
+  const shutdown = (signal: string): void => {
+    log.info({ signal }, 'shutting down');
+    gateway.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+void main();

@@ -1,0 +1,115 @@
+import { isIP } from 'node:net';
+import type { GatewayConfig } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { RemotingServer } from './remoting/remoting-server.js';
+import { RequestCode } from './protocol/request-code.js';
+import { BrokerContext } from './broker/broker-context.js';
+import { ConsumerRegistry } from './broker/consumer-registry.js';
+import { PullHoldService } from './broker/pull-hold-service.js';
+import { SendMessageProcessor } from './broker/send-message-processor.js';
+import { PullMessageProcessor } from './broker/pull-message-processor.js';
+import { ConsumerOffsetProcessor } from './broker/consumer-offset-processor.js';
+import { ClientManageProcessor } from './broker/client-manage-processor.js';
+import { AdminProcessor } from './broker/admin-processor.js';
+import { RouteProcessor } from './namesrv/route-processor.js';
+import { EmbeddedStore } from './store/embedded/embedded-store.js';
+import type { MessageStore } from './store/message-store.js';
+
+/** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
+const CLIENT_EXPIRY_MS = 120_000;
+
+export interface Gateway {
+  readonly port: number;
+  readonly advertisedAddress: string;
+  readonly store: MessageStore;
+  stop(): Promise<void>;
+}
+
+/** Starts one gateway: name server and broker on one port, over the configured store. */
+export async function startGateway(config: GatewayConfig, log: Logger = createLogger(config.logLevel)): Promise<Gateway> {
+  const store = new EmbeddedStore(
+    {
+      dataDir: config.dataDir,
+      flush: config.flush,
+      flushIntervalMs: config.flushIntervalMs,
+      segmentBytes: config.segmentBytes,
+      retentionMs: config.retentionHours * 3600_000,
+      retentionCheckIntervalMs: 600_000,
+    },
+    log,
+  );
+  await store.open();
+  const server = new RemotingServer(log, config.maxFrameSize);
+  let port: number;
+  try {
+    port = await server.listen(config.host, config.port);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const advertisedAddress = config.advertisedAddress ?? `${isIP(config.host) && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${port}`;
+  const ctx = new BrokerContext(
+    store,
+    {
+      advertisedAddress,
+      clusterName: config.clusterName,
+      brokerName: config.brokerName,
+      autoCreateTopics: config.autoCreateTopics,
+      defaultQueues: config.defaultQueues,
+      maxMessageSize: 4 * 1024 * 1024,
+      maxPullMessages: 32,
+      maxPullBytes: 256 * 1024,
+      maxPullHoldMs: 30_000,
+    },
+    log,
+  );
+  const registry = new ConsumerRegistry(log, CLIENT_EXPIRY_MS);
+  const holds = new PullHoldService(store);
+  server.on('disconnect', (conn) => registry.connectionClosed(conn));
+
+  const send = new SendMessageProcessor(ctx);
+  const pull = new PullMessageProcessor(ctx, registry, holds);
+  const offsets = new ConsumerOffsetProcessor(ctx);
+  const clients = new ClientManageProcessor(ctx, registry);
+  const admin = new AdminProcessor(ctx);
+  const routes = new RouteProcessor(ctx);
+  const C = RequestCode;
+  server.register(C.SEND_MESSAGE, send.process);
+  server.register(C.SEND_MESSAGE_V2, send.process);
+  server.register(C.SEND_BATCH_MESSAGE, send.process);
+  server.register(C.PULL_MESSAGE, pull.process);
+  server.register(C.QUERY_CONSUMER_OFFSET, offsets.queryConsumerOffset);
+  server.register(C.UPDATE_CONSUMER_OFFSET, offsets.updateConsumerOffset);
+  server.register(C.GET_MAX_OFFSET, offsets.getMaxOffset);
+  server.register(C.GET_MIN_OFFSET, offsets.getMinOffset);
+  server.register(C.SEARCH_OFFSET_BY_TIMESTAMP, offsets.searchOffsetByTimestamp);
+  server.register(C.GET_EARLIEST_MSG_STORETIME, offsets.getEarliestMsgStoreTime);
+  server.register(C.HEART_BEAT, clients.heartbeat);
+  server.register(C.UNREGISTER_CLIENT, clients.unregisterClient);
+  server.register(C.GET_CONSUMER_LIST_BY_GROUP, clients.getConsumerListByGroup);
+  server.register(C.UPDATE_AND_CREATE_TOPIC, admin.updateAndCreateTopic);
+  server.register(C.VIEW_MESSAGE_BY_ID, admin.viewMessageById);
+  server.register(C.GET_ROUTEINFO_BY_TOPIC, routes.getRouteInfoByTopic);
+  server.register(C.GET_BROKER_CLUSTER_INFO, routes.getBrokerClusterInfo);
+  server.register(C.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, routes.getAllTopicList);
+  server.register(C.GET_KV_CONFIG, routes.getKvConfig);
+
+  log.info({ host: config.host, port, advertised: advertisedAddress, dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    advertisedAddress,
+    store,
+    stop() {
+      stopping ??= (async () => {
+        holds.close();
+        registry.close();
+        await server.close();
+        await store.close();
+        log.info('rop stopped');
+      })();
+      return stopping;
+    },
+  };
+}

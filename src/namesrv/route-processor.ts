@@ -1,0 +1,53 @@
+import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
+import { HeaderFields } from '../protocol/header-fields.js';
+import { ResponseCode } from '../protocol/request-code.js';
+import { jsonBody, type BrokerData, type ClusterInfo, type TopicRouteData } from '../protocol/bodies.js';
+import { RemotingRequestError } from '../remoting/errors.js';
+import type { BrokerContext } from '../broker/broker-context.js';
+
+/**
+ * The name-server role: this gateway is the only broker of its cluster, so every route
+ * points back at its own advertised address.
+ */
+export class RouteProcessor {
+  constructor(private readonly ctx: BrokerContext) {}
+
+  private brokerData(): BrokerData {
+    const s = this.ctx.settings;
+    return { cluster: s.clusterName, brokerName: s.brokerName, brokerAddrs: { '0': s.advertisedAddress } };
+  }
+
+  readonly getRouteInfoByTopic = async (req: RemotingCommand): Promise<RemotingCommand> => {
+    const name = new HeaderFields(req.extFields).str('topic');
+    let topic;
+    try {
+      topic = await this.ctx.topicOrCreate(name);
+    } catch (err) {
+      if (err instanceof RemotingRequestError) {
+        return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${name}`);
+      }
+      throw err;
+    }
+    const route: TopicRouteData = {
+      queueDatas: [{ brokerName: this.ctx.settings.brokerName, readQueueNums: topic.readQueueNums, writeQueueNums: topic.writeQueueNums, perm: topic.perm, topicSysFlag: topic.topicSysFlag }],
+      brokerDatas: [this.brokerData()],
+      filterServerTable: {},
+    };
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody(route));
+  };
+
+  readonly getBrokerClusterInfo = (req: RemotingCommand): RemotingCommand => {
+    const s = this.ctx.settings;
+    const info: ClusterInfo = { brokerAddrTable: { [s.brokerName]: this.brokerData() }, clusterAddrTable: { [s.clusterName]: [s.brokerName] } };
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody(info));
+  };
+
+  readonly getAllTopicList = (req: RemotingCommand): RemotingCommand =>
+    createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody({ topicList: this.ctx.store.listTopics().map((t) => t.name) }));
+
+  /** The gateway keeps no KV config; RocketMQ clients treat QUERY_NOT_FOUND as "unset". */
+  readonly getKvConfig = (req: RemotingCommand): RemotingCommand => {
+    const h = new HeaderFields(req.extFields);
+    return createResponse(req, ResponseCode.QUERY_NOT_FOUND, `No config item, Namespace: ${h.optStr('namespace') ?? ''} Key: ${h.optStr('key') ?? ''}`);
+  };
+}

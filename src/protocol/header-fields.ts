@@ -1,0 +1,38 @@
+import { RemotingRequestError } from '../remoting/errors.js';
+import { ResponseCode } from './request-code.js';
+
+/** Typed reads of a request's extFields; a missing or malformed required field is answered with INVALID_PARAMETER. */
+export class HeaderFields {
+  constructor(private readonly fields: Record<string, string>) {}
+
+  str(name: string): string {
+    const v = this.fields[name];
+    if (v === undefined || v === '') throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `the header field ${name} is required`);
+    return v;
+  }
+
+  optStr(name: string): string | undefined {
+    const v = this.fields[name];
+    return v === undefined || v === '' ? undefined : v;
+  }
+
+  int(name: string): number {
+    const v = this.optInt(name);
+    if (v === undefined) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `the header field ${name} is required`);
+    return v;
+  }
+
+  optInt(name: string): number | undefined {
+    const v = this.fields[name];
+    if (v === undefined || v === '') return undefined;
+    if (!/^-?\d+$/.test(v)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `the header field ${name} must be an integer, got ${JSON.stringify(v)}`);
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `the header field ${name} is out of range`);
+    return n;
+  }
+
+  optBool(name: string): boolean | undefined {
+    const v = this.fields[name];
+    return v === undefined || v === '' ? undefined : v === 'true';
+  }
+}

@@ -1,0 +1,51 @@
+/** Property names RocketMQ clients and brokers agree on (Apache RocketMQ's MessageConst). */
+export const Prop = {
+  KEYS: 'KEYS',
+  TAGS: 'TAGS',
+  WAIT_STORE_MSG_OK: 'WAIT',
+  DELAY_TIME_LEVEL: 'DELAY',
+  RETRY_TOPIC: 'RETRY_TOPIC',
+  REAL_TOPIC: 'REAL_TOPIC',
+  REAL_QUEUE_ID: 'REAL_QID',
+  TRANSACTION_PREPARED: 'TRAN_MSG',
+  PRODUCER_GROUP: 'PGROUP',
+  MIN_OFFSET: 'MIN_OFFSET',
+  MAX_OFFSET: 'MAX_OFFSET',
+  UNIQ_KEY: 'UNIQ_KEY',
+  RECONSUME_TIME: 'RECONSUME_TIME',
+  MAX_RECONSUME_TIMES: 'MAX_RECONSUME_TIMES',
+  MSG_REGION: 'MSG_REGION',
+  TRACE_SWITCH: 'TRACE_ON',
+  CLUSTER: 'CLUSTER',
+} as const;
+
+const NAME_VALUE = '\u0001';
+const PROPERTY = '\u0002';
+
+/** Parses RocketMQ's property string: `name\u0001value\u0002` repeated. Malformed pairs are skipped, as the Java client does. */
+export function parseProperties(s: string | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  if (!s) return map;
+  let i = 0;
+  while (i < s.length) {
+    let end = s.indexOf(PROPERTY, i);
+    if (end < 0) end = s.length;
+    const sep = s.indexOf(NAME_VALUE, i);
+    if (sep > i && sep < end) map.set(s.slice(i, sep), s.slice(sep + 1, end));
+    i = end + 1;
+  }
+  return map;
+}
+
+export function formatProperties(props: ReadonlyMap<string, string>): string {
+  let s = '';
+  for (const [k, v] of props) s += k + NAME_VALUE + v + PROPERTY;
+  return s;
+}
+
+/** Java's String.hashCode over UTF-16 code units; RocketMQ's tags code. */
+export function tagsHashCode(tags: string): number {
+  let h = 0;
+  for (let i = 0; i < tags.length; i++) h = (Math.imul(h, 31) + tags.charCodeAt(i)) | 0;
+  return h;
+}

@@ -1,0 +1,92 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../logger.js';
+import { FrameTooLargeError, RemotingRequestError } from './errors.js';
+import { RemotingConnection } from './remoting-connection.js';
+import { createResponse, isOneway, type RemotingCommand } from './remoting-command.js';
+
+/** Answers one request code. Returning null sends nothing (the processor answered itself or the request was oneway). */
+export type RequestProcessor = (request: RemotingCommand, connection: RemotingConnection) => Promise<RemotingCommand | null> | RemotingCommand | null;
+
+/** RocketMQ's SYSTEM_ERROR and REQUEST_CODE_NOT_SUPPORTED; the remoting layer needs only these two. */
+const SYSTEM_ERROR = 1;
+const REQUEST_CODE_NOT_SUPPORTED = 3;
+
+export interface RemotingServerEvents {
+  connection: [RemotingConnection];
+  disconnect: [RemotingConnection];
+}
+
+export class RemotingServer extends EventEmitter<RemotingServerEvents> {
+  private readonly server: Server;
+  private readonly processors = new Map<number, RequestProcessor>();
+  private readonly connections = new Set<RemotingConnection>();
+
+  constructor(private readonly log: Logger, private readonly maxFrameSize: number) {
+    super();
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  register(code: number, processor: RequestProcessor): void {
+    this.processors.set(code, processor);
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const addr = this.server.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : port);
+      });
+    });
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const c of this.connections) c.destroy();
+    await closed;
+  }
+
+  private accept(socket: Socket): void {
+    const conn = new RemotingConnection(socket, this.maxFrameSize);
+    this.connections.add(conn);
+    conn.on('request', (req) => void this.dispatch(conn, req));
+    conn.on('protocolError', (err) => {
+      const fields = { remote: conn.remoteAddress, error: err.message };
+      if (err instanceof FrameTooLargeError) this.log.warn(fields, 'closing connection: frame over the size limit');
+      else this.log.warn(fields, 'closing connection: malformed frame');
+    });
+    conn.on('close', () => {
+      this.connections.delete(conn);
+      this.emit('disconnect', conn);
+    });
+    this.emit('connection', conn);
+  }
+
+  private async dispatch(conn: RemotingConnection, req: RemotingCommand): Promise<void> {
+    const processor = this.processors.get(req.code);
+    let response: RemotingCommand | null;
+    if (!processor) {
+      response = createResponse(req, REQUEST_CODE_NOT_SUPPORTED, `request code ${req.code} is not supported by this gateway`);
+    } else {
+      try {
+        response = await processor(req, conn);
+      } catch (err) {
+        if (err instanceof RemotingRequestError) {
+          this.log.debug({ code: req.code, remote: conn.remoteAddress, responseCode: err.responseCode, reason: err.message }, 'request refused');
+          response = createResponse(req, err.responseCode, err.message);
+          if (!isOneway(req)) conn.send(response);
+          return;
+        }
+        this.log.error({ code: req.code, remote: conn.remoteAddress, err }, 'request failed');
+        response = createResponse(req, SYSTEM_ERROR, `request code ${req.code} failed: ${(err as Error).message}`);
+      }
+    }
+    if (response && !isOneway(req)) conn.send(response);
+  }
+}

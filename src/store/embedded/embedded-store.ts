@@ -1,0 +1,245 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../logger.js';
+import {
+  UnknownQueueError,
+  type AppendResult,
+  type MessageStore,
+  type NewMessage,
+  type ReadResult,
+  type StoredMessage,
+  type TopicConfig,
+} from '../message-store.js';
+import { writeFileAtomically } from './atomic-file.js';
+import { ConsumerOffsetTable } from './consumer-offset-table.js';
+import { QueueLog } from './queue-log.js';
+
+export interface EmbeddedStoreOptions {
+  dataDir: string;
+  /** `sync`: fsync before an append resolves; `async`: fsync every flushIntervalMs (a killed process loses nothing either way) */
+  flush: 'async' | 'sync';
+  flushIntervalMs: number;
+  segmentBytes: number;
+  retentionMs: number;
+  retentionCheckIntervalMs: number;
+}
+
+/**
+ * A locator packs a store-wide queue number (high 20 bits) and the queue offset (low 44 bits),
+ * so an offsetMsgId resolves to its message without any other index.
+ */
+const OFFSET_BITS = 44n;
+const OFFSET_MASK = (1n << OFFSET_BITS) - 1n;
+const MAX_QUEUE_KEYS = 1 << 20;
+
+interface TopicEntry extends TopicConfig {
+  queueKeys: number[];
+}
+
+interface TopicsFile {
+  nextQueueKey: number;
+  topics: TopicEntry[];
+}
+
+interface OpenQueue {
+  topic: string;
+  queueId: number;
+  key: number;
+  log: QueueLog;
+}
+
+/** A complete single-node store on local disk: per-queue segmented logs, topic metadata, consumer offsets. */
+export class EmbeddedStore implements MessageStore {
+  private readonly topics = new Map<string, TopicEntry>();
+  private readonly queues = new Map<string, OpenQueue>();
+  private readonly byKey = new Map<number, OpenQueue>();
+  private readonly listeners = new Set<(topic: string, queueId: number) => void>();
+  private readonly offsets: ConsumerOffsetTable;
+  private nextQueueKey = 0;
+  private lastStoreTimestamp = 0;
+  private flushTimer?: NodeJS.Timeout;
+  private retentionTimer?: NodeJS.Timeout;
+  private syncInFlight?: Promise<void>;
+  private syncQueued?: Promise<void>;
+
+  constructor(private readonly opts: EmbeddedStoreOptions, private readonly log: Logger) {
+    this.offsets = new ConsumerOffsetTable(opts.dataDir);
+  }
+
+  private get topicsPath(): string {
+    return join(this.opts.dataDir, 'topics.json');
+  }
+
+  async open(): Promise<void> {
+    mkdirSync(join(this.opts.dataDir, 'queues'), { recursive: true });
+    if (existsSync(this.topicsPath)) {
+      const file = JSON.parse(readFileSync(this.topicsPath, 'utf8')) as TopicsFile;
+      this.nextQueueKey = file.nextQueueKey;
+      for (const t of file.topics) {
+        this.topics.set(t.name, t);
+        t.queueKeys.forEach((k, q) => this.openQueue(t.name, q, k));
+      }
+    }
+    this.offsets.open();
+    this.deleteExpired();
+    this.flushTimer = setInterval(() => void this.flushAll().catch((err) => this.log.error({ err }, 'flush failed')), this.opts.flushIntervalMs);
+    this.retentionTimer = setInterval(() => this.deleteExpired(), this.opts.retentionCheckIntervalMs);
+    this.flushTimer.unref();
+    this.retentionTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.flushTimer);
+    clearInterval(this.retentionTimer);
+    await this.flushAll();
+    for (const q of this.queues.values()) q.log.close();
+    this.queues.clear();
+    this.byKey.clear();
+    this.offsets.close();
+  }
+
+  getTopic(name: string): TopicConfig | undefined {
+    const t = this.topics.get(name);
+    return t && publicConfig(t);
+  }
+
+  listTopics(): TopicConfig[] {
+    return [...this.topics.values()].map(publicConfig);
+  }
+
+  async putTopic(config: TopicConfig): Promise<TopicConfig> {
+    const existing = this.topics.get(config.name);
+    const queueKeys = existing?.queueKeys.slice() ?? [];
+    const wanted = Math.max(config.readQueueNums, config.writeQueueNums);
+    for (let q = queueKeys.length; q < wanted; q++) {
+      if (this.nextQueueKey >= MAX_QUEUE_KEYS) throw new Error(`the embedded store holds at most ${MAX_QUEUE_KEYS} queues`);
+      queueKeys.push(this.nextQueueKey++);
+    }
+    const entry: TopicEntry = { ...config, queueKeys };
+    this.topics.set(config.name, entry);
+    queueKeys.forEach((k, q) => this.queues.has(queueName(config.name, q)) || this.openQueue(config.name, q, k));
+    this.saveTopics();
+    return publicConfig(entry);
+  }
+
+  async append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
+    const q = this.queue(topic, queueId);
+    // Store times never decrease within the store, so a binary search by time stays valid.
+    const storeTimestamp = Math.max(Date.now(), this.lastStoreTimestamp);
+    this.lastStoreTimestamp = storeTimestamp;
+    const firstOffset = q.log.append(messages, storeTimestamp);
+    if (this.opts.flush === 'sync') await this.syncFlush();
+    for (const l of this.listeners) l(topic, queueId);
+    return { firstOffset, storeTimestamp, locators: messages.map((_, i) => locatorOf(q.key, firstOffset + i)) };
+  }
+
+  async read(topic: string, queueId: number, offset: number, maxMessages: number, maxBytes: number): Promise<ReadResult> {
+    const q = this.queue(topic, queueId);
+    const minOffset = q.log.minOffset;
+    const maxOffset = q.log.maxOffset;
+    const base = { messages: [] as StoredMessage[], minOffset, maxOffset };
+    if (maxOffset === 0) return { ...base, status: 'NO_MESSAGE_IN_QUEUE', nextOffset: 0 };
+    if (offset < minOffset) return { ...base, status: 'OFFSET_TOO_SMALL', nextOffset: minOffset };
+    if (offset === maxOffset) return { ...base, status: 'OFFSET_OVERFLOW_ONE', nextOffset: offset };
+    if (offset > maxOffset) return { ...base, status: 'OFFSET_OVERFLOW_BADLY', nextOffset: minOffset === 0 ? minOffset : maxOffset };
+    const messages = q.log.read(offset, maxMessages, maxBytes, topic, queueId, (o) => locatorOf(q.key, o));
+    const nextOffset = messages.length > 0 ? offset + messages.length : q.log.nextHeldOffset(offset);
+    return { ...base, status: 'FOUND', messages, nextOffset };
+  }
+
+  async minOffset(topic: string, queueId: number): Promise<number> {
+    return this.queue(topic, queueId).log.minOffset;
+  }
+
+  async maxOffset(topic: string, queueId: number): Promise<number> {
+    return this.queue(topic, queueId).log.maxOffset;
+  }
+
+  async offsetForTimestamp(topic: string, queueId: number, timestamp: number): Promise<number> {
+    return this.queue(topic, queueId).log.offsetForTimestamp(timestamp);
+  }
+
+  async earliestStoreTime(topic: string, queueId: number): Promise<number> {
+    const log = this.queue(topic, queueId).log;
+    return log.maxOffset > log.minOffset ? log.storeTimeAt(log.minOffset) : -1;
+  }
+
+  async lookup(locator: bigint): Promise<StoredMessage | undefined> {
+    const q = this.byKey.get(Number(locator >> OFFSET_BITS));
+    if (!q) return undefined;
+    const offset = Number(locator & OFFSET_MASK);
+    if (offset < q.log.minOffset || offset >= q.log.maxOffset) return undefined;
+    return q.log.read(offset, 1, 0, q.topic, q.queueId, () => locator)[0];
+  }
+
+  async commitOffset(group: string, topic: string, queueId: number, offset: number): Promise<void> {
+    this.offsets.set(group, topic, queueId, offset);
+  }
+
+  async committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined> {
+    return this.offsets.get(group, topic, queueId);
+  }
+
+  onAppend(listener: (topic: string, queueId: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private queue(topic: string, queueId: number): OpenQueue {
+    const q = this.queues.get(queueName(topic, queueId));
+    if (!q) throw new UnknownQueueError(`queue ${queueId} of topic ${topic} does not exist`);
+    return q;
+  }
+
+  private openQueue(topic: string, queueId: number, key: number): void {
+    const log = new QueueLog(join(this.opts.dataDir, 'queues', encodeURIComponent(topic), String(queueId)), this.opts.segmentBytes);
+    const report = log.open();
+    if (report.truncatedBytes > 0 || report.recoveredRecords > 0) {
+      this.log.warn({ topic, queueId, ...report }, 'queue recovered: torn tail truncated or unindexed records re-indexed');
+    }
+    const q: OpenQueue = { topic, queueId, key, log };
+    this.queues.set(queueName(topic, queueId), q);
+    this.byKey.set(key, q);
+  }
+
+  private saveTopics(): void {
+    const file: TopicsFile = { nextQueueKey: this.nextQueueKey, topics: [...this.topics.values()] };
+    writeFileAtomically(this.topicsPath, JSON.stringify(file, null, 1));
+  }
+
+  private async flushAll(): Promise<void> {
+    await Promise.all([...[...this.queues.values()].map((q) => q.log.flush()), this.offsets.flush()]);
+  }
+
+  /** Group commit: appends that arrive while an fsync runs share the next one. */
+  private syncFlush(): Promise<void> {
+    if (!this.syncInFlight) {
+      this.syncInFlight = this.flushAll().finally(() => (this.syncInFlight = undefined));
+      return this.syncInFlight;
+    }
+    this.syncQueued ??= this.syncInFlight.then(() => {
+      this.syncQueued = undefined;
+      return this.syncFlush();
+    });
+    return this.syncQueued;
+  }
+
+  private deleteExpired(): void {
+    const cutoff = Date.now() - this.opts.retentionMs;
+    for (const q of this.queues.values()) {
+      const n = q.log.deleteOlderThan(cutoff);
+      if (n > 0) this.log.info({ topic: q.topic, queueId: q.queueId, segments: n, minOffset: q.log.minOffset }, 'retention deleted expired segments');
+    }
+  }
+}
+
+const queueName = (topic: string, queueId: number): string => `${topic}\u0000${queueId}`;
+const locatorOf = (key: number, offset: number): bigint => (BigInt(key) << OFFSET_BITS) | BigInt(offset);
+const publicConfig = ({ name, readQueueNums, writeQueueNums, perm, topicSysFlag, order }: TopicEntry): TopicConfig => ({
+  name,
+  readQueueNums,
+  writeQueueNums,
+  perm,
+  topicSysFlag,
+  order,
+});

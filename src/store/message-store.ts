@@ -1,0 +1,92 @@
+/**
+ * The seam between the broker and storage. Nothing here knows the RocketMQ wire format:
+ * stores keep messages, topics and consumer offsets; the broker turns them into frames.
+ */
+
+/** A message handed to the store. */
+export interface NewMessage {
+  body: Buffer;
+  flag: number;
+  sysFlag: number;
+  properties: Map<string, string>;
+  bornTimestamp: number;
+  /** producer address, `ip:port` */
+  bornHost: string;
+  reconsumeTimes: number;
+  preparedTransactionOffset: bigint;
+}
+
+/** A message as the store holds it: offsets are contiguous per queue (0, 1, 2, …). */
+export interface StoredMessage extends NewMessage {
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+  storeTimestamp: number;
+  /** 64-bit id that `lookup` resolves back to this message */
+  locator: bigint;
+}
+
+export interface AppendResult {
+  firstOffset: number;
+  locators: bigint[];
+  storeTimestamp: number;
+}
+
+export type ReadStatus =
+  | 'FOUND'
+  | 'NO_MESSAGE_IN_QUEUE'
+  | 'OFFSET_TOO_SMALL'
+  | 'OFFSET_OVERFLOW_ONE'
+  | 'OFFSET_OVERFLOW_BADLY';
+
+export interface ReadResult {
+  status: ReadStatus;
+  messages: StoredMessage[];
+  /** where the next read of this queue should start */
+  nextOffset: number;
+  minOffset: number;
+  /** offset the next appended message will get (RocketMQ's max offset) */
+  maxOffset: number;
+}
+
+export interface TopicConfig {
+  name: string;
+  readQueueNums: number;
+  writeQueueNums: number;
+  perm: number;
+  topicSysFlag: number;
+  order: boolean;
+}
+
+/** A topic or queue the store does not have. */
+export class UnknownQueueError extends Error {
+  override readonly name = 'UnknownQueueError';
+}
+
+export interface MessageStore {
+  open(): Promise<void>;
+  /** Flushes and releases everything; the store is unusable afterwards. */
+  close(): Promise<void>;
+
+  getTopic(name: string): TopicConfig | undefined;
+  listTopics(): TopicConfig[];
+  /** Creates the topic or changes its queue counts and permissions. */
+  putTopic(config: TopicConfig): Promise<TopicConfig>;
+
+  /** Appends to one queue; resolves once the store's durability policy is met. */
+  append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult>;
+  read(topic: string, queueId: number, offset: number, maxMessages: number, maxBytes: number): Promise<ReadResult>;
+  minOffset(topic: string, queueId: number): Promise<number>;
+  maxOffset(topic: string, queueId: number): Promise<number>;
+  /** First offset whose store time is at or after `timestamp` (maxOffset when none is). */
+  offsetForTimestamp(topic: string, queueId: number, timestamp: number): Promise<number>;
+  /** Store time of the oldest message kept, or -1 for an empty queue. */
+  earliestStoreTime(topic: string, queueId: number): Promise<number>;
+  lookup(locator: bigint): Promise<StoredMessage | undefined>;
+
+  commitOffset(group: string, topic: string, queueId: number, offset: number): Promise<void>;
+  committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined>;
+
+  /** Called after every append with the queue that grew; returns an unsubscribe function. */
+  onAppend(listener: (topic: string, queueId: number) => void): () => void;
+}

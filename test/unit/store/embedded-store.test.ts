@@ -1,0 +1,187 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { EmbeddedStore, type EmbeddedStoreOptions } from '../../../src/store/embedded/embedded-store.js';
+import type { NewMessage } from '../../../src/store/message-store.js';
+
+const silent = pino({ level: 'silent' });
+
+function options(dataDir: string, over: Partial<EmbeddedStoreOptions> = {}): EmbeddedStoreOptions {
+  return { dataDir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000, ...over };
+}
+
+const msg = (i: number, size = 100): NewMessage => ({
+  body: Buffer.alloc(size, i % 256),
+  flag: 0,
+  sysFlag: 0,
+  properties: new Map([['TAGS', `Tag${i % 3}`], ['seq', String(i)]]),
+  bornTimestamp: 1000 + i,
+  bornHost: '127.0.0.1:1234',
+  reconsumeTimes: 0,
+  preparedTransactionOffset: 0n,
+});
+
+async function withStore<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'rop-store-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const topic = { name: 'T', readQueueNums: 2, writeQueueNums: 2, perm: 6, topicSysFlag: 0, order: false };
+
+test('offsets are contiguous per queue across batches and segment rolls', () =>
+  withStore(async (dir) => {
+    const s = new EmbeddedStore(options(dir), silent);
+    await s.open();
+    await s.putTopic(topic);
+    let expected = 0;
+    for (let b = 0; b < 50; b++) {
+      const n = 1 + (b % 7);
+      const r = await s.append('T', 0, Array.from({ length: n }, (_, i) => msg(expected + i, 900)));
+      assert.equal(r.firstOffset, expected);
+      expected += n;
+    }
+    assert.equal(await s.maxOffset('T', 0), expected);
+    assert.equal(await s.maxOffset('T', 1), 0);
+    const segments = readdirSync(join(dir, 'queues', 'T', '0')).filter((f) => f.endsWith('.log'));
+    assert.ok(segments.length > 1, 'rolled into several segments');
+    let offset = 0;
+    while (offset < expected) {
+      const r = await s.read('T', 0, offset, 32, 1 << 20);
+      assert.equal(r.status, 'FOUND');
+      for (const m of r.messages) assert.equal(m.properties.get('seq'), String(m.queueOffset));
+      assert.equal(r.messages[0]!.queueOffset, offset);
+      offset = r.nextOffset;
+    }
+    assert.equal(offset, expected);
+    await s.close();
+  }));
+
+test('reads outside the queue are statuses, not errors', () =>
+  withStore(async (dir) => {
+    const s = new EmbeddedStore(options(dir), silent);
+    await s.open();
+    await s.putTopic(topic);
+    assert.equal((await s.read('T', 0, 0, 1, 1000)).status, 'NO_MESSAGE_IN_QUEUE');
+    await s.append('T', 0, [msg(0), msg(1)]);
+    assert.equal((await s.read('T', 0, 2, 1, 1000)).status, 'OFFSET_OVERFLOW_ONE');
+    const badly = await s.read('T', 0, 9, 1, 1000);
+    assert.equal(badly.status, 'OFFSET_OVERFLOW_BADLY');
+    assert.equal(badly.nextOffset, 0);
+    const r = await s.read('T', 0, 0, 10, 1);
+    assert.equal(r.messages.length, 1, 'maxBytes below one message still returns one');
+    await assert.rejects(s.read('T', 7, 0, 1, 1000), /does not exist/);
+    await s.close();
+  }));
+
+test('locators resolve to their message; time search finds the first offset at or after', () =>
+  withStore(async (dir) => {
+    const s = new EmbeddedStore(options(dir), silent);
+    await s.open();
+    await s.putTopic(topic);
+    const a = await s.append('T', 1, [msg(0), msg(1)]);
+    await new Promise((r) => setTimeout(r, 15));
+    const b = await s.append('T', 1, [msg(2)]);
+    const found = await s.lookup(a.locators[1]!);
+    assert.equal(found?.queueOffset, 1);
+    assert.equal(found?.queueId, 1);
+    assert.equal(await s.lookup(b.locators[0]! + 5n), undefined);
+    assert.equal(await s.offsetForTimestamp('T', 1, b.storeTimestamp), 2);
+    assert.equal(await s.offsetForTimestamp('T', 1, 0), 0);
+    assert.equal(await s.offsetForTimestamp('T', 1, b.storeTimestamp + 1), 3);
+    assert.equal(await s.earliestStoreTime('T', 1), a.storeTimestamp);
+    await s.close();
+  }));
+
+test('recovery truncates a torn tail and keeps every complete record', () =>
+  withStore(async (dir) => {
+    const s = new EmbeddedStore(options(dir, { segmentBytes: 1 << 20 }), silent);
+    await s.open();
+    await s.putTopic(topic);
+    for (let i = 0; i < 20; i++) await s.append('T', 0, [msg(i)]);
+    await s.close();
+    const qdir = join(dir, 'queues', 'T', '0');
+    const log = join(qdir, readdirSync(qdir).find((f) => f.endsWith('.log'))!);
+    const size = statSync(log).size;
+    // A crash mid-write: the last record loses its end, and garbage follows.
+    truncateSync(log, size - 10);
+    appendFileSync(log, Buffer.from('garbage-after-crash'));
+    const s2 = new EmbeddedStore(options(dir), silent);
+    await s2.open();
+    assert.equal(await s2.maxOffset('T', 0), 19);
+    const r = await s2.read('T', 0, 18, 5, 1 << 20);
+    assert.equal(r.messages.length, 1);
+    assert.equal(r.messages[0]!.properties.get('seq'), '18');
+    const again = await s2.append('T', 0, [msg(19)]);
+    assert.equal(again.firstOffset, 19, 'appends continue contiguously after the cut');
+    await s2.close();
+  }));
+
+test('recovery re-indexes records whose index entries were lost', () =>
+  withStore(async (dir) => {
+    const s = new EmbeddedStore(options(dir), silent);
+    await s.open();
+    await s.putTopic(topic);
+    for (let i = 0; i < 10; i++) await s.append('T', 0, [msg(i)]);
+    await s.close();
+    const qdir = join(dir, 'queues', 'T', '0');
+    const idx = join(qdir, readdirSync(qdir).find((f) => f.endsWith('.idx'))!);
+    truncateSync(idx, 4 * 4);
+    const s2 = new EmbeddedStore(options(dir), silent);
+    await s2.open();
+    assert.equal(await s2.maxOffset('T', 0), 10);
+    const r = await s2.read('T', 0, 9, 1, 1000);
+    assert.equal(r.messages[0]!.properties.get('seq'), '9');
+    await s2.close();
+  }));
+
+test('consumer offsets survive an unclean stop through the journal', () =>
+  withStore(async (dir) => {
+    const s = new EmbeddedStore(options(dir), silent);
+    await s.open();
+    await s.commitOffset('g', 'T', 0, 5);
+    await s.commitOffset('g', 'T', 0, 7);
+    await s.commitOffset('g2', 'T', 1, 3);
+    // No close(): the process "dies" here. A torn last journal line must not lose the others.
+    writeFileSync(join(dir, 'consumer-offsets.journal'), '["g","T",0,7]\n["g2","T",1,3]\n["g3","T"', { flag: 'r+' });
+    const s2 = new EmbeddedStore(options(dir), silent);
+    await s2.open();
+    assert.equal(await s2.committedOffset('g', 'T', 0), 7);
+    assert.equal(await s2.committedOffset('g2', 'T', 1), 3);
+    assert.equal(await s2.committedOffset('g3', 'T', 0), undefined);
+    await s2.close();
+  }));
+
+test('retention deletes whole expired segments and raises minOffset', () =>
+  withStore(async (dir) => {
+    const s = new EmbeddedStore(options(dir, { segmentBytes: 4096 }), silent);
+    await s.open();
+    await s.putTopic(topic);
+    for (let i = 0; i < 40; i++) await s.append('T', 0, [msg(i, 500)]);
+    await s.close();
+    await new Promise((r) => setTimeout(r, 20));
+    const s2 = new EmbeddedStore(options(dir, { segmentBytes: 4096, retentionMs: 1 }), silent);
+    await s2.open();
+    const min = await s2.minOffset('T', 0);
+    assert.ok(min > 0, 'old segments removed');
+    assert.equal(await s2.maxOffset('T', 0), 40);
+    assert.equal((await s2.read('T', 0, 0, 1, 1000)).status, 'OFFSET_TOO_SMALL');
+    assert.equal((await s2.read('T', 0, min, 1, 1000)).messages[0]!.queueOffset, min);
+    await s2.close();
+  }));
+
+test('sync flush resolves appends after fsync, grouping concurrent ones', () =>
+  withStore(async (dir) => {
+    const s = new EmbeddedStore(options(dir, { flush: 'sync' }), silent);
+    await s.open();
+    await s.putTopic(topic);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.append('T', i % 2, [msg(i)])));
+    assert.deepEqual(results.filter((_, i) => i % 2 === 0).map((r) => r.firstOffset), [...Array(10).keys()]);
+    await s.close();
+  }));

@@ -1,0 +1,186 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGateway, type GatewayProcess } from '../support/gateway.js';
+import { RemotingProbe } from '../support/remoting-probe.js';
+
+// ali-ons is CommonJS without types; only what this test touches is declared.
+interface AliMessage { body: Buffer; queueId: number; queueOffset: number; msgId: string }
+interface AliSendResult { sendStatus: string; queueOffset: number; messageQueue: { queueId: number } }
+interface AliProducer { ready(): Promise<void>; send(m: unknown): Promise<AliSendResult>; close(): Promise<void> }
+interface AliConsumer { ready(): Promise<void>; subscribe(t: string, e: string, f: (m: AliMessage) => Promise<void>): void; on(e: string, f: (err: Error) => void): void; close(): Promise<void> }
+const require = createRequire(import.meta.url);
+const ons = require('ali-ons') as {
+  Producer: new (o: object) => AliProducer;
+  Consumer: new (o: object) => AliConsumer;
+  Message: new (topic: string, tags: string, body: string | Buffer) => unknown;
+};
+
+const innerProducer = require('ali-ons/lib/producer/mq_producer.js') as { defaultProducer?: AliProducer };
+async function closeInnerProducer(): Promise<void> {
+  const p = innerProducer.defaultProducer;
+  innerProducer.defaultProducer = undefined;
+  await p?.close().catch(() => undefined);
+}
+
+const TOPIC = 'DurabilityTopic';
+const GROUP = 'DurabilityGroup';
+const TOTAL = 10_000;
+const KILL_AFTER = 5_000;
+const QUEUES = 4;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T | undefined> => Promise.race([p, sleep(ms).then(() => undefined)]);
+// Short ali-ons schedules: its background loops only notice a close after their current sleep ends.
+const clientOptions = (ns: string, storeDir: string) => ({
+  nameSrv: ns, httpclient: {}, accessKeyId: 'k', accessKeySecret: 's', storePath: storeDir,
+  pollNameServerInteval: 3000, heartbeatBrokerInterval: 3000, rebalanceInterval: 3000,
+});
+
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the group resumes from its committed offsets', { timeout: 240_000 }, async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rop-durability-'));
+  const clientDir = mkdtempSync(join(tmpdir(), 'rop-durability-clients-'));
+  const gateways: GatewayProcess[] = [];
+  const closers: Array<() => Promise<unknown>> = [];
+  t.after(async () => {
+    for (const c of closers.reverse()) await withTimeout(c().catch(() => undefined), 5000);
+    for (const g of gateways) await g.kill();
+    // ali-ons keeps a process-wide inner producer for every consumer and never closes it; without this the file never exits.
+    await withTimeout(closeInnerProducer(), 5000);
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(clientDir, { recursive: true, force: true });
+  });
+
+  const gw1 = await startGateway({ dataDir });
+  gateways.push(gw1);
+  const probe1 = await RemotingProbe.connect(gw1.address);
+  const producer = new ons.Producer({ ...clientOptions(gw1.address, clientDir), producerGroup: 'DurabilityPG', sendMsgTimeout: 3000, retryTimesWhenSendFailed: 0 });
+  await producer.ready();
+  closers.push(() => producer.close());
+
+  // A consumer works through the backlog while the produce runs, committing offsets as it goes.
+  const consumedBefore = new Map<number, number>();
+  const consumer1 = new ons.Consumer({ ...clientOptions(gw1.address, clientDir), consumerGroup: GROUP, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', persistConsumerOffsetInterval: 500 });
+  consumer1.on('error', () => undefined);
+  consumer1.subscribe(TOPIC, '*', async (m) => {
+    consumedBefore.set(m.queueId, Math.max(consumedBefore.get(m.queueId) ?? -1, Number(m.queueOffset)));
+  });
+  await consumer1.ready();
+  let consumer1Closed = false;
+  const closeConsumer1 = async () => {
+    if (!consumer1Closed) {
+      consumer1Closed = true;
+      await withTimeout(consumer1.close().catch(() => undefined), 5000);
+    }
+  };
+  closers.push(closeConsumer1);
+
+  const acked = new Map<number, { queueId: number; queueOffset: number }>();
+  const committedSeen = new Array<number>(QUEUES).fill(0);
+  let next = 0;
+  let killed = false;
+  let failures = 0;
+  const watchCommits = (async () => {
+    while (!killed) {
+      for (let q = 0; q < QUEUES; q++) {
+        const c = await probe1.committedOffset(GROUP, TOPIC, q).catch(() => undefined);
+        if (!killed && c !== undefined) committedSeen[q] = Math.max(committedSeen[q]!, c);
+      }
+      await sleep(50);
+    }
+  })();
+  const sender = async () => {
+    while (next < TOTAL) {
+      const seq = next++;
+      try {
+        const r = await producer.send(new ons.Message(TOPIC, 'TagA', `durable-${seq}-${'x'.repeat(1000)}`));
+        if (r.sendStatus !== 'SEND_OK') throw new Error(r.sendStatus);
+        acked.set(seq, { queueId: Number(r.messageQueue.queueId), queueOffset: Number(r.queueOffset) });
+        if (acked.size === KILL_AFTER && !killed) {
+          killed = true;
+          probe1.close();
+          void gw1.kill();
+        }
+      } catch {
+        failures++;
+        if (killed) return;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, sender));
+  await watchCommits;
+  assert.ok(killed, 'the gateway was killed mid-produce');
+  assert.ok(acked.size >= KILL_AFTER && acked.size < TOTAL, `acknowledged ${acked.size} before the kill cut the produce short`);
+  assert.ok(failures > 0, 'sends failed once the gateway was gone');
+  assert.ok(committedSeen.some((c) => c > 0), 'the group had committed offsets before the kill');
+
+  // Same port, as a real restart: clients in this process share one ali-ons MQClient that remembers the address.
+  const gw2 = await startGateway({ dataDir, port: gw1.port });
+  gateways.push(gw2);
+  const probe2 = await RemotingProbe.connect(gw2.address);
+  closers.push(async () => probe2.close());
+  // The consumer outlived the crash; closing it now lets it persist its progress and leave the group cleanly
+  // (ali-ons cannot unregister from a dead broker and would keep its client alive forever).
+  await closeConsumer1();
+
+  // Every acknowledged message is still at the offset its send reported.
+  let stored = 0;
+  for (let q = 0; q < QUEUES; q++) stored += await probe2.maxOffset(TOPIC, q);
+  assert.ok(stored >= acked.size, `${stored} stored >= ${acked.size} acknowledged`);
+
+  // Every commit the gateway had answered with survives the kill.
+  const resumeAt: number[] = [];
+  for (let q = 0; q < QUEUES; q++) {
+    const c = (await probe2.committedOffset(GROUP, TOPIC, q)) ?? 0;
+    assert.ok(c >= committedSeen[q]!, `queue ${q}: committed ${c} after restart >= ${committedSeen[q]} seen before the kill`);
+    resumeAt.push(c);
+  }
+
+  const fresh = new Map<number, AliMessage>();
+  const replay = new ons.Consumer({ ...clientOptions(gw2.address, clientDir), consumerGroup: 'DurabilityAudit', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+  replay.on('error', () => undefined);
+  replay.subscribe(TOPIC, '*', async (m) => {
+    const seq = Number(/^durable-(\d+)-/.exec(m.body.toString())?.[1]);
+    fresh.set(seq, m);
+  });
+  await replay.ready();
+  closers.push(() => replay.close());
+  await until(() => [...acked.keys()].every((s) => fresh.has(s)), 90_000, 'every acknowledged message to be consumed after restart');
+  for (const [seq, where] of acked) {
+    const m = fresh.get(seq)!;
+    assert.equal(m.queueId, where.queueId, `message ${seq} queue`);
+    assert.equal(Number(m.queueOffset), where.queueOffset, `message ${seq} offset`);
+  }
+
+  // The original group picks up exactly where its committed offsets say: nothing below them again.
+  const resumed = new Map<number, number[]>();
+  const consumer2 = new ons.Consumer({ ...clientOptions(gw2.address, clientDir), consumerGroup: GROUP, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+  consumer2.on('error', () => undefined);
+  consumer2.subscribe(TOPIC, '*', async (m) => {
+    const list = resumed.get(m.queueId) ?? [];
+    list.push(Number(m.queueOffset));
+    resumed.set(m.queueId, list);
+  });
+  await consumer2.ready();
+  closers.push(() => consumer2.close());
+  const maxes = await Promise.all([...Array(QUEUES).keys()].map((q) => probe2.maxOffset(TOPIC, q)));
+  await until(() => maxes.every((max, q) => max <= resumeAt[q]! || (resumed.get(q) ?? []).includes(max - 1)), 90_000, 'the group to drain every queue');
+  let redelivered = 0;
+  for (let q = 0; q < QUEUES; q++) {
+    const offsets = resumed.get(q) ?? [];
+    if (maxes[q]! > resumeAt[q]!) assert.equal(Math.min(...offsets), resumeAt[q], `queue ${q} resumes at its committed offset`);
+    redelivered += offsets.filter((o) => o <= (consumedBefore.get(q) ?? -1)).length;
+  }
+  t.diagnostic(`acked ${acked.size}, stored ${stored}, committed before kill ${committedSeen.join('/')}, resumed at ${resumeAt.join('/')}, redelivered ${redelivered}`);
+});

@@ -1,0 +1,30 @@
+import { connectRemoting } from '../../src/remoting/remoting-client.js';
+import { createRequest, type RemotingCommand } from '../../src/remoting/remoting-command.js';
+import type { RemotingConnection } from '../../src/remoting/remoting-connection.js';
+
+/** Reads offsets from a gateway over the wire, to observe what clients cannot tell a test. */
+export class RemotingProbe {
+  private constructor(private readonly conn: RemotingConnection) {}
+
+  static async connect(address: string): Promise<RemotingProbe> {
+    return new RemotingProbe(await connectRemoting(address));
+  }
+
+  invoke(code: number, extFields: Record<string, string>, body?: Buffer): Promise<RemotingCommand> {
+    return this.conn.invoke(createRequest(code, extFields, body), 10_000);
+  }
+
+  async maxOffset(topic: string, queueId: number): Promise<number> {
+    return Number((await this.invoke(30, { topic, queueId: String(queueId) })).extFields.offset);
+  }
+
+  /** The group's committed offset, or undefined when the gateway answers QUERY_NOT_FOUND. */
+  async committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined> {
+    const r = await this.invoke(14, { consumerGroup: group, topic, queueId: String(queueId) });
+    return r.code === 0 ? Number(r.extFields.offset) : undefined;
+  }
+
+  close(): void {
+    this.conn.destroy();
+  }
+}

@@ -1,0 +1,270 @@
+import { inflateSync } from 'node:zlib';
+import {
+  AckType, CommandType, InitialPosition, SubType, u64,
+  type BaseCommand, type KeyValue, type MessageIdData,
+} from './pulsar-api.js';
+import type { PulsarClient } from './pulsar-client.js';
+import type { PulsarConnection, ResourceHandler } from './pulsar-connection.js';
+import type { PayloadFrame } from './frame-codec.js';
+import { decodeBatch } from './batch-codec.js';
+import { PulsarFrameError } from './frame-codec.js';
+import { Backoff, sleep } from './backoff.js';
+
+export interface MessageId {
+  ledgerId: number;
+  entryId: number;
+  partition: number;
+  /** -1 for a message that was not batched. */
+  batchIndex: number;
+}
+
+export interface ReceivedMessage {
+  id: MessageId;
+  /** Broker entry index of this message (contiguous per topic partition), when the broker exposes it. */
+  index?: number;
+  brokerTimestamp?: number;
+  publishTime: number;
+  eventTime: number;
+  properties: Map<string, string>;
+  key?: string;
+  payload: Buffer;
+  redeliveryCount: number;
+  producerName: string;
+}
+
+export type SubscriptionType = keyof typeof SubType;
+
+export interface ConsumerOptions {
+  subscription: string;
+  subType?: SubscriptionType;
+  /** false: a reader (non-durable cursor) that the broker forgets when it leaves. */
+  durable?: boolean;
+  /** Where a new subscription or reader starts: a message id, or earliest/latest. */
+  startMessageId?: MessageId | 'earliest' | 'latest';
+  consumerName?: string;
+  /** Messages the broker may push ahead of `receive` calls. */
+  receiverQueueSize?: number;
+}
+
+export const EARLIEST_ID: MessageId = { ledgerId: Number.MAX_SAFE_INTEGER, entryId: Number.MAX_SAFE_INTEGER, partition: -1, batchIndex: -1 };
+
+const CompressionType = { NONE: 0, ZLIB: 2 } as const;
+
+const toIdData = (id: MessageId): MessageIdData => ({ ledgerId: id.ledgerId, entryId: id.entryId, partition: id.partition, batchIndex: id.batchIndex });
+
+/** Orders message ids as the broker does: ledger, entry, then position inside a batch. */
+export function compareMessageIds(a: MessageId, b: MessageId): number {
+  return a.ledgerId - b.ledgerId || a.entryId - b.entryId || a.batchIndex - b.batchIndex;
+}
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+function propertiesOf(kvs: KeyValue[] | undefined): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const kv of kvs ?? []) m.set(kv.key, kv.value);
+  return m;
+}
+
+/**
+ * A consumer (durable subscription) or reader (non-durable) on one topic or partition.
+ * Messages are buffered up to `receiverQueueSize` and handed out by `receive`; permits are
+ * returned to the broker as the buffer drains. On a lost connection it re-subscribes with backoff;
+ * a reader resumes after the last message it handed out, so nothing is skipped or repeated.
+ */
+export class PulsarConsumer implements ResourceHandler {
+  private conn?: PulsarConnection;
+  private readonly id: number;
+  private readonly queue: ReceivedMessage[] = [];
+  private waiter?: () => void;
+  private permitsToReturn = 0;
+  private lastDelivered?: MessageId;
+  private reconnecting?: Promise<void>;
+  private closed = false;
+  private endOfTopic = false;
+  private readonly receiverQueueSize: number;
+
+  private constructor(private readonly client: PulsarClient, readonly topic: string, private readonly options: ConsumerOptions) {
+    this.id = client.newResourceId();
+    this.receiverQueueSize = options.receiverQueueSize ?? 1000;
+  }
+
+  static async subscribe(client: PulsarClient, topic: string, options: ConsumerOptions): Promise<PulsarConsumer> {
+    const c = new PulsarConsumer(client, topic, options);
+    await c.attach();
+    return c;
+  }
+
+  get reachedEndOfTopic(): boolean {
+    return this.endOfTopic;
+  }
+
+  /** Up to `max` buffered messages; waits up to `timeoutMs` for the first one. */
+  async receive(max: number, timeoutMs: number): Promise<ReceivedMessage[]> {
+    if (this.queue.length === 0 && timeoutMs > 0 && !this.closed) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => { this.waiter = undefined; resolve(); }, timeoutMs);
+        this.waiter = () => { clearTimeout(timer); this.waiter = undefined; resolve(); };
+      });
+    }
+    const out = this.queue.splice(0, max);
+    if (out.length) {
+      this.lastDelivered = out[out.length - 1]!.id;
+      this.returnPermits(out.length);
+    }
+    return out;
+  }
+
+  /** Messages already buffered, without waiting. */
+  get buffered(): number {
+    return this.queue.length;
+  }
+
+  async ack(id: MessageId, cumulative = false): Promise<void> {
+    this.conn?.send({ type: CommandType.ACK, ack: { consumerId: this.id, ackType: cumulative ? AckType.Cumulative : AckType.Individual, messageId: [toIdData(id)] } });
+  }
+
+  /** Repositions the cursor; buffered messages are dropped and delivery restarts from `id`. */
+  async seek(id: MessageId): Promise<void> {
+    const conn = this.requireConnection();
+    const requestId = conn.newRequestId();
+    this.queue.length = 0;
+    await conn.request({ type: CommandType.SEEK, seek: { consumerId: this.id, requestId, messageId: toIdData(id) } }, requestId);
+    // The broker disconnects the consumer after a seek; the re-subscribe starts at the new position.
+    this.lastDelivered = undefined;
+  }
+
+  async lastMessageId(): Promise<{ id: MessageId; markDelete?: MessageId }> {
+    const conn = this.requireConnection();
+    const requestId = conn.newRequestId();
+    const res = await conn.request({ type: CommandType.GET_LAST_MESSAGE_ID, getLastMessageId: { consumerId: this.id, requestId } }, requestId);
+    const r = res.getLastMessageIdResponse!;
+    const toId = (d: MessageIdData): MessageId => ({ ledgerId: u64(d.ledgerId), entryId: u64(d.entryId), partition: d.partition ?? -1, batchIndex: d.batchIndex ?? -1 });
+    return { id: toId(r.lastMessageId), ...(r.consumerMarkDeletePosition ? { markDelete: toId(r.consumerMarkDeletePosition) } : {}) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.waiter?.();
+    const conn = this.conn;
+    if (conn?.isOpen) {
+      const requestId = conn.newRequestId();
+      await conn.request({ type: CommandType.CLOSE_CONSUMER, closeConsumer: { consumerId: this.id, requestId } }, requestId, 5000).catch(() => undefined);
+      conn.unregisterConsumer(this.id);
+    }
+  }
+
+  onCommand(cmd: BaseCommand, payload?: PayloadFrame): void {
+    switch (cmd.type) {
+      case CommandType.MESSAGE:
+        if (payload) this.onMessage(cmd, payload);
+        return;
+      case CommandType.REACHED_END_OF_TOPIC:
+        this.endOfTopic = true;
+        this.waiter?.();
+        return;
+      case CommandType.CLOSE_CONSUMER:
+      case CommandType.TOPIC_MIGRATED:
+        this.conn?.unregisterConsumer(this.id);
+        this.onConnectionClosed();
+        return;
+    }
+  }
+
+  onConnectionClosed(): void {
+    if (this.closed || this.reconnecting) return;
+    this.conn = undefined;
+    this.reconnecting = this.reattach().finally(() => { this.reconnecting = undefined; });
+  }
+
+  private onMessage(cmd: BaseCommand, frame: PayloadFrame): void {
+    const m = cmd.message!;
+    const meta = frame.metadata;
+    const base = { ledgerId: u64(m.messageId.ledgerId), entryId: u64(m.messageId.entryId), partition: m.messageId.partition ?? -1 };
+    const entryIndex = frame.brokerEntryMetadata && hasOwn(frame.brokerEntryMetadata, 'index') ? u64(frame.brokerEntryMetadata.index) : undefined;
+    const brokerTimestamp = frame.brokerEntryMetadata && hasOwn(frame.brokerEntryMetadata, 'brokerTimestamp') ? u64(frame.brokerEntryMetadata.brokerTimestamp) : undefined;
+    let payload = frame.payload;
+    if (!frame.checksumValid) throw new PulsarFrameError(`checksum mismatch on ${this.topic} ${base.ledgerId}:${base.entryId}`);
+    if (meta.compression === CompressionType.ZLIB) payload = inflateSync(payload);
+    else if (meta.compression && meta.compression !== CompressionType.NONE) {
+      throw new PulsarFrameError(`compression type ${meta.compression} on ${this.topic} is not supported`);
+    }
+    const common = { publishTime: u64(meta.publishTime), redeliveryCount: m.redeliveryCount ?? 0, producerName: meta.producerName, brokerTimestamp };
+    // A reader re-subscribed after a drop may get a whole batch entry again; skip what it already handed out.
+    const fresh = (id: MessageId): boolean =>
+      this.options.durable !== false || !this.lastDelivered || compareMessageIds(id, this.lastDelivered) > 0;
+    if (!hasOwn(meta, 'numMessagesInBatch')) {
+      if (!fresh({ ...base, batchIndex: -1 })) return;
+      this.queue.push({
+        ...common, id: { ...base, batchIndex: -1 }, index: entryIndex, eventTime: u64(meta.eventTime),
+        properties: propertiesOf(meta.properties), key: meta.partitionKey, payload,
+      });
+    } else {
+      // The entry index belongs to the batch's last message; earlier ones count back from it.
+      const n = meta.numMessagesInBatch ?? 1;
+      const entries = decodeBatch(payload, n);
+      entries.forEach((e, i) => {
+        if (e.metadata.compactedOut || !fresh({ ...base, batchIndex: i })) return;
+        this.queue.push({
+          ...common, id: { ...base, batchIndex: i }, index: entryIndex === undefined ? undefined : entryIndex - (n - 1) + i,
+          eventTime: u64(e.metadata.eventTime), properties: propertiesOf(e.metadata.properties), key: e.metadata.partitionKey, payload: e.payload,
+        });
+      });
+    }
+    this.waiter?.();
+  }
+
+  private returnPermits(n: number): void {
+    this.permitsToReturn += n;
+    if (this.permitsToReturn >= this.receiverQueueSize / 2 && this.conn) {
+      this.conn.send({ type: CommandType.FLOW, flow: { consumerId: this.id, messagePermits: this.permitsToReturn } });
+      this.permitsToReturn = 0;
+    }
+  }
+
+  private requireConnection(): PulsarConnection {
+    if (!this.conn?.isOpen) throw new Error(`consumer on ${this.topic} is reconnecting`);
+    return this.conn;
+  }
+
+  private async reattach(): Promise<void> {
+    const backoff = new Backoff(100, 5000);
+    while (!this.closed && !this.client.isClosed) {
+      try {
+        await this.attach();
+        return;
+      } catch {
+        await sleep(backoff.next());
+      }
+    }
+  }
+
+  private async attach(): Promise<void> {
+    const conn = await this.client.lookup(this.topic);
+    const requestId = conn.newRequestId();
+    const o = this.options;
+    const durable = o.durable ?? true;
+    // A reader resumes after what it handed out; buffered but undelivered messages will come again.
+    this.queue.length = 0;
+    let start: MessageId | undefined;
+    if (!durable) start = this.lastDelivered ?? (typeof o.startMessageId === 'object' ? o.startMessageId : undefined);
+    conn.registerConsumer(this.id, this);
+    try {
+      await conn.request({
+        type: CommandType.SUBSCRIBE,
+        subscribe: {
+          topic: this.topic, subscription: o.subscription, subType: SubType[o.subType ?? 'Exclusive'],
+          consumerId: this.id, requestId, consumerName: o.consumerName ?? `rop-${this.id}`, durable,
+          ...(start ? { startMessageId: toIdData(start) } : {}),
+          initialPosition: o.startMessageId === 'earliest' ? InitialPosition.Earliest : InitialPosition.Latest,
+        },
+      }, requestId);
+    } catch (err) {
+      conn.unregisterConsumer(this.id);
+      throw err;
+    }
+    this.conn = conn;
+    this.permitsToReturn = 0;
+    conn.send({ type: CommandType.FLOW, flow: { consumerId: this.id, messagePermits: this.receiverQueueSize } });
+  }
+}

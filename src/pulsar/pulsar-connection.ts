@@ -1,0 +1,239 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import { CommandType, u64, type BaseCommand, type MessageMetadata } from './pulsar-api.js';
+import { PulsarFrameDecoder, encodeCommand, encodePayloadCommand, type Frame, type PayloadFrame } from './frame-codec.js';
+import { PulsarConnectionError, PulsarServerError, PulsarTimeoutError } from './errors.js';
+
+export const CLIENT_VERSION = 'rop-pulsar-client 0.1';
+/** v20 is the newest protocol version whose features this client handles (broker entry metadata needs ≥ 18). */
+const PROTOCOL_VERSION = 20;
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** Idle time after which we PING; the connection dies if nothing arrives for twice that. */
+  keepAliveMs?: number;
+}
+
+/** Receives what the broker sends to one producer or consumer on this connection. */
+export interface ResourceHandler {
+  onCommand(command: BaseCommand, payload?: PayloadFrame): void;
+  /** The connection is gone; the resource must re-attach elsewhere. */
+  onConnectionClosed(): void;
+}
+
+interface PendingRequest {
+  resolve(cmd: BaseCommand): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One TCP connection to a Pulsar broker: the CONNECT handshake, request/response correlation by request_id,
+ * routing of receipts and messages to producers and consumers by id, and keep-alive.
+ * Emits 'close' once, whatever the cause.
+ */
+export class PulsarConnection extends EventEmitter {
+  maxMessageSize = 5 * 1024 * 1024;
+  serverVersion = '';
+  private readonly decoder = new PulsarFrameDecoder();
+  private readonly pending = new Map<number, PendingRequest>();
+  private readonly producers = new Map<number, ResourceHandler>();
+  private readonly consumers = new Map<number, ResourceHandler>();
+  private nextRequestId = 1;
+  private lastReceived = Date.now();
+  private keepAlive?: NodeJS.Timeout;
+  private closed = false;
+
+  private constructor(private readonly socket: Socket, private readonly requestTimeoutMs: number) {
+    super();
+    socket.setNoDelay(true);
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  static async open(opts: ConnectionOptions): Promise<PulsarConnection> {
+    const socket = netConnect({ host: opts.host, port: opts.port });
+    const conn = new PulsarConnection(socket, opts.requestTimeoutMs ?? 30_000);
+    const connected = new Promise<BaseCommand>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new PulsarTimeoutError(`connect to ${opts.host}:${opts.port} timed out`)), opts.connectTimeoutMs ?? 10_000);
+      conn.once('connected', (cmd: BaseCommand) => { clearTimeout(timer); resolve(cmd); });
+      conn.once('close', (err?: Error) => {
+        clearTimeout(timer);
+        reject(err instanceof PulsarServerError ? err : new PulsarConnectionError(`connection to ${opts.host}:${opts.port} failed: ${err?.message ?? 'closed'}`));
+      });
+    });
+    socket.on('data', (chunk: Buffer) => conn.onData(chunk));
+    socket.on('error', (err) => conn.terminate(err));
+    socket.on('close', () => conn.terminate());
+    socket.once('connect', () => {
+      socket.write(encodeCommand({
+        type: CommandType.CONNECT,
+        connect: { clientVersion: CLIENT_VERSION, protocolVersion: PROTOCOL_VERSION, featureFlags: { supportsBrokerEntryMetadata: true } },
+      }));
+    });
+    const cmd = await connected;
+    conn.serverVersion = cmd.connected!.serverVersion;
+    if (cmd.connected!.maxMessageSize) conn.maxMessageSize = cmd.connected!.maxMessageSize;
+    conn.startKeepAlive(opts.keepAliveMs ?? 30_000);
+    return conn;
+  }
+
+  newRequestId(): number {
+    return this.nextRequestId++;
+  }
+
+  /** Sends a command that carries `requestId` and resolves with the broker's answer to it. */
+  request(command: BaseCommand, requestId: number, timeoutMs = this.requestTimeoutMs): Promise<BaseCommand> {
+    if (this.closed) return Promise.reject(new PulsarConnectionError('connection closed'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        reject(new PulsarTimeoutError(`request ${requestId} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(requestId, { resolve, reject, timer });
+      this.socket.write(encodeCommand(command));
+    });
+  }
+
+  send(command: BaseCommand): void {
+    if (!this.closed) this.socket.write(encodeCommand(command));
+  }
+
+  /** Writes a payload command; returns false when the socket buffer is full (the caller may wait for 'drain'). */
+  sendPayload(command: BaseCommand, metadata: MessageMetadata, payload: Buffer): boolean {
+    if (this.closed) return false;
+    return this.socket.write(encodePayloadCommand(command, metadata, payload));
+  }
+
+  registerProducer(id: number, handler: ResourceHandler): void {
+    this.producers.set(id, handler);
+  }
+
+  registerConsumer(id: number, handler: ResourceHandler): void {
+    this.consumers.set(id, handler);
+  }
+
+  unregisterProducer(id: number): void {
+    this.producers.delete(id);
+  }
+
+  unregisterConsumer(id: number): void {
+    this.consumers.delete(id);
+  }
+
+  close(): void {
+    this.socket.end();
+    this.terminate();
+  }
+
+  private startKeepAlive(intervalMs: number): void {
+    this.keepAlive = setInterval(() => {
+      const idle = Date.now() - this.lastReceived;
+      if (idle > 2 * intervalMs) this.terminate(new PulsarConnectionError(`no data from broker for ${idle} ms`));
+      else if (idle >= intervalMs) this.send({ type: CommandType.PING, ping: {} });
+    }, intervalMs / 2);
+    this.keepAlive.unref();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastReceived = Date.now();
+    let frames: Frame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.terminate(err as Error);
+      return;
+    }
+    for (const f of frames) this.dispatch(f);
+  }
+
+  private dispatch({ command: cmd, payload }: Frame): void {
+    switch (cmd.type) {
+      case CommandType.CONNECTED:
+        this.emit('connected', cmd);
+        return;
+      case CommandType.PING:
+        this.send({ type: CommandType.PONG, pong: {} });
+        return;
+      case CommandType.PONG:
+        return;
+      case CommandType.SUCCESS:
+        return this.settle(u64(cmd.success!.requestId), cmd);
+      case CommandType.ERROR:
+        if (this.pending.size === 0 && !this.serverVersion) {
+          // An ERROR before CONNECTED is the broker refusing the handshake.
+          this.terminate(new PulsarServerError(cmd.error!.error, cmd.error!.message));
+          return;
+        }
+        return this.settle(u64(cmd.error!.requestId), cmd);
+      case CommandType.PRODUCER_SUCCESS:
+        return this.settle(u64(cmd.producerSuccess!.requestId), cmd);
+      case CommandType.LOOKUP_RESPONSE:
+        return this.settle(u64(cmd.lookupTopicResponse!.requestId), cmd);
+      case CommandType.PARTITIONED_METADATA_RESPONSE:
+        return this.settle(u64(cmd.partitionMetadataResponse!.requestId), cmd);
+      case CommandType.GET_LAST_MESSAGE_ID_RESPONSE:
+        return this.settle(u64(cmd.getLastMessageIdResponse!.requestId), cmd);
+      case CommandType.SEND_RECEIPT:
+        this.producers.get(u64(cmd.sendReceipt!.producerId))?.onCommand(cmd);
+        return;
+      case CommandType.SEND_ERROR:
+        this.producers.get(u64(cmd.sendError!.producerId))?.onCommand(cmd);
+        return;
+      case CommandType.CLOSE_PRODUCER:
+        this.producers.get(u64(cmd.closeProducer!.producerId))?.onCommand(cmd);
+        return;
+      case CommandType.MESSAGE:
+        this.consumers.get(u64(cmd.message!.consumerId))?.onCommand(cmd, payload);
+        return;
+      case CommandType.CLOSE_CONSUMER:
+        this.consumers.get(u64(cmd.closeConsumer!.consumerId))?.onCommand(cmd);
+        return;
+      case CommandType.REACHED_END_OF_TOPIC:
+        this.consumers.get(u64(cmd.reachedEndOfTopic!.consumerId))?.onCommand(cmd);
+        return;
+      case CommandType.ACTIVE_CONSUMER_CHANGE:
+        return;
+      case CommandType.TOPIC_MIGRATED: {
+        const m = cmd.topicMigrated!;
+        const table = m.resourceType === 0 ? this.producers : this.consumers;
+        table.get(u64(m.resourceId))?.onCommand(cmd);
+        return;
+      }
+      default:
+        this.emit('unexpected', cmd);
+    }
+  }
+
+  private settle(requestId: number, cmd: BaseCommand): void {
+    const p = this.pending.get(requestId);
+    if (!p) return;
+    this.pending.delete(requestId);
+    clearTimeout(p.timer);
+    if (cmd.type === CommandType.ERROR) p.reject(new PulsarServerError(cmd.error!.error, cmd.error!.message));
+    else p.resolve(cmd);
+  }
+
+  private terminate(err?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.keepAlive);
+    this.socket.destroy();
+    const reason = err instanceof PulsarServerError ? err : new PulsarConnectionError(`connection lost${err ? `: ${err.message}` : ''}`);
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(reason);
+    }
+    this.pending.clear();
+    for (const h of this.producers.values()) h.onConnectionClosed();
+    for (const h of this.consumers.values()) h.onConnectionClosed();
+    this.producers.clear();
+    this.consumers.clear();
+    this.emit('close', err);
+  }
+}

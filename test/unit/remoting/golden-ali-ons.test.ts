@@ -7,7 +7,7 @@ import { parseProperties } from '../../../src/protocol/message-properties.js';
 import type { HeartbeatBody } from '../../../src/protocol/bodies.js';
 import { readHexFrame, readManifest } from '../../support/fixtures.js';
 
-// Frames sent by ali-ons 3.12.0 to a gateway, captured by scripts/capture-ali-ons-golden.mjs.
+// Frames sent by ali-ons 3.12.0 to a gateway, captured by `node scripts/capture-golden.mjs ali-ons`.
 // Expected values were read off the raw bytes (xxd), not produced by our decoder.
 const SET = 'golden-ali-ons';
 

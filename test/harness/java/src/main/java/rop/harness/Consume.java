@@ -1,0 +1,92 @@
+package rop.harness;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
+import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.message.MessageConst;
+import org.apache.rocketmq.common.message.MessageExt;
+
+/** Push and lite-pull consumers that report every delivery until the test closes stdin. */
+final class Consume {
+  private Consume() {}
+
+  static int push(Main.Args a) throws Exception {
+    String instance = a.get("instance", "push-" + ProcessHandle.current().pid());
+    DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(a.get("group"));
+    consumer.setNamesrvAddr(a.get("namesrv"));
+    consumer.setInstanceName(instance);
+    consumer.setConsumeFromWhere(from(a));
+    consumer.subscribe(a.get("topic"), a.get("sub", "*"));
+    consumer.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+      for (MessageExt m : msgs) Main.emit(describe(m, instance));
+      return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+    });
+    consumer.start();
+    Main.emit(Main.event("ready"));
+    Main.awaitStdinCloseOr(a.getInt("timeout-ms", 120_000));
+    consumer.shutdown();
+    Main.emit(Main.event("stopped"));
+    return 0;
+  }
+
+  static int litePull(Main.Args a) throws Exception {
+    String instance = a.get("instance", "lite-" + ProcessHandle.current().pid());
+    DefaultLitePullConsumer consumer = new DefaultLitePullConsumer(a.get("group"));
+    consumer.setNamesrvAddr(a.get("namesrv"));
+    consumer.setInstanceName(instance);
+    consumer.setConsumeFromWhere(from(a));
+    consumer.setAutoCommit(true);
+    consumer.subscribe(a.get("topic"), a.get("sub", "*"));
+    consumer.start();
+    Main.emit(Main.event("ready"));
+    // A flag, not interruption: poll() swallows interrupts while it waits.
+    AtomicBoolean polling = new AtomicBoolean(true);
+    Thread poller = new Thread(() -> {
+      while (polling.get()) {
+        List<MessageExt> msgs = consumer.poll(1000);
+        for (MessageExt m : msgs) Main.emit(describe(m, instance));
+      }
+    });
+    poller.setDaemon(true);
+    poller.start();
+    Main.awaitStdinCloseOr(a.getInt("timeout-ms", 120_000));
+    // Stop polling before shutting the consumer down: poll() on a stopped consumer throws.
+    polling.set(false);
+    poller.join(5000);
+    consumer.shutdown();
+    Main.emit(Main.event("stopped"));
+    return 0;
+  }
+
+  private static ConsumeFromWhere from(Main.Args a) {
+    return "last".equals(a.get("from", "first")) ? ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET : ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET;
+  }
+
+  static Map<String, Object> describe(MessageExt m, String instance) {
+    Map<String, Object> e = Main.event("msg");
+    e.put("msgId", m.getMsgId());
+    e.put("offsetMsgId", m instanceof org.apache.rocketmq.common.message.MessageClientExt c ? c.getOffsetMsgId() : m.getMsgId());
+    e.put("topic", m.getTopic());
+    e.put("queueId", m.getQueueId());
+    e.put("queueOffset", m.getQueueOffset());
+    e.put("tags", m.getTags());
+    e.put("keys", m.getKeys());
+    Map<String, String> user = new TreeMap<>();
+    for (Map.Entry<String, String> p : m.getProperties().entrySet()) {
+      if (!MessageConst.STRING_HASH_SET.contains(p.getKey())) user.put(p.getKey(), p.getValue());
+    }
+    e.put("props", user);
+    e.put("bodyBase64", Main.base64(m.getBody()));
+    e.put("reconsumeTimes", m.getReconsumeTimes());
+    e.put("bornTimestamp", m.getBornTimestamp());
+    e.put("storeTimestamp", m.getStoreTimestamp());
+    e.put("instance", instance);
+    return e;
+  }
+}

@@ -1,0 +1,150 @@
+package rop.harness;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendCallback;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.common.message.Message;
+
+/** Sends `--count` messages in one of four modes and reports every acknowledgement. */
+final class Produce {
+  private Produce() {}
+
+  /** Message i of a run; the consumer side recomputes it to compare byte for byte. */
+  static Message message(String topic, int i, List<String> tags, int bodySize) {
+    Message m = new Message(topic, Main.body(i, bodySize));
+    if (!tags.isEmpty()) m.setTags(tags.get(i % tags.size()));
+    m.setKeys(List.of("key-" + i, "k2-" + i));
+    m.putUserProperty("idx", Integer.toString(i));
+    m.putUserProperty("p-utf8", "值-ü-" + i);
+    return m;
+  }
+
+  static int run(Main.Args a) throws Exception {
+    String topic = a.get("topic");
+    int count = a.getInt("count", 1);
+    String mode = a.get("mode", "sync");
+    List<String> tags = a.list("tags");
+    int bodySize = a.getInt("body-size", 0);
+    DefaultMQProducer producer = new DefaultMQProducer(a.get("group", "rop-harness-producer"));
+    producer.setNamesrvAddr(a.get("namesrv"));
+    producer.setInstanceName("harness-" + ProcessHandle.current().pid());
+    producer.setSendMsgTimeout(a.getInt("send-timeout-ms", 10_000));
+    producer.setRetryTimesWhenSendFailed(0);
+    producer.setRetryTimesWhenSendAsyncFailed(0);
+    producer.start();
+    int errors = 0;
+    try {
+      switch (mode) {
+        case "sync" -> {
+          for (int i = 0; i < count; i++) errors += sendSync(producer, message(topic, i, tags, bodySize), i);
+        }
+        case "oneway" -> {
+          for (int i = 0; i < count; i++) {
+            producer.sendOneway(message(topic, i, tags, bodySize));
+            Map<String, Object> e = Main.event("sent");
+            e.put("i", i);
+            e.put("oneway", true);
+            Main.emit(e);
+          }
+        }
+        case "async" -> errors += sendAsync(producer, topic, count, tags, bodySize);
+        case "batch" -> {
+          int size = a.getInt("batch-size", 32);
+          for (int from = 0; from < count; from += size) errors += sendBatch(producer, topic, from, Math.min(count, from + size), tags, bodySize);
+        }
+        default -> throw new IllegalArgumentException("unknown --mode " + mode);
+      }
+    } finally {
+      producer.shutdown();
+    }
+    Map<String, Object> done = Main.event("done");
+    done.put("sent", count - errors);
+    done.put("errors", errors);
+    Main.emit(done);
+    return errors == 0 ? 0 : 1;
+  }
+
+  private static int sendSync(DefaultMQProducer producer, Message m, int i) {
+    try {
+      report(producer.send(m), i);
+      return 0;
+    } catch (Exception e) {
+      error(i, e);
+      return 1;
+    }
+  }
+
+  private static int sendAsync(DefaultMQProducer producer, String topic, int count, List<String> tags, int bodySize) throws Exception {
+    // Bounded in-flight sends, like an application that respects backpressure.
+    Semaphore inFlight = new Semaphore(64);
+    int[] errors = {0};
+    for (int n = 0; n < count; n++) {
+      final int i = n;
+      inFlight.acquire();
+      producer.send(message(topic, i, tags, bodySize), new SendCallback() {
+        @Override public void onSuccess(SendResult r) {
+          report(r, i);
+          inFlight.release();
+        }
+
+        @Override public void onException(Throwable e) {
+          synchronized (errors) {
+            errors[0]++;
+          }
+          error(i, e);
+          inFlight.release();
+        }
+      });
+    }
+    if (!inFlight.tryAcquire(64, 60, TimeUnit.SECONDS)) throw new IllegalStateException("async sends did not complete in 60 s");
+    return errors[0];
+  }
+
+  private static int sendBatch(DefaultMQProducer producer, String topic, int from, int to, List<String> tags, int bodySize) {
+    List<Message> batch = new ArrayList<>();
+    for (int i = from; i < to; i++) batch.add(message(topic, i, tags, bodySize));
+    try {
+      SendResult r = producer.send(batch);
+      String[] ids = r.getMsgId().split(",");
+      String[] offsetIds = r.getOffsetMsgId() == null ? new String[0] : r.getOffsetMsgId().split(",");
+      for (int i = from; i < to; i++) {
+        Map<String, Object> e = Main.event("sent");
+        e.put("i", i);
+        e.put("msgId", ids.length == to - from ? ids[i - from] : r.getMsgId());
+        e.put("offsetMsgId", offsetIds.length == to - from ? offsetIds[i - from] : r.getOffsetMsgId());
+        e.put("queueId", r.getMessageQueue().getQueueId());
+        e.put("queueOffset", r.getQueueOffset() + (i - from));
+        e.put("status", r.getSendStatus().name());
+        Main.emit(e);
+      }
+      return 0;
+    } catch (Exception e) {
+      for (int i = from; i < to; i++) error(i, e);
+      return to - from;
+    }
+  }
+
+  private static void report(SendResult r, int i) {
+    Map<String, Object> e = Main.event("sent");
+    e.put("i", i);
+    e.put("msgId", r.getMsgId());
+    e.put("offsetMsgId", r.getOffsetMsgId());
+    e.put("queueId", r.getMessageQueue().getQueueId());
+    e.put("queueOffset", r.getQueueOffset());
+    e.put("status", r.getSendStatus().name());
+    Main.emit(e);
+  }
+
+  private static void error(int i, Throwable t) {
+    Map<String, Object> e = Main.event("error");
+    e.put("i", i);
+    e.put("message", String.valueOf(t.getMessage()).getBytes(StandardCharsets.UTF_8).length > 2000 ? t.getClass().getName() : String.valueOf(t.getMessage()));
+    Main.emit(e);
+  }
+}

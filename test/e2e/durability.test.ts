@@ -1,30 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
-
-// ali-ons is CommonJS without types; only what this test touches is declared.
-interface AliMessage { body: Buffer; queueId: number; queueOffset: number; msgId: string }
-interface AliSendResult { sendStatus: string; queueOffset: number; messageQueue: { queueId: number } }
-interface AliProducer { ready(): Promise<void>; send(m: unknown): Promise<AliSendResult>; close(): Promise<void> }
-interface AliConsumer { ready(): Promise<void>; subscribe(t: string, e: string, f: (m: AliMessage) => Promise<void>): void; on(e: string, f: (err: Error) => void): void; close(): Promise<void> }
-const require = createRequire(import.meta.url);
-const ons = require('ali-ons') as {
-  Producer: new (o: object) => AliProducer;
-  Consumer: new (o: object) => AliConsumer;
-  Message: new (topic: string, tags: string, body: string | Buffer) => unknown;
-};
-
-const innerProducer = require('ali-ons/lib/producer/mq_producer.js') as { defaultProducer?: AliProducer };
-async function closeInnerProducer(): Promise<void> {
-  const p = innerProducer.defaultProducer;
-  innerProducer.defaultProducer = undefined;
-  await p?.close().catch(() => undefined);
-}
+import { aliConsumer, aliMessage, aliProducer, closeAliOnsInnerProducer, withTimeout, type AliMessage } from '../support/ali-ons.js';
 
 const TOPIC = 'DurabilityTopic';
 const GROUP = 'DurabilityGroup';
@@ -33,13 +14,6 @@ const KILL_AFTER = 5_000;
 const QUEUES = 4;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T | undefined> => Promise.race([p, sleep(ms).then(() => undefined)]);
-// Short ali-ons schedules: its background loops only notice a close after their current sleep ends.
-const clientOptions = (ns: string, storeDir: string) => ({
-  nameSrv: ns, httpclient: {}, accessKeyId: 'k', accessKeySecret: 's', storePath: storeDir,
-  pollNameServerInteval: 3000, heartbeatBrokerInterval: 3000, rebalanceInterval: 3000,
-});
-
 async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
@@ -57,7 +31,7 @@ test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the
     for (const c of closers.reverse()) await withTimeout(c().catch(() => undefined), 5000);
     for (const g of gateways) await g.kill();
     // ali-ons keeps a process-wide inner producer for every consumer and never closes it; without this the file never exits.
-    await withTimeout(closeInnerProducer(), 5000);
+    await closeAliOnsInnerProducer();
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(clientDir, { recursive: true, force: true });
   });
@@ -65,14 +39,13 @@ test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the
   const gw1 = await startGateway({ dataDir });
   gateways.push(gw1);
   const probe1 = await RemotingProbe.connect(gw1.address);
-  const producer = new ons.Producer({ ...clientOptions(gw1.address, clientDir), producerGroup: 'DurabilityPG', sendMsgTimeout: 3000, retryTimesWhenSendFailed: 0 });
+  const producer = aliProducer(gw1.address, clientDir, { producerGroup: 'DurabilityPG', sendMsgTimeout: 3000, retryTimesWhenSendFailed: 0 });
   await producer.ready();
   closers.push(() => producer.close());
 
   // A consumer works through the backlog while the produce runs, committing offsets as it goes.
   const consumedBefore = new Map<number, number>();
-  const consumer1 = new ons.Consumer({ ...clientOptions(gw1.address, clientDir), consumerGroup: GROUP, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', persistConsumerOffsetInterval: 500 });
-  consumer1.on('error', () => undefined);
+  const consumer1 = aliConsumer(gw1.address, clientDir, { consumerGroup: GROUP, persistConsumerOffsetInterval: 500 });
   consumer1.subscribe(TOPIC, '*', async (m) => {
     consumedBefore.set(m.queueId, Math.max(consumedBefore.get(m.queueId) ?? -1, Number(m.queueOffset)));
   });
@@ -104,7 +77,7 @@ test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the
     while (next < TOTAL) {
       const seq = next++;
       try {
-        const r = await producer.send(new ons.Message(TOPIC, 'TagA', `durable-${seq}-${'x'.repeat(1000)}`));
+        const r = await producer.send(aliMessage(TOPIC, 'TagA', `durable-${seq}-${'x'.repeat(1000)}`));
         if (r.sendStatus !== 'SEND_OK') throw new Error(r.sendStatus);
         acked.set(seq, { queueId: Number(r.messageQueue.queueId), queueOffset: Number(r.queueOffset) });
         if (acked.size === KILL_AFTER && !killed) {
@@ -148,8 +121,7 @@ test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the
   }
 
   const fresh = new Map<number, AliMessage>();
-  const replay = new ons.Consumer({ ...clientOptions(gw2.address, clientDir), consumerGroup: 'DurabilityAudit', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
-  replay.on('error', () => undefined);
+  const replay = aliConsumer(gw2.address, clientDir, { consumerGroup: 'DurabilityAudit' });
   replay.subscribe(TOPIC, '*', async (m) => {
     const seq = Number(/^durable-(\d+)-/.exec(m.body.toString())?.[1]);
     fresh.set(seq, m);
@@ -165,8 +137,7 @@ test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the
 
   // The original group picks up exactly where its committed offsets say: nothing below them again.
   const resumed = new Map<number, number[]>();
-  const consumer2 = new ons.Consumer({ ...clientOptions(gw2.address, clientDir), consumerGroup: GROUP, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
-  consumer2.on('error', () => undefined);
+  const consumer2 = aliConsumer(gw2.address, clientDir, { consumerGroup: GROUP });
   consumer2.subscribe(TOPIC, '*', async (m) => {
     const list = resumed.get(m.queueId) ?? [];
     list.push(Number(m.queueOffset));

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { FrameDecoder } from './frame-decoder.js';
+import { MalformedFrameError } from './errors.js';
 import { decodeCommand, encodeCommand } from './header-codec.js';
 import { isResponse, type RemotingCommand } from './remoting-command.js';
 
@@ -41,6 +42,7 @@ export class RemotingConnection extends EventEmitter<RemotingConnectionEvents> {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.destroy());
+    socket.on('end', () => this.onEnd());
     socket.on('close', () => this.onClose());
   }
 
@@ -104,6 +106,13 @@ export class RemotingConnection extends EventEmitter<RemotingConnectionEvents> {
       } else {
         this.emit('request', cmd);
       }
+    }
+  }
+
+  /** The peer finished sending; bytes still buffered are a frame it never completed. */
+  private onEnd(): void {
+    if (this.decoder.pending > 0) {
+      this.failProtocol(new MalformedFrameError(`peer closed the connection inside a frame (${this.decoder.pending} bytes of it received)`));
     }
   }
 

@@ -24,6 +24,11 @@ export class RemotingProbe {
     return r.code === 0 ? Number(r.extFields.offset) : undefined;
   }
 
+  /** Resolves when the gateway (or anything) closes this connection. */
+  closed(): Promise<void> {
+    return new Promise((resolve) => (this.conn.isClosed ? resolve() : this.conn.once('close', () => resolve())));
+  }
+
   close(): void {
     this.conn.destroy();
   }

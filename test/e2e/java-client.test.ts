@@ -126,3 +126,16 @@ test('the Java client with ROCKETMQ binary header serialization sends and consum
   assert.equal(new Set(got.map((m) => (m.props as Record<string, string>).idx)).size, count);
   assertSameAsSent(got);
 });
+
+test('bodies the Java client compresses (over 4 KiB) come back byte for byte', { timeout: 120_000 }, async () => {
+  const topic = 'JavaCompressed';
+  const count = 20;
+  const bodySize = 16 * 1024;
+  await JavaHarness.run('produce', { namesrv: gw.address, topic, count, mode: 'sync', tags: TAGS.join(','), 'body-size': bodySize });
+  const c = consumer('lite-pull', { topic, group: 'JavaCompressedGroup' });
+  await c.waitFor((e) => messages(e).length >= count, 60_000, `${count} messages`);
+  for (const m of messages(c.events)) {
+    const i = Number((m.props as Record<string, string>).idx);
+    assert.equal(m.bodyBase64, expectedMessage(i, TAGS, bodySize).body.toString('base64'), `body of ${i}`);
+  }
+});

@@ -37,9 +37,13 @@ function runningPid() {
 }
 
 async function healthy() {
+  // Ready means set up, not just listening: standalone registers its cluster and creates public/default
+  // a moment after the web port opens, and tenants cannot be created before that.
   try {
-    const res = await fetch(`http://127.0.0.1:${WEB_PORT}/admin/v2/clusters`, { signal: AbortSignal.timeout(2000) });
-    if (!res.ok) return false;
+    const clusters = await fetch(`http://127.0.0.1:${WEB_PORT}/admin/v2/clusters`, { signal: AbortSignal.timeout(2000) });
+    if (!clusters.ok || !(await clusters.json()).includes('standalone')) return false;
+    const namespaces = await fetch(`http://127.0.0.1:${WEB_PORT}/admin/v2/namespaces/public`, { signal: AbortSignal.timeout(2000) });
+    if (!namespaces.ok || !(await namespaces.json()).includes('public/default')) return false;
   } catch {
     return false;
   }

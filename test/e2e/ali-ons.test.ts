@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import {
-  aliConsumer, aliMessage, aliProducer, closeAliOnsInnerProducer, withTimeout,
+  ALI_ONS_INTERVAL_MS, aliConsumer, aliMessage, aliProducer, closeAli, closeAliOnsInnerProducer,
   type AliConsumer, type AliMessage, type AliProducer,
 } from '../support/ali-ons.js';
 
@@ -32,6 +32,13 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
 const bodyOf = (i: number): Buffer => Buffer.concat([Buffer.from(`ali-${i}-ünïcødé-`), Buffer.from([i & 0xff, 0, 0xff])]);
 const indexOf = (m: AliMessage): number => Number(m.properties.idx);
 
+const where = (m: AliMessage): string => `${m.queueId}:${m.queueOffset}`;
+/** Every (queueId, queueOffset) at most once, and every message index at most once. */
+function assertNoDuplicates(got: AliMessage[], what: string): void {
+  assert.equal(new Set(got.map(where)).size, got.length, `${what}: no (queueId,queueOffset) delivered twice`);
+  assert.equal(new Set(got.map(indexOf)).size, got.length, `${what}: no message delivered twice`);
+}
+
 function assertSameAsSent(m: AliMessage): void {
   const i = indexOf(m);
   assert.deepEqual(m.body, bodyOf(i), `body of ${i}`);
@@ -56,21 +63,23 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of consumers) await withTimeout(c.close().catch(() => undefined), 5000);
-  await withTimeout(producer.close().catch(() => undefined), 5000);
+  for (const c of consumers) await closeAli(c);
+  await closeAli(producer);
   await closeAliOnsInnerProducer();
-  await gw.stop();
-  gw.cleanup();
-  rmSync(clientDir, { recursive: true, force: true });
+  if (gw) {
+    await gw.stop();
+    gw.cleanup();
+  }
+  if (clientDir) rmSync(clientDir, { recursive: true, force: true });
 });
 
 // The two-member group settles before the first send, so no queue changes hands while messages flow:
 // a queue moving mid-stream may legitimately redeliver what its old owner had not committed yet.
-// ali-ons ignores NOTIFY_CONSUMER_IDS_CHANGED and rebalances only on its timer (3 s here), and a pull it
-// had parked on a queue it then gave up still delivers once; short parks (1.5 s) let those drain.
+// ali-ons ignores NOTIFY_CONSUMER_IDS_CHANGED and rebalances only on its timer (ALI_ONS_INTERVAL_MS), and
+// a pull it had parked on a queue it then gave up still delivers once; short parks (1.5 s) let those drain.
 const memberA: AliMessage[] = [];
 const memberB: AliMessage[] = [];
-const SETTLE_MS = 3000 + 1500 + 1500;
+const SETTLE_MS = 2 * ALI_ONS_INTERVAL_MS + 1500 + 1500;
 
 test('1,000 sync sends with tags and keys, each SEND_OK at a contiguous offset', { timeout: 120_000 }, async () => {
   await consume('AliOnsGroup', '*', 'member-a', memberA, { brokerSuspendMaxTimeMillis: 1500 });
@@ -86,15 +95,16 @@ test('1,000 sync sends with tags and keys, each SEND_OK at a contiguous offset',
   for (const [q, list] of offsets) assert.deepEqual(list, list.map((_, k) => k), `queue ${q} offsets 0..${list.length - 1}`);
 });
 
-test('a two-member push group receives every message exactly once across members', { timeout: 120_000 }, async () => {
+test('a two-member push group receives every message exactly once across members', { timeout: 120_000 }, async (t) => {
   const [a, b] = [memberA, memberB];
   await until(() => a.length + b.length >= COUNT, 60_000, `${COUNT} deliveries`);
   await sleep(2000);
   const all = [...a, ...b];
-  assert.equal(new Set(all.map((m) => `${m.queueId}:${m.queueOffset}`)).size, all.length, 'no duplicates');
+  assertNoDuplicates(all, 'two-member group');
   assert.equal(all.length, COUNT);
   assert.equal(new Set(all.map(indexOf)).size, COUNT, 'every message');
   assert.ok(a.length > 0 && b.length > 0, `both members consumed (${a.length}/${b.length})`);
+  t.diagnostic(`member-a ${a.length}, member-b ${b.length}`);
   all.forEach(assertSameAsSent);
 });
 
@@ -104,15 +114,18 @@ test('"TagA || TagB" delivers exactly the TagA and TagB messages', { timeout: 12
   const wanted = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % 3 !== 2);
   await until(() => got.length >= wanted.length, 60_000, `${wanted.length} TagA/TagB messages`);
   await sleep(2000);
+  assertNoDuplicates(got, 'tag filter');
   assert.deepEqual(got.map(indexOf).sort((x, y) => x - y), wanted);
   got.forEach(assertSameAsSent);
 });
 
 test('a group started later from the first offset receives all 1,000 again', { timeout: 120_000 }, async () => {
   const got: AliMessage[] = [];
-  await consume('AliOnsLateGroup', '*', 'late', got);
+  await consume('AliOnsLateGroup', '*', 'late', got, { consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
   await until(() => got.length >= COUNT, 60_000, `${COUNT} messages`);
   await sleep(1000);
+  assertNoDuplicates(got, 'late group');
   assert.equal(got.length, COUNT);
-  assert.equal(new Set(got.map(indexOf)).size, COUNT);
+  assert.deepEqual(got.map(indexOf).sort((x, y) => x - y), Array.from({ length: COUNT }, (_, i) => i));
+  got.forEach(assertSameAsSent);
 });

@@ -39,10 +39,29 @@ function frame(header: Buffer, serializeType = 0, body = Buffer.alloc(0)): Buffe
   return Buffer.concat([out, header, body]);
 }
 
-const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms))]);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const warnings = () => gw.logs.filter((l) => l.level === WARN && String(l.msg).startsWith('closing connection'));
+/** `p`, or a rejection after `ms`; the timer is cleared either way so it cannot hold the file open. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `cond` until it holds, failing after `ms` (and then polling no more). */
+async function until(cond: () => boolean, ms: number, what: string, every = 10): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms`);
+    await sleep(every);
+  }
+}
+
+/** Every warn line the gateway printed: each bad input must add exactly one, and nothing else may warn. */
+const warnings = () => gw.logs.filter((l) => l.level === WARN);
 
 /** Sends `bytes`, expects the gateway to close that connection with one new warn line, then checks the rest still works. */
 async function expectRejected(bytes: Buffer, what: string, endAfter = false): Promise<Record<string, unknown>> {
@@ -51,9 +70,10 @@ async function expectRejected(bytes: Buffer, what: string, endAfter = false): Pr
   c.socket.write(bytes);
   if (endAfter) c.socket.end();
   await within(c.closed, 5000, `the gateway closing the connection after ${what}`);
-  await within((async () => { while (warnings().length === before) await new Promise((r) => setTimeout(r, 20)); })(), 5000, `a log line for ${what}`);
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal(warnings().length, before + 1, `exactly one log line for ${what}`);
+  await until(() => warnings().length > before, 5000, `a log line for ${what}`, 20);
+  await sleep(200);
+  assert.equal(warnings().length, before + 1, `exactly one warn line for ${what}: ${JSON.stringify(warnings().slice(before))}`);
+  assert.match(String(warnings().at(-1)!.msg), /^closing connection/, `the warn line for ${what}`);
   assert.ok(await healthy.maxOffset('BadInputTopic', 0) >= 0, `the long-lived connection still answers after ${what}`);
   const fresh = await RemotingProbe.connect(gw.address);
   assert.ok(await fresh.maxOffset('BadInputTopic', 0) >= 0, `a new connection is served after ${what}`);
@@ -68,8 +88,10 @@ test('garbage bytes close only that connection', { timeout: 30_000 }, async () =
 });
 
 test('a frame shorter than its length prefix, then end of stream, is logged and dropped', { timeout: 30_000 }, async () => {
-  const partial = Buffer.alloc(24);
+  // The length prefix promises 100 bytes; 20 arrive, then the client ends its writing side.
+  const partial = Buffer.alloc(4 + 20);
   partial.writeUInt32BE(100, 0);
+  partial.writeUInt32BE(16, 4);
   const line = await expectRejected(partial, 'a truncated frame', true);
   assert.match(String(line.error), /inside a frame/);
 });
@@ -99,10 +121,10 @@ test('an unknown request code gets REQUEST_CODE_NOT_SUPPORTED and the connection
   const header = (code: number, opaque: number, ext?: Record<string, string>) =>
     Buffer.from(JSON.stringify({ code, flag: 0, language: 'JAVA', opaque, serializeTypeCurrentRPC: 'JSON', version: 399, ...(ext ? { extFields: ext } : {}) }));
   const read = async (): Promise<{ code: number; opaque: number; flag: number; remark?: string }> => {
-    await within((async () => { while (Buffer.concat(c.received).length < 8) await new Promise((r) => setTimeout(r, 10)); })(), 5000, 'a response');
+    await until(() => Buffer.concat(c.received).length >= 8, 5000, 'a response');
     let all = Buffer.concat(c.received);
     const len = all.readUInt32BE(0);
-    await within((async () => { while ((all = Buffer.concat(c.received)).length < 4 + len) await new Promise((r) => setTimeout(r, 10)); })(), 5000, 'the whole response');
+    await until(() => (all = Buffer.concat(c.received)).length >= 4 + len, 5000, 'the whole response');
     c.received.length = 0;
     if (all.length > 4 + len) c.received.push(all.subarray(4 + len));
     const headerLen = all.readUInt32BE(4) & 0xffffff;
@@ -114,14 +136,18 @@ test('an unknown request code gets REQUEST_CODE_NOT_SUPPORTED and the connection
   assert.equal(r1.opaque, 77);
   assert.equal(r1.flag & 1, 1);
   assert.match(r1.remark ?? '', /9999/);
-  c.socket.write(frame(header(105, 78, { topic: 'BadInputTopic' })));
+  c.socket.write(frame(header(105, 78, { topic: 'X' })));
   const r2 = await read();
   assert.equal(r2.code, 0);
   assert.equal(r2.opaque, 78);
+  assert.equal(c.socket.destroyed, false, 'the connection is still open');
   c.socket.destroy();
+  assert.ok(await healthy.maxOffset('BadInputTopic', 0) >= 0, 'the long-lived connection still answers');
 });
 
 test('after all of it the gateway process is alive and logged no errors', async () => {
   assert.equal(gw.child.exitCode, null);
+  assert.equal(gw.child.signalCode, null);
+  assert.ok(await healthy.maxOffset('BadInputTopic', 0) >= 0, 'the long-lived connection still answers at the end');
   assert.equal(gw.logs.filter((l) => Number(l.level) >= 50).length, 0);
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
-import { aliConsumer, aliMessage, aliProducer, closeAliOnsInnerProducer, withTimeout, type AliMessage } from '../support/ali-ons.js';
+import { aliConsumer, aliMessage, aliProducer, closeAli, closeAliOnsInnerProducer, withTimeout, type AliMessage } from '../support/ali-ons.js';
 
 const TOPIC = 'DurabilityTopic';
 const GROUP = 'DurabilityGroup';
@@ -41,7 +41,7 @@ test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the
   const probe1 = await RemotingProbe.connect(gw1.address);
   const producer = aliProducer(gw1.address, clientDir, { producerGroup: 'DurabilityPG', sendMsgTimeout: 3000, retryTimesWhenSendFailed: 0 });
   await producer.ready();
-  closers.push(() => producer.close());
+  closers.push(() => closeAli(producer));
 
   // A consumer works through the backlog while the produce runs, committing offsets as it goes.
   const consumedBefore = new Map<number, number>();
@@ -54,7 +54,7 @@ test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the
   const closeConsumer1 = async () => {
     if (!consumer1Closed) {
       consumer1Closed = true;
-      await withTimeout(consumer1.close().catch(() => undefined), 5000);
+      await closeAli(consumer1);
     }
   };
   closers.push(closeConsumer1);
@@ -127,7 +127,7 @@ test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the
     fresh.set(seq, m);
   });
   await replay.ready();
-  closers.push(() => replay.close());
+  closers.push(() => closeAli(replay));
   await until(() => [...acked.keys()].every((s) => fresh.has(s)), 90_000, 'every acknowledged message to be consumed after restart');
   for (const [seq, where] of acked) {
     const m = fresh.get(seq)!;
@@ -144,7 +144,7 @@ test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the
     resumed.set(m.queueId, list);
   });
   await consumer2.ready();
-  closers.push(() => consumer2.close());
+  closers.push(() => closeAli(consumer2));
   const maxes = await Promise.all([...Array(QUEUES).keys()].map((q) => probe2.maxOffset(TOPIC, q)));
   await until(() => maxes.every((max, q) => max <= resumeAt[q]! || (resumed.get(q) ?? []).includes(max - 1)), 90_000, 'the group to drain every queue');
   let redelivered = 0;

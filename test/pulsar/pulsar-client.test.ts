@@ -10,12 +10,12 @@ import { pulsarAdminUrl, pulsarServiceUrl, uniqueSuffix } from '../support/pulsa
 // Our Pulsar client against a real Pulsar standalone (npm run pulsar:start).
 const admin = new PulsarAdmin(pulsarAdminUrl);
 const namespace = `rocketmq/client-${uniqueSuffix()}`;
-let client: PulsarClient;
+// Connections open lazily, so the client can exist before the broker is checked.
+const client = new PulsarClient({ serviceUrl: pulsarServiceUrl });
 
 before(async () => {
   await admin.ensureTenant('rocketmq');
   await admin.ensureNamespace(namespace);
-  client = new PulsarClient({ serviceUrl: pulsarServiceUrl });
 });
 
 after(async () => {

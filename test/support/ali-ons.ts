@@ -29,8 +29,36 @@ const ons = require('ali-ons') as {
 };
 const innerProducer = require('ali-ons/lib/producer/mq_producer.js') as { defaultProducer?: AliProducer };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T | undefined> => Promise.race([p, sleep(ms).then(() => undefined)]);
+/** `p`'s value, or undefined once `ms` pass first; the timer is cleared either way so it cannot hold the process open. */
+export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Closes an ali-ons client, giving up after `ms` (a close against a dead gateway can wait forever); errors are swallowed. */
+export async function closeAli(client: { close(): Promise<void> } | undefined, ms = 5000): Promise<void> {
+  if (client) await withTimeout(client.close().catch(() => undefined), ms);
+}
+
+/**
+ * ali-ons logs through `console` by default, and chattily (route refreshes, TCP closes as warnings).
+ * Tests keep its errors; ALI_ONS_LOG=1 shows everything.
+ */
+const noop = (): void => undefined;
+const quietLogger = process.env.ALI_ONS_LOG
+  ? console
+  : { debug: noop, info: noop, warn: noop, error: (...args: unknown[]) => console.error('[ali-ons]', ...args) };
+
+/**
+ * The period of every ali-ons background loop (name-server poll, heartbeat, rebalance, offset persist;
+ * the defaults are 30 s / 30 s / 10 s / 5 s). A closed client's loops stop only after their current
+ * sleep, and the process cannot exit before that, so short periods mean fast test-file exits.
+ */
+export const ALI_ONS_INTERVAL_MS = 1000;
 
 /**
  * Options every test client shares. ali-ons clients in one process share one MQClient per
@@ -39,8 +67,9 @@ export const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T | undefined
  */
 function common(nameSrv: string, storePath: string, instanceName?: string): object {
   return {
-    nameSrv, httpclient: {}, accessKeyId: 'k', accessKeySecret: 's', storePath,
-    pollNameServerInteval: 3000, heartbeatBrokerInterval: 3000, rebalanceInterval: 3000,
+    nameSrv, httpclient: {}, accessKeyId: 'k', accessKeySecret: 's', storePath, logger: quietLogger,
+    pollNameServerInteval: ALI_ONS_INTERVAL_MS, heartbeatBrokerInterval: ALI_ONS_INTERVAL_MS,
+    rebalanceInterval: ALI_ONS_INTERVAL_MS, persistConsumerOffsetInterval: ALI_ONS_INTERVAL_MS,
     ...(instanceName ? { instanceName } : {}),
   };
 }
@@ -66,5 +95,5 @@ export function aliMessage(topic: string, tags: string, body: string | Buffer, k
 export async function closeAliOnsInnerProducer(): Promise<void> {
   const p = innerProducer.defaultProducer;
   innerProducer.defaultProducer = undefined;
-  await withTimeout(p?.close().catch(() => undefined) ?? Promise.resolve(), 5000);
+  await closeAli(p);
 }

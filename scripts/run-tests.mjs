@@ -1,17 +1,20 @@
 // Runs the compiled node:test suites. `node --test` on Node 20 takes no globs, so the files are listed here.
-// Usage: node scripts/run-tests.mjs [unit|e2e|all]   (default: all)
+// Usage: node scripts/run-tests.mjs [unit|e2e|all|pulsar] [file filter]   (default: all)
+// `pulsar` runs the Pulsar client suites and then the whole e2e suite again with the gateway on the Pulsar
+// store (ROP_TEST_STORE=pulsar); it needs the standalone of `npm run pulsar:start`.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const which = process.argv[2] ?? 'all';
-const roots = which === 'all' ? ['unit', 'e2e'] : [which];
+const roots = which === 'all' ? ['unit', 'e2e'] : which === 'pulsar' ? ['pulsar', 'e2e'] : [which];
+const filter = process.argv[3];
 const files = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
-    else if (name.endsWith('.test.js')) files.push(p);
+    else if (name.endsWith('.test.js') && (!filter || p.includes(filter))) files.push(p);
   }
 };
 for (const r of roots) {
@@ -22,5 +25,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 // One file at a time: e2e suites start gateways and Java clients, and this machine has two cores.
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+  env: which === 'pulsar' ? { ...process.env, ROP_TEST_STORE: 'pulsar' } : process.env,
+});
 process.exit(r.status ?? 1);

@@ -20,17 +20,40 @@ function hostPort(value: string): string {
   return value;
 }
 
+function pulsarUrl(value: string): string {
+  if (!/^pulsar:\/\/[^\s:/]+(:\d{1,5})?\/?$/.test(value)) throw new InvalidArgumentError(`expected pulsar://host:port, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function httpUrl(value: string): string {
+  if (!/^https?:\/\/[^\s/]+\/?$/.test(value)) throw new InvalidArgumentError(`expected http://host:port, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+const PULSAR_NAME = /^[-=:.\w]+$/;
+
+function pulsarName(value: string): string {
+  if (!PULSAR_NAME.test(value)) throw new InvalidArgumentError(`expected a Pulsar tenant or namespace name ([-=:.A-Za-z0-9_]), got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function pulsarNamespacePath(value: string): string {
+  const parts = value.split('/');
+  if (parts.length !== 2 || !parts.every((p) => PULSAR_NAME.test(p))) throw new InvalidArgumentError(`expected tenant/namespace, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 function parseConfig(argv: string[]): GatewayConfig {
   const d = defaultConfig;
   const program = new Command('rop')
-    .description('RocketMQ-compatible gateway: name server and broker on one port, messages in an embedded store')
+    .description('RocketMQ-compatible gateway: name server and broker on one port, messages in Apache Pulsar or an embedded store')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') })
     .option('--host <host>', 'address to listen on', d.host)
     .option('--port <port>', 'port for RocketMQ remoting (name server and broker)', integer(0, 65535), d.port)
     .option('--advertised-address <host:port>', 'broker address put in routes and message ids (default: host:bound port)', hostPort)
     .option('--data-dir <dir>', 'where the embedded store keeps its files', d.dataDir)
-    .addOption(new Option('--store <kind>', 'message store').choices(['embedded']).default(d.store))
+    .addOption(new Option('--store <kind>', 'message store').choices(['embedded', 'pulsar']).default(d.store))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(d.logLevel))
     .option('--max-frame-size <bytes>', 'largest frame accepted; a larger one closes its connection', integer(1024, 1024 * 1024 * 1024), d.maxFrameSize)
     .option('--no-auto-create-topics', 'answer TOPIC_NOT_EXIST for unknown topics instead of creating them')
@@ -38,7 +61,12 @@ function parseConfig(argv: string[]): GatewayConfig {
     .addOption(new Option('--flush <policy>', 'sync: fsync before a send is acknowledged; async: fsync every --flush-interval-ms').choices(['async', 'sync']).default(d.flush))
     .option('--flush-interval-ms <ms>', 'fsync period of the async flush policy', integer(1, 60_000), d.flushIntervalMs)
     .option('--segment-size <bytes>', 'size at which a queue log starts a new segment file', integer(4096, 1024 * 1024 * 1024), d.segmentBytes)
-    .option('--retention-hours <h>', 'delete segments whose newest message is older than this', integer(1, 24 * 365 * 10), d.retentionHours)
+    .option('--retention-hours <h>', 'embedded: delete segments whose newest message is older than this; pulsar: retention set on namespaces it creates', integer(1, 24 * 365 * 10), d.retentionHours)
+    .option('--pulsar-url <url>', 'Pulsar service URL (store pulsar)', pulsarUrl, d.pulsarUrl)
+    .option('--pulsar-admin-url <url>', 'Pulsar admin REST URL (store pulsar)', httpUrl, d.pulsarAdminUrl)
+    .option('--pulsar-tenant <tenant>', 'Pulsar tenant of topics without a client namespace', pulsarName, d.pulsarTenant)
+    .option('--pulsar-namespace <namespace>', 'Pulsar namespace of topics without a client namespace', pulsarName, d.pulsarNamespace)
+    .option('--pulsar-system-namespace <tenant/namespace>', "Pulsar namespace of the gateway's topic configs and consumer offsets", pulsarNamespacePath, d.pulsarSystemNamespace)
     .option('--cluster-name <name>', 'cluster name in routes and cluster info', d.clusterName)
     .option('--broker-name <name>', 'broker name in routes and cluster info', d.brokerName)
     .allowExcessArguments(false);
@@ -58,6 +86,11 @@ function parseConfig(argv: string[]): GatewayConfig {
     flushIntervalMs: o.flushIntervalMs,
     segmentBytes: o.segmentSize,
     retentionHours: o.retentionHours,
+    pulsarUrl: o.pulsarUrl,
+    pulsarAdminUrl: o.pulsarAdminUrl,
+    pulsarTenant: o.pulsarTenant,
+    pulsarNamespace: o.pulsarNamespace,
+    pulsarSystemNamespace: o.pulsarSystemNamespace,
     clusterName: o.clusterName,
     brokerName: o.brokerName,
   };

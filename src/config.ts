@@ -5,7 +5,16 @@ export interface GatewayConfig {
   /** host:port advertised in routes and message ids; defaults to host:port actually bound */
   advertisedAddress?: string;
   dataDir: string;
-  store: 'embedded';
+  store: 'embedded' | 'pulsar';
+  /** pulsar://host:port of the cluster (store pulsar) */
+  pulsarUrl: string;
+  /** http://host:port of the cluster's admin REST API (store pulsar) */
+  pulsarAdminUrl: string;
+  /** tenant and namespace of RocketMQ topics without a client namespace */
+  pulsarTenant: string;
+  pulsarNamespace: string;
+  /** tenant/namespace of the gateway's own tables */
+  pulsarSystemNamespace: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   maxFrameSize: number;
   autoCreateTopics: boolean;
@@ -23,6 +32,11 @@ export const defaultConfig: GatewayConfig = {
   port: 9876,
   dataDir: './data',
   store: 'embedded',
+  pulsarUrl: 'pulsar://127.0.0.1:6650',
+  pulsarAdminUrl: 'http://127.0.0.1:8080',
+  pulsarTenant: 'rocketmq',
+  pulsarNamespace: 'default',
+  pulsarSystemNamespace: 'rocketmq/__rocketmq',
   logLevel: 'info',
   maxFrameSize: 16 * 1024 * 1024,
   autoCreateTopics: true,

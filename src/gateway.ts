@@ -13,6 +13,7 @@ import { ClientManageProcessor } from './broker/client-manage-processor.js';
 import { AdminProcessor } from './broker/admin-processor.js';
 import { RouteProcessor } from './namesrv/route-processor.js';
 import { EmbeddedStore } from './store/embedded/embedded-store.js';
+import { PulsarStore } from './store/pulsar/pulsar-store.js';
 import type { MessageStore } from './store/message-store.js';
 
 /** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
@@ -25,9 +26,22 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** Starts one gateway: name server and broker on one port, over the configured store. */
-export async function startGateway(config: GatewayConfig, log: Logger = createLogger(config.logLevel)): Promise<Gateway> {
-  const store = new EmbeddedStore(
+function createStore(config: GatewayConfig, log: Logger): MessageStore {
+  if (config.store === 'pulsar') {
+    return new PulsarStore(
+      {
+        serviceUrl: config.pulsarUrl,
+        adminUrl: config.pulsarAdminUrl,
+        tenant: config.pulsarTenant,
+        namespace: config.pulsarNamespace,
+        systemNamespace: config.pulsarSystemNamespace,
+        retentionHours: config.retentionHours,
+        offsetFlushMs: 1000,
+      },
+      log,
+    );
+  }
+  return new EmbeddedStore(
     {
       dataDir: config.dataDir,
       flush: config.flush,
@@ -38,7 +52,17 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     },
     log,
   );
-  await store.open();
+}
+
+/** Starts one gateway: name server and broker on one port, over the configured store. */
+export async function startGateway(config: GatewayConfig, log: Logger = createLogger(config.logLevel)): Promise<Gateway> {
+  const store = createStore(config, log);
+  try {
+    await store.open();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
   const server = new RemotingServer(log, config.maxFrameSize);
   let port: number;
   try {

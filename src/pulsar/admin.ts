@@ -11,6 +11,20 @@ export interface RetentionPolicy {
   retentionSizeInMB: number;
 }
 
+/** A message's place in a topic partition, as the admin API reports it. */
+export interface EntryPosition {
+  ledgerId: number;
+  entryId: number;
+  /** -1 when the entry is not a batch. */
+  batchIndex: number;
+}
+
+export interface EntryMetadata {
+  index?: number;
+  brokerTimestamp?: number;
+  messages: number;
+}
+
 /** The few Pulsar admin REST (v2) calls the gateway needs: tenants, namespaces with retention, partitioned topics. */
 export class PulsarAdmin {
   private readonly base: string;
@@ -68,6 +82,50 @@ export class PulsarAdmin {
 
   deletePartitionedTopic(topic: string, force = false): Promise<unknown> {
     return this.call('DELETE', `/admin/v2/persistent/${path(topic)}/partitions?force=${force}`, undefined, [404]);
+  }
+
+  /** Sets the size of un-compacted backlog at which the broker compacts topics of the namespace. */
+  setCompactionThreshold(namespace: string, bytes: number): Promise<unknown> {
+    return this.call('PUT', `/admin/v2/namespaces/${path(namespace)}/compactionThreshold`, bytes);
+  }
+
+  deleteNamespace(namespace: string, force = false): Promise<unknown> {
+    return this.call('DELETE', `/admin/v2/namespaces/${path(namespace)}?force=${force}`, undefined, [404]);
+  }
+
+  /** The id of the message with broker entry index `index` (PIP-415, Pulsar 4.1+); undefined when none has it. */
+  async messageIdByIndex(topic: string, index: number): Promise<EntryPosition | undefined> {
+    const r = (await this.call('GET', `/admin/v2/persistent/${path(topic)}/getMessageIdByIndex?index=${index}`, undefined, [404])) as
+      { ledgerId?: number; entryId?: number; batchIndex?: number } | { reason: string } | null;
+    if (!r || !('ledgerId' in r) || r.ledgerId === undefined || r.entryId === undefined) return undefined;
+    return { ledgerId: r.ledgerId, entryId: r.entryId, batchIndex: r.batchIndex ?? -1 };
+  }
+
+  /** The id of the first message published at or after `timestamp`; undefined when there is none. */
+  async messageIdByTimestamp(topic: string, timestamp: number): Promise<EntryPosition | undefined> {
+    const r = (await this.call('GET', `/admin/v2/persistent/${path(topic)}/messageid/${timestamp}`, undefined, [404])) as
+      { ledgerId?: number; entryId?: number } | null;
+    if (!r || r.ledgerId === undefined || r.entryId === undefined || r.ledgerId < 0 || r.entryId < 0) return undefined;
+    return { ledgerId: r.ledgerId, entryId: r.entryId, batchIndex: -1 };
+  }
+
+  /**
+   * The broker entry metadata of one entry, read from the headers of the get-message-by-id call:
+   * its index (of the entry's last message), broker time and how many messages it batches.
+   */
+  async entryMetadata(topic: string, ledgerId: number, entryId: number): Promise<EntryMetadata | undefined> {
+    const res = await fetch(`${this.base}/admin/v2/persistent/${path(topic)}/ledger/${ledgerId}/entry/${entryId}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+    await res.arrayBuffer();
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new PulsarAdminError(res.status, `GET entry ${ledgerId}:${entryId} of ${topic}: HTTP ${res.status}`);
+    const index = res.headers.get('x-pulsar-broker-entry-metadata-index');
+    const time = res.headers.get('x-pulsar-broker-entry-metadata-timestamp');
+    const batch = res.headers.get('x-pulsar-num-batch-message');
+    return {
+      index: index === null ? undefined : Number(index),
+      brokerTimestamp: time === null ? undefined : Date.parse(time),
+      messages: batch === null ? 1 : Number(batch),
+    };
   }
 
   topics(namespace: string): Promise<string[]> {

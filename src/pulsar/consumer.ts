@@ -42,6 +42,10 @@ export interface ConsumerOptions {
   /** Where a new subscription or reader starts: a message id, or earliest/latest. */
   startMessageId?: MessageId | 'earliest' | 'latest';
   consumerName?: string;
+  /** A reader given a message id starts at that message rather than after it. */
+  startInclusive?: boolean;
+  /** Read a compacted topic's compacted view (latest value per key) before its tail. */
+  readCompacted?: boolean;
   /** Messages the broker may push ahead of `receive` calls. */
   receiverQueueSize?: number;
 }
@@ -247,7 +251,12 @@ export class PulsarConsumer implements ResourceHandler {
     // A reader resumes after what it handed out; buffered but undelivered messages will come again.
     this.queue.length = 0;
     let start: MessageId | undefined;
-    if (!durable) start = this.lastDelivered ?? (typeof o.startMessageId === 'object' ? o.startMessageId : undefined);
+    if (!durable && this.lastDelivered) start = this.lastDelivered;
+    else if (!durable && typeof o.startMessageId === 'object') {
+      // The broker starts a reader after the given entry unless the id points into a batch, in which case
+      // it starts at that entry (the client skips what precedes the batch index).
+      start = o.startInclusive ? { ...o.startMessageId, batchIndex: Math.max(0, o.startMessageId.batchIndex) } : o.startMessageId;
+    }
     conn.registerConsumer(this.id, this);
     try {
       await conn.request({
@@ -256,6 +265,7 @@ export class PulsarConsumer implements ResourceHandler {
           topic: this.topic, subscription: o.subscription, subType: SubType[o.subType ?? 'Exclusive'],
           consumerId: this.id, requestId, consumerName: o.consumerName ?? `rop-${this.id}`, durable,
           ...(start ? { startMessageId: toIdData(start) } : {}),
+          ...(o.readCompacted ? { readCompacted: true } : {}),
           initialPosition: o.startMessageId === 'earliest' ? InitialPosition.Earliest : InitialPosition.Latest,
         },
       }, requestId);

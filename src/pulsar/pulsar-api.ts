@@ -4,9 +4,14 @@ import { PULSAR_API_SCHEMA } from './pulsar-api-schema.js';
 const root = protobuf.parse(PULSAR_API_SCHEMA, { keepCase: false }).root;
 
 /** A 64-bit field as protobufjs decodes it: a plain number, or a Long when the value needs one. */
-export type U64 = number | { toNumber(): number };
+export type U64 = number | { toNumber(): number; toSigned?(): { toNumber(): number } };
 
-export const u64 = (v: U64 | null | undefined): number => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
+/**
+ * A 64-bit field as a number. Read as signed: Pulsar writes "none" (an empty topic's last entry, a
+ * cursor before the first entry) as -1 into unsigned fields, and no real id or time comes near 2^63.
+ */
+export const u64 = (v: U64 | null | undefined): number =>
+  v == null ? 0 : typeof v === 'number' ? v : (v.toSigned ? v.toSigned() : v).toNumber();
 
 export interface KeyValue { key: string; value: string }
 

@@ -58,6 +58,16 @@ export interface TopicConfig {
   order: boolean;
 }
 
+/** Just the TopicConfig fields of a store's richer topic record. */
+export const topicConfigOf = ({ name, readQueueNums, writeQueueNums, perm, topicSysFlag, order }: TopicConfig): TopicConfig => ({
+  name,
+  readQueueNums,
+  writeQueueNums,
+  perm,
+  topicSysFlag,
+  order,
+});
+
 /** A topic or queue the store does not have. */
 export class UnknownQueueError extends Error {
   override readonly name = 'UnknownQueueError';

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { pulsarAdminUrl, pulsarServiceUrl } from './pulsar.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/test/support → repo root */
@@ -34,11 +35,30 @@ export interface GatewayOptions {
   startTimeoutMs?: number;
 }
 
+/**
+ * The store the e2e suite runs against: ROP_TEST_STORE=pulsar runs it on the Pulsar standalone of
+ * `npm run pulsar:start`. Each data dir gets namespaces of its own, so a restart on the same data dir
+ * finds its topics and offsets again while other tests stay apart.
+ */
+export const testStore = process.env.ROP_TEST_STORE === 'pulsar' ? 'pulsar' : 'embedded';
+
+function storeArgs(dataDir: string): string[] {
+  if (testStore !== 'pulsar') return [];
+  const ns = `e2e-${basename(dataDir).replace(/[^-\w]/g, '')}`;
+  return [
+    '--store', 'pulsar',
+    '--pulsar-url', pulsarServiceUrl,
+    '--pulsar-admin-url', pulsarAdminUrl,
+    '--pulsar-namespace', ns,
+    '--pulsar-system-namespace', `rocketmq/${ns}-sys`,
+  ];
+}
+
 /** Starts `rop` as a child process on 127.0.0.1 (ephemeral port unless given) and waits for its "listening" log line. */
 export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayProcess> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rop-test-'));
-  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
+  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--data-dir', dataDir, ...storeArgs(dataDir), ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../logger.js';
 import {
   UnknownQueueError,
+  topicConfigOf,
   type AppendResult,
   type MessageStore,
   type NewMessage,
@@ -13,6 +14,7 @@ import {
 import { writeFileAtomically } from './atomic-file.js';
 import { ConsumerOffsetTable } from './consumer-offset-table.js';
 import { QueueLog } from './queue-log.js';
+import { MAX_QUEUE_KEYS, packLocator, unpackLocator } from '../locator.js';
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -24,13 +26,6 @@ export interface EmbeddedStoreOptions {
   retentionCheckIntervalMs: number;
 }
 
-/**
- * A locator packs a store-wide queue number (high 20 bits) and the queue offset (low 44 bits),
- * so an offsetMsgId resolves to its message without any other index.
- */
-const OFFSET_BITS = 44n;
-const OFFSET_MASK = (1n << OFFSET_BITS) - 1n;
-const MAX_QUEUE_KEYS = 1 << 20;
 
 interface TopicEntry extends TopicConfig {
   queueKeys: number[];
@@ -100,11 +95,11 @@ export class EmbeddedStore implements MessageStore {
 
   getTopic(name: string): TopicConfig | undefined {
     const t = this.topics.get(name);
-    return t && publicConfig(t);
+    return t && topicConfigOf(t);
   }
 
   listTopics(): TopicConfig[] {
-    return [...this.topics.values()].map(publicConfig);
+    return [...this.topics.values()].map(topicConfigOf);
   }
 
   async putTopic(config: TopicConfig): Promise<TopicConfig> {
@@ -119,7 +114,7 @@ export class EmbeddedStore implements MessageStore {
     this.topics.set(config.name, entry);
     queueKeys.forEach((k, q) => this.queues.has(queueName(config.name, q)) || this.openQueue(config.name, q, k));
     this.saveTopics();
-    return publicConfig(entry);
+    return topicConfigOf(entry);
   }
 
   async append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
@@ -130,7 +125,7 @@ export class EmbeddedStore implements MessageStore {
     const firstOffset = q.log.append(messages, storeTimestamp);
     if (this.opts.flush === 'sync') await this.syncFlush();
     for (const l of this.listeners) l(topic, queueId);
-    return { firstOffset, storeTimestamp, locators: messages.map((_, i) => locatorOf(q.key, firstOffset + i)) };
+    return { firstOffset, storeTimestamp, locators: messages.map((_, i) => packLocator(q.key, firstOffset + i)) };
   }
 
   async read(topic: string, queueId: number, offset: number, maxMessages: number, maxBytes: number): Promise<ReadResult> {
@@ -142,7 +137,7 @@ export class EmbeddedStore implements MessageStore {
     if (offset < minOffset) return { ...base, status: 'OFFSET_TOO_SMALL', nextOffset: minOffset };
     if (offset === maxOffset) return { ...base, status: 'OFFSET_OVERFLOW_ONE', nextOffset: offset };
     if (offset > maxOffset) return { ...base, status: 'OFFSET_OVERFLOW_BADLY', nextOffset: minOffset === 0 ? minOffset : maxOffset };
-    const messages = q.log.read(offset, maxMessages, maxBytes, topic, queueId, (o) => locatorOf(q.key, o));
+    const messages = q.log.read(offset, maxMessages, maxBytes, topic, queueId, (o) => packLocator(q.key, o));
     const nextOffset = messages.length > 0 ? offset + messages.length : q.log.nextHeldOffset(offset);
     return { ...base, status: 'FOUND', messages, nextOffset };
   }
@@ -165,9 +160,9 @@ export class EmbeddedStore implements MessageStore {
   }
 
   async lookup(locator: bigint): Promise<StoredMessage | undefined> {
-    const q = this.byKey.get(Number(locator >> OFFSET_BITS));
+    const { queueKey, offset } = unpackLocator(locator);
+    const q = this.byKey.get(queueKey);
     if (!q) return undefined;
-    const offset = Number(locator & OFFSET_MASK);
     if (offset < q.log.minOffset || offset >= q.log.maxOffset) return undefined;
     return q.log.read(offset, 1, 0, q.topic, q.queueId, () => locator)[0];
   }
@@ -234,12 +229,3 @@ export class EmbeddedStore implements MessageStore {
 }
 
 const queueName = (topic: string, queueId: number): string => `${topic}\u0000${queueId}`;
-const locatorOf = (key: number, offset: number): bigint => (BigInt(key) << OFFSET_BITS) | BigInt(offset);
-const publicConfig = ({ name, readQueueNums, writeQueueNums, perm, topicSysFlag, order }: TopicEntry): TopicConfig => ({
-  name,
-  readQueueNums,
-  writeQueueNums,
-  perm,
-  topicSysFlag,
-  order,
-});

@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../logger.js';
+import type { PulsarClient } from '../../pulsar/pulsar-client.js';
+import type { PulsarAdmin } from '../../pulsar/admin.js';
+import { PulsarProducer, type OutgoingMessage } from '../../pulsar/producer.js';
+import { PulsarConsumer, type ReceivedMessage } from '../../pulsar/consumer.js';
+
+/** A message read from the partition with its broker entry index, which is its RocketMQ queue offset. */
+export interface IndexedMessage extends ReceivedMessage {
+  index: number;
+}
+
+export interface PulsarQueueOptions {
+  /** Newest messages kept in memory per queue, serving consumers that keep up without another read. */
+  recentMessages: number;
+  recentBytes: number;
+  /** Positioned readers kept for consumers behind the recent window, and how long an idle one lives. */
+  maxCatchUpReaders: number;
+  catchUpIdleMs: number;
+  /** How long an append waits to see its own message come back before asking the admin API for its index. */
+  indexWaitMs: number;
+  sendTimeoutMs: number;
+}
+
+/** The broker does not expose entry indexes, so offsets cannot be contiguous. */
+export class MissingEntryIndexError extends Error {
+  override readonly name = 'MissingEntryIndexError';
+}
+
+interface CatchUpReader {
+  reader: PulsarConsumer;
+  idle: NodeJS.Timeout;
+}
+
+const entryKey = (ledgerId: number, entryId: number): string => `${ledgerId}:${entryId}`;
+const SEEN_ENTRIES = 65_536;
+
+/**
+ * One RocketMQ queue, kept as one partition of a Pulsar partitioned topic. A tailing reader follows the
+ * partition from the moment the queue opens: it learns the broker entry index of every new message
+ * (whoever wrote it), which is how appends learn their offsets and how the queue knows its max offset;
+ * and it keeps the newest messages in memory for consumers that keep up. Older offsets are read through
+ * positioned readers, found by the cache or by the broker's index lookup, and reused by sequential pulls.
+ */
+export class PulsarQueue {
+  /** Offset the next message will get. */
+  private next = 0;
+  private readonly recent: IndexedMessage[] = [];
+  private recentBytes = 0;
+  /** ledger:entry → index of the entry's last message, for entries seen lately. */
+  private readonly seen = new Map<string, number>();
+  private readonly indexWaiters = new Map<string, Array<(index: number) => void>>();
+  private readonly catchUp = new Map<number, CatchUpReader>();
+  private tail?: PulsarConsumer;
+  private tailLoop?: Promise<void>;
+  private producer?: Promise<PulsarProducer>;
+  private closed = false;
+  private minOffsetCache?: { value: number; at: number };
+
+  constructor(
+    private readonly client: PulsarClient,
+    private readonly admin: PulsarAdmin,
+    /** Full partition name, persistent://tenant/namespace/topic-partition-N */
+    readonly partition: string,
+    private readonly options: PulsarQueueOptions,
+    private readonly onGrow: () => void,
+    private readonly log: Logger,
+  ) {}
+
+  private get adminPath(): string {
+    return this.partition.replace(/^persistent:\/\//, '');
+  }
+
+  async open(): Promise<void> {
+    this.tail = await PulsarConsumer.subscribe(this.client, this.partition, {
+      subscription: `rop-tail-${randomUUID()}`, durable: false, startMessageId: 'latest', receiverQueueSize: 1000,
+    });
+    const { id: last } = await this.tail.lastMessageId();
+    if (last.ledgerId >= 0 && last.entryId >= 0) {
+      const meta = await this.admin.entryMetadata(this.adminPath, last.ledgerId, last.entryId);
+      if (meta && meta.index === undefined) throw this.missingIndex();
+      if (meta?.index !== undefined) this.next = Math.max(this.next, meta.index + 1);
+    }
+    this.tailLoop = this.follow();
+  }
+
+  get maxOffset(): number {
+    return this.next;
+  }
+
+  /** Appends in order; resolves with each message's offset once Pulsar has persisted it. */
+  async append(messages: OutgoingMessage[]): Promise<number[]> {
+    this.producer ??= PulsarProducer.create(this.client, this.partition, { sendTimeoutMs: this.options.sendTimeoutMs });
+    let producer: PulsarProducer;
+    try {
+      producer = await this.producer;
+    } catch (err) {
+      this.producer = undefined;
+      throw err;
+    }
+    const receipts = await Promise.all(messages.map((m) => producer.send(m)));
+    return Promise.all(receipts.map((r) => this.indexOfEntry(r.ledgerId, r.entryId)));
+  }
+
+  /**
+   * Up to `max` messages from `offset` (which the caller checked is below maxOffset), stopping early
+   * past `maxBytes` but returning at least one. Empty when `offset` is no longer kept.
+   */
+  async read(offset: number, max: number, maxBytes: number): Promise<IndexedMessage[]> {
+    const first = this.recent[0];
+    if (first && offset >= first.index) {
+      const from = offset - first.index;
+      // The tail sees every message in order, so the window is contiguous; check rather than trust it.
+      if (this.recent[from]?.index === offset) return takeWithin(this.recent.slice(from, from + max), maxBytes);
+    }
+    return this.readBehind(offset, max, maxBytes);
+  }
+
+  /** Oldest offset still kept by Pulsar (remembered for a while: retention moves it rarely). */
+  async minOffset(): Promise<number> {
+    const now = Date.now();
+    if (this.minOffsetCache && now - this.minOffsetCache.at < 10_000) return this.minOffsetCache.value;
+    let value: number;
+    if (this.next === 0 || (await this.admin.messageIdByIndex(this.adminPath, 0))) value = 0;
+    else value = (await this.peekOldest())?.index ?? this.next;
+    this.minOffsetCache = { value, at: now };
+    return value;
+  }
+
+  async oldest(): Promise<IndexedMessage | undefined> {
+    return this.next === 0 ? undefined : this.peekOldest();
+  }
+
+  /** First offset published at or after `timestamp`; maxOffset when none was. */
+  async offsetForTimestamp(timestamp: number): Promise<number> {
+    const id = await this.admin.messageIdByTimestamp(this.adminPath, timestamp);
+    if (!id) return this.next;
+    const meta = await this.admin.entryMetadata(this.adminPath, id.ledgerId, id.entryId);
+    if (meta?.index === undefined) return this.next;
+    return meta.index - (meta.messages - 1);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const c of this.catchUp.values()) clearTimeout(c.idle);
+    const readers = [...this.catchUp.values()].map((c) => c.reader);
+    this.catchUp.clear();
+    await Promise.all([...readers.map((r) => r.close()), this.tail?.close()]);
+    await this.tailLoop;
+    const producer = await this.producer?.catch(() => undefined);
+    await producer?.close();
+  }
+
+  private async follow(): Promise<void> {
+    while (!this.closed) {
+      const batch = await this.tail!.receive(1000, 1000);
+      if (batch.length === 0) continue;
+      for (const m of batch) {
+        if (m.index === undefined) {
+          this.log.error({ partition: this.partition }, 'Pulsar sent a message without a broker entry index; enable AppendIndexMetadataInterceptor');
+          continue;
+        }
+        this.remember(m as IndexedMessage);
+      }
+      this.onGrow();
+    }
+  }
+
+  private remember(m: IndexedMessage): void {
+    this.next = Math.max(this.next, m.index + 1);
+    this.recent.push(m);
+    this.recentBytes += m.payload.length;
+    while (this.recent.length > this.options.recentMessages || (this.recentBytes > this.options.recentBytes && this.recent.length > 1)) {
+      this.recentBytes -= this.recent.shift()!.payload.length;
+    }
+    const key = entryKey(m.id.ledgerId, m.id.entryId);
+    this.seen.set(key, m.index);
+    if (this.seen.size > SEEN_ENTRIES) this.seen.delete(this.seen.keys().next().value!);
+    const waiters = this.indexWaiters.get(key);
+    if (waiters) {
+      this.indexWaiters.delete(key);
+      for (const w of waiters) w(m.index);
+    }
+  }
+
+  /** The index of a message this gateway wrote: seen by the tail, or else asked of the broker. */
+  private indexOfEntry(ledgerId: number, entryId: number): Promise<number> {
+    const key = entryKey(ledgerId, entryId);
+    const known = this.seen.get(key);
+    if (known !== undefined) return Promise.resolve(known);
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const list = this.indexWaiters.get(key);
+        list?.splice(list.indexOf(done), 1);
+        this.admin.entryMetadata(this.adminPath, ledgerId, entryId).then((meta) => {
+          if (meta?.index === undefined) reject(meta ? this.missingIndex() : new Error(`entry ${key} of ${this.partition} not found`));
+          else resolve(meta.index);
+        }, reject);
+      }, this.options.indexWaitMs);
+      const done = (index: number): void => {
+        clearTimeout(timer);
+        resolve(index);
+      };
+      const list = this.indexWaiters.get(key) ?? [];
+      list.push(done);
+      this.indexWaiters.set(key, list);
+    });
+  }
+
+  private async readBehind(offset: number, max: number, maxBytes: number): Promise<IndexedMessage[]> {
+    const reader = this.unpark(offset) ?? (await this.readerAt(offset));
+    if (!reader) return [];
+    const out: IndexedMessage[] = [];
+    let bytes = 0;
+    while (out.length < max) {
+      const got = await reader.receive(max - out.length, out.length === 0 ? 5000 : 0);
+      if (got.length === 0) break;
+      for (const m of got) {
+        if (m.index === undefined) throw this.missingIndex();
+        if (m.index < offset + out.length) continue;
+        if (out.length > 0 && bytes + m.payload.length > maxBytes) {
+          // Over the byte budget: the reader has moved past this message, so it cannot be reused.
+          await reader.close();
+          return out;
+        }
+        out.push(m as IndexedMessage);
+        bytes += m.payload.length;
+      }
+      if (reader.buffered === 0) break;
+    }
+    if (out.length === 0) await reader.close();
+    else this.park(offset + out.length, reader);
+    return out;
+  }
+
+  private unpark(offset: number): PulsarConsumer | undefined {
+    const c = this.catchUp.get(offset);
+    if (!c) return undefined;
+    this.catchUp.delete(offset);
+    clearTimeout(c.idle);
+    return c.reader;
+  }
+
+  /** A reader that starts at `offset`, found through the broker's index lookup; undefined when no message has it. */
+  private async readerAt(offset: number): Promise<PulsarConsumer | undefined> {
+    const id = await this.admin.messageIdByIndex(this.adminPath, offset);
+    if (!id) return undefined;
+    return PulsarConsumer.subscribe(this.client, this.partition, {
+      subscription: `rop-read-${randomUUID()}`, durable: false, startMessageId: { ...id, partition: -1 }, startInclusive: true, receiverQueueSize: 500,
+    });
+  }
+
+  /** Keeps a reader positioned at `nextOffset` for the pull that is likely to come next. */
+  private park(nextOffset: number, reader: PulsarConsumer): void {
+    if (this.closed) {
+      void reader.close();
+      return;
+    }
+    const previous = this.catchUp.get(nextOffset);
+    if (previous) {
+      clearTimeout(previous.idle);
+      void previous.reader.close();
+    }
+    const idle = setTimeout(() => {
+      if (this.catchUp.get(nextOffset)?.reader === reader) this.catchUp.delete(nextOffset);
+      void reader.close();
+    }, this.options.catchUpIdleMs);
+    idle.unref();
+    this.catchUp.set(nextOffset, { reader, idle });
+    while (this.catchUp.size > this.options.maxCatchUpReaders) {
+      const [oldestOffset, oldest] = this.catchUp.entries().next().value!;
+      this.catchUp.delete(oldestOffset);
+      clearTimeout(oldest.idle);
+      void oldest.reader.close();
+    }
+  }
+
+  private async peekOldest(): Promise<IndexedMessage | undefined> {
+    const reader = await PulsarConsumer.subscribe(this.client, this.partition, {
+      subscription: `rop-peek-${randomUUID()}`, durable: false, startMessageId: 'earliest', receiverQueueSize: 1,
+    });
+    try {
+      const [m] = await reader.receive(1, 2000);
+      if (m && m.index === undefined) throw this.missingIndex();
+      return m as IndexedMessage | undefined;
+    } finally {
+      await reader.close();
+    }
+  }
+
+  private missingIndex(): MissingEntryIndexError {
+    return new MissingEntryIndexError(`${this.partition}: the Pulsar broker does not expose broker entry indexes; set brokerEntryMetadataInterceptors=org.apache.pulsar.common.intercept.AppendIndexMetadataInterceptor and exposingBrokerEntryMetadataToClientEnabled=true`);
+  }
+}
+
+/** The messages that fit in `maxBytes`, but at least one. */
+function takeWithin(messages: IndexedMessage[], maxBytes: number): IndexedMessage[] {
+  let bytes = 0;
+  for (let i = 0; i < messages.length; i++) {
+    bytes += messages[i]!.payload.length;
+    if (i > 0 && bytes > maxBytes) return messages.slice(0, i);
+  }
+  return messages;
+}

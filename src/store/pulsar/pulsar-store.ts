@@ -1,0 +1,263 @@
+import type { Logger } from '../../logger.js';
+import { PulsarClient } from '../../pulsar/pulsar-client.js';
+import { PulsarAdmin } from '../../pulsar/admin.js';
+import {
+  UnknownQueueError,
+  topicConfigOf,
+  type AppendResult,
+  type MessageStore,
+  type NewMessage,
+  type ReadResult,
+  type StoredMessage,
+  type TopicConfig,
+} from '../message-store.js';
+import { MAX_QUEUE_KEYS, packLocator, unpackLocator } from '../locator.js';
+import { locate, partitionName, pulsarTopicName, type MappingDefaults } from './topic-mapping.js';
+import { fromPulsarMessage, toPulsarMessage } from './message-mapping.js';
+import { PulsarQueue, type IndexedMessage, type PulsarQueueOptions } from './pulsar-queue.js';
+import { SystemTable } from './system-table.js';
+
+export interface PulsarStoreOptions {
+  serviceUrl: string;
+  adminUrl: string;
+  /** Where RocketMQ topics without a client namespace go. */
+  tenant: string;
+  namespace: string;
+  /** `tenant/namespace` holding the gateway's own tables (topic configs, consumer offsets). */
+  systemNamespace: string;
+  /** Retention set on namespaces the gateway creates, so unconsumed messages outlive Pulsar's default of none. */
+  retentionHours: number;
+  /** How often committed consumer offsets are written to Pulsar. */
+  offsetFlushMs: number;
+  queue?: Partial<PulsarQueueOptions>;
+}
+
+interface TopicEntry extends TopicConfig {
+  queueKeys: number[];
+}
+
+const DEFAULT_QUEUE_OPTIONS: PulsarQueueOptions = {
+  recentMessages: 4096,
+  recentBytes: 8 * 1024 * 1024,
+  maxCatchUpReaders: 8,
+  catchUpIdleMs: 30_000,
+  indexWaitMs: 5000,
+  sendTimeoutMs: 10_000,
+};
+/** Compact a system table once this much un-compacted backlog has piled up. */
+const COMPACTION_THRESHOLD_BYTES = 4 * 1024 * 1024;
+
+const offsetKey = (group: string, topic: string, queueId: number): string => `${group}\u0001${topic}\u0001${queueId}`;
+const queueName = (topic: string, queueId: number): string => `${topic}\u0000${queueId}`;
+
+/**
+ * Keeps RocketMQ topics in Apache Pulsar: topic T is the partitioned topic of DESIGN §5, queue q its
+ * partition q, the queue offset the broker entry index. Topic configs and consumer offsets live in
+ * compacted topics of the system namespace, so any number of gateways can share one cluster.
+ */
+export class PulsarStore implements MessageStore {
+  private readonly client: PulsarClient;
+  private readonly admin: PulsarAdmin;
+  private readonly defaults: MappingDefaults;
+  private readonly queueOptions: PulsarQueueOptions;
+  private readonly topics: SystemTable<TopicEntry>;
+  private readonly offsets: SystemTable<number>;
+  private readonly queues = new Map<string, Promise<PulsarQueue>>();
+  private readonly listeners = new Set<(topic: string, queueId: number) => void>();
+  private readonly namespacesReady = new Map<string, Promise<void>>();
+
+  constructor(private readonly opts: PulsarStoreOptions, private readonly log: Logger) {
+    this.client = new PulsarClient({ serviceUrl: opts.serviceUrl });
+    this.admin = new PulsarAdmin(opts.adminUrl);
+    this.defaults = { tenant: opts.tenant, namespace: opts.namespace };
+    this.queueOptions = { ...DEFAULT_QUEUE_OPTIONS, ...opts.queue };
+    const system = `persistent://${opts.systemNamespace}`;
+    this.topics = new SystemTable(this.client, `${system}/topics`, { writeBehindMs: 0 }, log);
+    this.offsets = new SystemTable(this.client, `${system}/consumer-offsets`, { writeBehindMs: opts.offsetFlushMs }, log);
+  }
+
+  async open(): Promise<void> {
+    await this.ensureNamespace(this.opts.systemNamespace);
+    await this.admin.setCompactionThreshold(this.opts.systemNamespace, COMPACTION_THRESHOLD_BYTES);
+    await this.ensureNamespace(`${this.opts.tenant}/${this.opts.namespace}`);
+    await Promise.all([this.topics.open(), this.offsets.open()]);
+    this.log.info({ serviceUrl: this.opts.serviceUrl, topics: [...this.topics.entries()].length }, 'Pulsar store open');
+  }
+
+  async close(): Promise<void> {
+    const queues = await Promise.all([...this.queues.values()].map((q) => q.catch(() => undefined)));
+    this.queues.clear();
+    await Promise.all(queues.map((q) => q?.close()));
+    await Promise.all([this.topics.close(), this.offsets.close()]);
+    await this.client.close();
+  }
+
+  getTopic(name: string): TopicConfig | undefined {
+    const t = this.topics.get(name);
+    return t && topicConfigOf(t);
+  }
+
+  listTopics(): TopicConfig[] {
+    return [...this.topics.entries()].map(([, t]) => topicConfigOf(t));
+  }
+
+  async putTopic(config: TopicConfig): Promise<TopicConfig> {
+    const location = locate(config.name, this.defaults);
+    await this.ensureNamespace(`${location.tenant}/${location.namespace}`);
+    const path = pulsarTopicName(config.name, this.defaults).slice('persistent://'.length);
+    const existing = this.topics.get(config.name);
+    let wanted = Math.max(config.readQueueNums, config.writeQueueNums);
+    const partitions = await this.admin.partitionCount(path).catch(() => 0);
+    let adopted = { ...config };
+    if (partitions === 0) await this.admin.ensurePartitionedTopic(path, wanted);
+    else if (partitions < wanted) await this.admin.updatePartitions(path, wanted);
+    else if (!existing && partitions > wanted) {
+      // A topic Pulsar already had (written by Pulsar clients): RocketMQ sees all of its partitions.
+      wanted = partitions;
+      adopted = { ...config, readQueueNums: partitions, writeQueueNums: partitions };
+    }
+    const queueKeys = existing?.queueKeys.slice() ?? [];
+    for (let q = queueKeys.length; q < wanted; q++) queueKeys.push(this.freeQueueKey(config.name, q, queueKeys));
+    const entry: TopicEntry = { ...adopted, queueKeys };
+    await this.topics.set(config.name, entry);
+    return topicConfigOf(entry);
+  }
+
+  async append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
+    const q = await this.queue(topic, queueId);
+    const key = this.queueKey(topic, queueId);
+    const offsets = await q.append(messages.map(toPulsarMessage));
+    return { firstOffset: offsets[0]!, locators: offsets.map((o) => packLocator(key, o)), storeTimestamp: Date.now() };
+  }
+
+  async read(topic: string, queueId: number, offset: number, maxMessages: number, maxBytes: number): Promise<ReadResult> {
+    const q = await this.queue(topic, queueId);
+    const maxOffset = q.maxOffset;
+    const base = { messages: [] as StoredMessage[], maxOffset };
+    if (maxOffset === 0) return { ...base, minOffset: 0, status: 'NO_MESSAGE_IN_QUEUE', nextOffset: 0 };
+    if (offset === maxOffset) return { ...base, minOffset: await q.minOffset(), status: 'OFFSET_OVERFLOW_ONE', nextOffset: offset };
+    if (offset > maxOffset) {
+      const minOffset = await q.minOffset();
+      return { ...base, minOffset, status: 'OFFSET_OVERFLOW_BADLY', nextOffset: minOffset === 0 ? minOffset : maxOffset };
+    }
+    const found = offset >= 0 ? await q.read(offset, maxMessages, maxBytes) : [];
+    if (found.length === 0) {
+      const minOffset = await q.minOffset();
+      return { ...base, minOffset, status: 'OFFSET_TOO_SMALL', nextOffset: minOffset };
+    }
+    const key = this.queueKey(topic, queueId);
+    const messages = found.map((m) => this.stored(topic, queueId, key, m));
+    // Offsets are contiguous, so the minimum is only needed when a read misses; report the read's start.
+    return { ...base, minOffset: Math.min(offset, q.maxOffset), status: 'FOUND', messages, nextOffset: offset + messages.length };
+  }
+
+  async minOffset(topic: string, queueId: number): Promise<number> {
+    return (await this.queue(topic, queueId)).minOffset();
+  }
+
+  async maxOffset(topic: string, queueId: number): Promise<number> {
+    return (await this.queue(topic, queueId)).maxOffset;
+  }
+
+  async offsetForTimestamp(topic: string, queueId: number, timestamp: number): Promise<number> {
+    return (await this.queue(topic, queueId)).offsetForTimestamp(timestamp);
+  }
+
+  async earliestStoreTime(topic: string, queueId: number): Promise<number> {
+    const m = await (await this.queue(topic, queueId)).oldest();
+    return m ? (m.brokerTimestamp ?? m.publishTime) : -1;
+  }
+
+  async lookup(locator: bigint): Promise<StoredMessage | undefined> {
+    const { queueKey, offset } = unpackLocator(locator);
+    for (const [name, t] of this.topics.entries()) {
+      const queueId = t.queueKeys.indexOf(queueKey);
+      if (queueId < 0) continue;
+      const q = await this.queue(name, queueId);
+      if (offset >= q.maxOffset) return undefined;
+      const [m] = await q.read(offset, 1, 0);
+      return m && m.index === offset ? this.stored(name, queueId, queueKey, m) : undefined;
+    }
+    return undefined;
+  }
+
+  async commitOffset(group: string, topic: string, queueId: number, offset: number): Promise<void> {
+    await this.offsets.set(offsetKey(group, topic, queueId), offset);
+  }
+
+  async committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined> {
+    return this.offsets.get(offsetKey(group, topic, queueId));
+  }
+
+  onAppend(listener: (topic: string, queueId: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private stored(topic: string, queueId: number, queueKey: number, m: IndexedMessage): StoredMessage {
+    return fromPulsarMessage(m, { topic, queueId, queueOffset: m.index, locator: packLocator(queueKey, m.index) });
+  }
+
+  private queueKey(topic: string, queueId: number): number {
+    return this.topics.get(topic)!.queueKeys[queueId]!;
+  }
+
+  /** The open queue, opened on first use; a queue that failed to open is retried next time. */
+  private queue(topic: string, queueId: number): Promise<PulsarQueue> {
+    const name = queueName(topic, queueId);
+    const existing = this.queues.get(name);
+    if (existing) return existing;
+    const t = this.topics.get(topic);
+    if (!t || queueId < 0 || queueId >= t.queueKeys.length) {
+      return Promise.reject(new UnknownQueueError(`queue ${queueId} of topic ${topic} does not exist`));
+    }
+    const partition = partitionName(pulsarTopicName(topic, this.defaults), queueId);
+    const q = new PulsarQueue(this.client, this.admin, partition, this.queueOptions, () => {
+      for (const l of this.listeners) l(topic, queueId);
+    }, this.log);
+    const opening = q.open().then(() => q);
+    this.queues.set(name, opening);
+    opening.catch(() => {
+      if (this.queues.get(name) === opening) this.queues.delete(name);
+    });
+    return opening;
+  }
+
+  /**
+   * A queue key no other queue uses, derived from the name so gateways creating different topics at
+   * once rarely pick the same one, and probing onward on a clash.
+   */
+  private freeQueueKey(topic: string, queueId: number, taken: number[]): number {
+    const used = new Set(taken);
+    for (const [, t] of this.topics.entries()) for (const k of t.queueKeys) used.add(k);
+    if (used.size >= MAX_QUEUE_KEYS) throw new Error(`the Pulsar store holds at most ${MAX_QUEUE_KEYS} queues`);
+    let key = (hashName(topic) + queueId) % MAX_QUEUE_KEYS;
+    while (used.has(key)) key = (key + 1) % MAX_QUEUE_KEYS;
+    return key;
+  }
+
+  private ensureNamespace(namespace: string): Promise<void> {
+    let ready = this.namespacesReady.get(namespace);
+    if (!ready) {
+      ready = (async () => {
+        await this.admin.ensureTenant(namespace.split('/')[0]!);
+        await this.admin.ensureNamespace(namespace);
+        // Leave an operator's retention alone; a namespace without one would drop acknowledged-by-nobody data.
+        const current = await this.admin.getRetention(namespace);
+        if (!current || (current.retentionTimeInMinutes === 0 && current.retentionSizeInMB === 0)) {
+          await this.admin.setRetention(namespace, { retentionTimeInMinutes: this.opts.retentionHours * 60, retentionSizeInMB: -1 });
+        }
+      })();
+      this.namespacesReady.set(namespace, ready);
+      ready.catch(() => this.namespacesReady.delete(namespace));
+    }
+    return ready;
+  }
+}
+
+/** FNV-1a, 32 bits. */
+function hashName(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}

@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.js';
 import type { PulsarClient } from '../../pulsar/pulsar-client.js';
 import type { PulsarAdmin } from '../../pulsar/admin.js';
 import { PulsarProducer, type OutgoingMessage } from '../../pulsar/producer.js';
-import { PulsarConsumer, type ReceivedMessage } from '../../pulsar/consumer.js';
+import { PulsarConsumer, compareMessageIds, type ReceivedMessage } from '../../pulsar/consumer.js';
 
 /** A message read from the partition with its broker entry index, which is its RocketMQ queue offset. */
 export interface IndexedMessage extends ReceivedMessage {
@@ -135,6 +135,9 @@ export class PulsarQueue {
   async offsetForTimestamp(timestamp: number): Promise<number> {
     const id = await this.admin.messageIdByTimestamp(this.adminPath, timestamp);
     if (!id) return this.next;
+    // For a time after the last message the broker answers the position after it, which cannot be read.
+    const { id: last } = await this.tail!.lastMessageId();
+    if (compareMessageIds({ ...id, partition: -1 }, { ...last, batchIndex: -1 }) > 0) return this.next;
     const meta = await this.admin.entryMetadata(this.adminPath, id.ledgerId, id.entryId);
     if (meta?.index === undefined) return this.next;
     return meta.index - (meta.messages - 1);

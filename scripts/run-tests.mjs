@@ -1,13 +1,13 @@
 // Runs the compiled node:test suites. `node --test` on Node 20 takes no globs, so the files are listed here.
 // Usage: node scripts/run-tests.mjs [unit|e2e|all|pulsar] [file filter]   (default: all)
-// `pulsar` runs the Pulsar client suites and then the whole e2e suite again with the gateway on the Pulsar
-// store (ROP_TEST_STORE=pulsar); it needs the standalone of `npm run pulsar:start`.
+// `pulsar` runs the Pulsar client suites, the whole e2e suite again with the gateway on the Pulsar
+// store (ROP_TEST_STORE=pulsar), and last the fault suites that restart Pulsar; it needs `npm run pulsar:start`.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const which = process.argv[2] ?? 'all';
-const roots = which === 'all' ? ['unit', 'e2e'] : which === 'pulsar' ? ['pulsar', 'e2e'] : [which];
+const roots = which === 'all' ? ['unit', 'e2e'] : which === 'pulsar' ? ['pulsar', 'e2e', 'pulsar-faults'] : [which];
 const filter = process.argv[3];
 const files = [];
 const walk = (dir) => {

@@ -3,6 +3,7 @@ import type { PulsarClient } from './pulsar-client.js';
 import type { PulsarConnection, ResourceHandler } from './pulsar-connection.js';
 import { PulsarServerError, PulsarConnectionError } from './errors.js';
 import { Backoff, sleep } from './backoff.js';
+import { encodeBatch } from './batch-codec.js';
 
 export interface OutgoingMessage {
   payload: Buffer;
@@ -18,25 +19,52 @@ export interface SendReceipt {
   ledgerId: number;
   entryId: number;
   partition: number;
+  /** Position inside the batch entry, or -1 when the message was sent on its own. */
+  batchIndex: number;
   sequenceId: number;
+}
+
+export interface BatchingOptions {
+  maxMessages: number;
+  maxBytes: number;
 }
 
 export interface ProducerOptions {
   producerName?: string;
-  /** Sends awaiting a receipt before `send` waits for room. */
+  /** Messages awaiting a receipt before `send` waits for room. */
   maxPendingMessages?: number;
   /** How long a send may wait for a receipt, across reconnects, before it fails. */
   sendTimeoutMs?: number;
+  /**
+   * Messages sent in the same turn of the event loop go out as one batch entry, up to these limits:
+   * batching costs no added latency, and concurrent senders share one write and one receipt.
+   */
+  batching?: BatchingOptions;
 }
 
-interface PendingSend {
-  sequenceId: number;
-  metadata: MessageMetadata;
-  payload: Buffer;
+interface Settle {
   resolve(r: SendReceipt): void;
   reject(e: Error): void;
+}
+
+/** One entry on the wire: a single message, or a batch of them under consecutive sequence ids. */
+interface PendingEntry {
+  sequenceId: number;
+  numMessages: number;
+  metadata: MessageMetadata;
+  payload: Buffer;
+  /** One per message, in batch order. */
+  settle: Settle[];
   deadline: number;
 }
+
+interface Batched extends Settle {
+  msg: OutgoingMessage;
+  sequenceId: number;
+}
+
+const propertyList = (props: Record<string, string> | undefined): KeyValue[] =>
+  props ? Object.entries(props).map(([key, value]) => ({ key, value })) : [];
 
 /**
  * A producer on one topic (or one partition). Sends are written in order and resolve on the broker's
@@ -48,8 +76,13 @@ export class PulsarProducer implements ResourceHandler {
   private readonly id: number;
   private producerName?: string;
   private nextSequenceId = 0;
-  private readonly pending: PendingSend[] = [];
+  private readonly pending: PendingEntry[] = [];
+  /** Messages accepted and not yet settled, batched or in flight. */
+  private pendingMessages = 0;
   private readonly waitingForRoom: Array<() => void> = [];
+  private batch: Batched[] = [];
+  private batchBytes = 0;
+  private batchScheduled = false;
   private reconnecting?: Promise<void>;
   private closed = false;
   private timeoutTimer?: NodeJS.Timeout;
@@ -75,30 +108,81 @@ export class PulsarProducer implements ResourceHandler {
   }
 
   get pendingCount(): number {
-    return this.pending.length;
+    return this.pendingMessages;
   }
 
   async send(msg: OutgoingMessage): Promise<SendReceipt> {
     if (this.closed) throw new Error(`producer on ${this.topic} is closed`);
-    while (this.pending.length >= this.maxPending) await new Promise<void>((r) => this.waitingForRoom.push(r));
+    while (this.pendingMessages >= this.maxPending) await new Promise<void>((r) => this.waitingForRoom.push(r));
+    if (this.closed) throw new Error(`producer on ${this.topic} is closed`);
+    this.pendingMessages++;
     const sequenceId = this.nextSequenceId++;
-    const now = Date.now();
-    const properties: KeyValue[] = [];
-    if (msg.properties) for (const [key, value] of Object.entries(msg.properties)) properties.push({ key, value });
+    return new Promise<SendReceipt>((resolve, reject) => {
+      const limits = this.options.batching;
+      // Delayed delivery is per entry in Pulsar, so such a message travels alone.
+      if (!limits || msg.deliverAt) {
+        this.flushBatch();
+        this.enqueue(this.singleEntry(msg, sequenceId, { resolve, reject }));
+        return;
+      }
+      this.batch.push({ msg, sequenceId, resolve, reject });
+      this.batchBytes += msg.payload.length;
+      if (this.batch.length >= limits.maxMessages || this.batchBytes >= limits.maxBytes) this.flushBatch();
+      else if (!this.batchScheduled) {
+        this.batchScheduled = true;
+        setImmediate(() => this.flushBatch());
+      }
+    });
+  }
+
+  private singleEntry(msg: OutgoingMessage, sequenceId: number, settle: Settle): PendingEntry {
     const metadata: MessageMetadata = {
       producerName: this.producerName ?? '',
       sequenceId,
-      publishTime: now,
-      properties,
+      publishTime: Date.now(),
+      properties: propertyList(msg.properties),
       ...(msg.key !== undefined ? { partitionKey: msg.key } : {}),
       ...(msg.eventTime ? { eventTime: msg.eventTime } : {}),
       ...(msg.deliverAt ? { deliverAtTime: msg.deliverAt } : {}),
     };
-    return new Promise<SendReceipt>((resolve, reject) => {
-      const p: PendingSend = { sequenceId, metadata, payload: msg.payload, resolve, reject, deadline: now + this.sendTimeoutMs };
-      this.pending.push(p);
-      if (this.conn?.isOpen && !this.reconnecting) this.write(p);
-    });
+    return { sequenceId, numMessages: 1, metadata, payload: msg.payload, settle: [settle], deadline: Date.now() + this.sendTimeoutMs };
+  }
+
+  private flushBatch(): void {
+    this.batchScheduled = false;
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (batch.length === 1) {
+      const [b] = batch as [Batched];
+      this.enqueue(this.singleEntry(b.msg, b.sequenceId, b));
+      return;
+    }
+    const first = batch[0]!.sequenceId;
+    const payload = encodeBatch(batch.map(({ msg, sequenceId }) => ({
+      metadata: {
+        properties: propertyList(msg.properties),
+        sequenceId,
+        ...(msg.key !== undefined ? { partitionKey: msg.key } : {}),
+        ...(msg.eventTime ? { eventTime: msg.eventTime } : {}),
+      },
+      payload: msg.payload,
+    })));
+    const metadata: MessageMetadata = {
+      producerName: this.producerName ?? '',
+      sequenceId: first,
+      highestSequenceId: first + batch.length - 1,
+      publishTime: Date.now(),
+      properties: [],
+      numMessagesInBatch: batch.length,
+    };
+    this.enqueue({ sequenceId: first, numMessages: batch.length, metadata, payload, settle: batch, deadline: Date.now() + this.sendTimeoutMs });
+  }
+
+  private enqueue(entry: PendingEntry): void {
+    this.pending.push(entry);
+    if (this.conn?.isOpen && !this.reconnecting) this.write(entry);
   }
 
   async close(): Promise<void> {
@@ -119,24 +203,26 @@ export class PulsarProducer implements ResourceHandler {
       case CommandType.SEND_RECEIPT: {
         const r = cmd.sendReceipt!;
         const seq = u64(r.sequenceId);
-        // Receipts arrive in send order; anything older than this one was already settled or resent.
-        while (this.pending.length && this.pending[0]!.sequenceId < seq) this.pending.shift();
+        // Receipts arrive in send order; a receipt for an entry not at the head is a stale duplicate.
         const head = this.pending[0];
         if (head?.sequenceId !== seq) return;
         this.pending.shift();
         const id: MessageIdData | undefined = r.messageId;
-        head.resolve({ ledgerId: u64(id?.ledgerId), entryId: u64(id?.entryId), partition: id?.partition ?? -1, sequenceId: seq });
-        this.waitingForRoom.shift()?.();
+        const at = { ledgerId: u64(id?.ledgerId), entryId: u64(id?.entryId), partition: id?.partition ?? -1 };
+        const batched = head.numMessages > 1;
+        head.settle.forEach((s, i) => s.resolve({ ...at, batchIndex: batched ? i : -1, sequenceId: seq + i }));
+        this.released(head.numMessages);
         return;
       }
       case CommandType.SEND_ERROR: {
         const e = cmd.sendError!;
         // The broker closes the producer after a send error; re-attach and resend everything pending.
         if (e.error === 9 /* ChecksumError */ || e.error === 15 /* TopicTerminated */) {
-          const head = this.pending.find((p) => p.sequenceId === u64(e.sequenceId));
-          if (head) {
-            this.pending.splice(this.pending.indexOf(head), 1);
-            head.reject(new PulsarServerError(e.error, e.message));
+          const failed = this.pending.find((p) => p.sequenceId === u64(e.sequenceId));
+          if (failed) {
+            this.pending.splice(this.pending.indexOf(failed), 1);
+            for (const s of failed.settle) s.reject(new PulsarServerError(e.error, e.message));
+            this.released(failed.numMessages);
           }
         }
         this.onConnectionClosed();
@@ -189,22 +275,32 @@ export class PulsarProducer implements ResourceHandler {
     this.conn = conn;
   }
 
-  private write(p: PendingSend): void {
+  private write(p: PendingEntry): void {
     p.metadata.producerName = this.producerName ?? '';
-    this.conn!.sendPayload({ type: CommandType.SEND, send: { producerId: this.id, sequenceId: p.sequenceId, numMessages: 1 } }, p.metadata, p.payload);
+    const send = { producerId: this.id, sequenceId: p.sequenceId, numMessages: p.numMessages, ...(p.numMessages > 1 ? { highestSequenceId: p.sequenceId + p.numMessages - 1 } : {}) };
+    this.conn!.sendPayload({ type: CommandType.SEND, send }, p.metadata, p.payload);
+  }
+
+  private released(messages: number): void {
+    this.pendingMessages -= messages;
+    for (let i = 0; i < messages; i++) this.waitingForRoom.shift()?.();
   }
 
   private expireSends(): void {
     const now = Date.now();
     while (this.pending.length && this.pending[0]!.deadline < now) {
       const p = this.pending.shift()!;
-      p.reject(new PulsarConnectionError(`send to ${this.topic} not acknowledged within ${this.sendTimeoutMs} ms`));
-      this.waitingForRoom.shift()?.();
+      for (const s of p.settle) s.reject(new PulsarConnectionError(`send to ${this.topic} not acknowledged within ${this.sendTimeoutMs} ms`));
+      this.released(p.numMessages);
     }
   }
 
   private failAll(err: Error): void {
-    for (const p of this.pending.splice(0)) p.reject(err);
+    const batch = this.batch.splice(0);
+    this.batchBytes = 0;
+    for (const b of batch) b.reject(err);
+    for (const p of this.pending.splice(0)) for (const s of p.settle) s.reject(err);
+    this.pendingMessages = 0;
     for (const w of this.waitingForRoom.splice(0)) w();
   }
 }

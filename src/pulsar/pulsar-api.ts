@@ -32,6 +32,7 @@ export interface MessageMetadata {
   compression?: number;
   uncompressedSize?: number;
   numMessagesInBatch?: number;
+  highestSequenceId?: U64;
   eventTime?: U64;
   orderingKey?: Uint8Array;
   deliverAtTime?: U64;

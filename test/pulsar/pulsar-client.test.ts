@@ -69,6 +69,30 @@ test('produce and read back: payload, key, properties, and contiguous broker ent
   await producer.close();
 });
 
+test('a batching producer packs concurrent sends into batch entries; readers unpack them with per-message indexes', { timeout: 60_000 }, async () => {
+  const topic = `persistent://${namespace}/Batched`;
+  const producer = await PulsarProducer.create(client, topic, { batching: { maxMessages: 100, maxBytes: 1 << 20 } });
+  const receipts = await Promise.all(Array.from({ length: 250 }, (_, i) =>
+    producer.send({ payload: Buffer.from(`b${i}`), key: `k${i % 7}`, properties: { idx: String(i) }, eventTime: 1_700_000_000_000 + i })));
+  const alone = await producer.send({ payload: Buffer.from('alone') });
+  assert.equal(new Set(receipts.map((r) => `${r.ledgerId}:${r.entryId}`)).size, 3, '250 concurrent sends in entries of at most 100');
+  assert.deepEqual(receipts.slice(0, 100).map((r) => r.batchIndex), Array.from({ length: 100 }, (_, i) => i));
+  assert.equal(alone.batchIndex, -1, 'a message sent on its own is not a batch');
+  const reader = await PulsarConsumer.subscribe(client, topic, { subscription: 'reader', durable: false, startMessageId: 'earliest' });
+  const got = await readAll(reader, 251);
+  assert.deepEqual(got.map((m) => m.index), got.map((_, i) => i), 'indexes count every message of a batch');
+  got.slice(0, 250).forEach((m, i) => {
+    assert.equal(m.payload.toString(), `b${i}`);
+    assert.equal(m.key, `k${i % 7}`);
+    assert.equal(m.properties.get('idx'), String(i));
+    assert.equal(m.eventTime, 1_700_000_000_000 + i);
+    assert.deepEqual(m.id, { ledgerId: receipts[i]!.ledgerId, entryId: receipts[i]!.entryId, partition: m.id.partition, batchIndex: receipts[i]!.batchIndex });
+  });
+  assert.equal(got[250]!.payload.toString(), 'alone');
+  await reader.close();
+  await producer.close();
+});
+
 test('a reader seeks to a message id and reads from there', { timeout: 60_000 }, async () => {
   const topic = `persistent://${namespace}/Seek`;
   const producer = await PulsarProducer.create(client, topic);

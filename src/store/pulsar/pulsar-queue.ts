@@ -32,7 +32,7 @@ interface CatchUpReader {
   idle: NodeJS.Timeout;
 }
 
-const entryKey = (ledgerId: number, entryId: number): string => `${ledgerId}:${entryId}`;
+const messageKey = (ledgerId: number, entryId: number, batchIndex: number): string => `${ledgerId}:${entryId}:${batchIndex}`;
 const SEEN_ENTRIES = 65_536;
 
 /**
@@ -47,7 +47,7 @@ export class PulsarQueue {
   private next = 0;
   private readonly recent: IndexedMessage[] = [];
   private recentBytes = 0;
-  /** ledger:entry → index of the entry's last message, for entries seen lately. */
+  /** ledger:entry:batchIndex → index, for messages seen lately. */
   private readonly seen = new Map<string, number>();
   private readonly indexWaiters = new Map<string, Array<(index: number) => void>>();
   private readonly catchUp = new Map<number, CatchUpReader>();
@@ -90,7 +90,11 @@ export class PulsarQueue {
 
   /** Appends in order; resolves with each message's offset once Pulsar has persisted it. */
   async append(messages: OutgoingMessage[]): Promise<number[]> {
-    this.producer ??= PulsarProducer.create(this.client, this.partition, { sendTimeoutMs: this.options.sendTimeoutMs });
+    this.producer ??= PulsarProducer.create(this.client, this.partition, {
+      sendTimeoutMs: this.options.sendTimeoutMs,
+      maxPendingMessages: 10_000,
+      batching: { maxMessages: 512, maxBytes: 512 * 1024 },
+    });
     let producer: PulsarProducer;
     try {
       producer = await this.producer;
@@ -99,7 +103,7 @@ export class PulsarQueue {
       throw err;
     }
     const receipts = await Promise.all(messages.map((m) => producer.send(m)));
-    return Promise.all(receipts.map((r) => this.indexOfEntry(r.ledgerId, r.entryId)));
+    return Promise.all(receipts.map((r) => this.indexOf(r.ledgerId, r.entryId, r.batchIndex)));
   }
 
   /**
@@ -176,7 +180,7 @@ export class PulsarQueue {
     while (this.recent.length > this.options.recentMessages || (this.recentBytes > this.options.recentBytes && this.recent.length > 1)) {
       this.recentBytes -= this.recent.shift()!.payload.length;
     }
-    const key = entryKey(m.id.ledgerId, m.id.entryId);
+    const key = messageKey(m.id.ledgerId, m.id.entryId, m.id.batchIndex);
     this.seen.set(key, m.index);
     if (this.seen.size > SEEN_ENTRIES) this.seen.delete(this.seen.keys().next().value!);
     const waiters = this.indexWaiters.get(key);
@@ -187,8 +191,8 @@ export class PulsarQueue {
   }
 
   /** The index of a message this gateway wrote: seen by the tail, or else asked of the broker. */
-  private indexOfEntry(ledgerId: number, entryId: number): Promise<number> {
-    const key = entryKey(ledgerId, entryId);
+  private indexOf(ledgerId: number, entryId: number, batchIndex: number): Promise<number> {
+    const key = messageKey(ledgerId, entryId, batchIndex);
     const known = this.seen.get(key);
     if (known !== undefined) return Promise.resolve(known);
     return new Promise<number>((resolve, reject) => {
@@ -197,7 +201,8 @@ export class PulsarQueue {
         list?.splice(list.indexOf(done), 1);
         this.admin.entryMetadata(this.adminPath, ledgerId, entryId).then((meta) => {
           if (meta?.index === undefined) reject(meta ? this.missingIndex() : new Error(`entry ${key} of ${this.partition} not found`));
-          else resolve(meta.index);
+          // The entry's index is its last message's; a batch's earlier messages count back from it.
+          else resolve(batchIndex < 0 ? meta.index : meta.index - (meta.messages - 1) + batchIndex);
         }, reject);
       }, this.options.indexWaitMs);
       const done = (index: number): void => {

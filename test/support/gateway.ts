@@ -16,6 +16,8 @@ export interface GatewayProcess {
   readonly address: string;
   readonly port: number;
   readonly dataDir: string;
+  /** tenant/namespace of its topics when it runs on the Pulsar store */
+  readonly pulsarNamespace?: string;
   readonly child: ChildProcess;
   /** every JSON log line the gateway printed so far */
   readonly logs: Array<Record<string, unknown>>;
@@ -42,9 +44,11 @@ export interface GatewayOptions {
  */
 export const testStore = process.env.ROP_TEST_STORE === 'pulsar' ? 'pulsar' : 'embedded';
 
+const pulsarNamespaceFor = (dataDir: string): string => `e2e-${basename(dataDir).replace(/[^-\w]/g, '')}`;
+
 function storeArgs(dataDir: string): string[] {
   if (testStore !== 'pulsar') return [];
-  const ns = `e2e-${basename(dataDir).replace(/[^-\w]/g, '')}`;
+  const ns = pulsarNamespaceFor(dataDir);
   return [
     '--store', 'pulsar',
     '--pulsar-url', pulsarServiceUrl,
@@ -78,6 +82,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayPr
     address: `127.0.0.1:${port}`,
     port,
     dataDir,
+    ...(testStore === 'pulsar' ? { pulsarNamespace: `rocketmq/${pulsarNamespaceFor(dataDir)}` } : {}),
     child,
     logs,
     async stop() {

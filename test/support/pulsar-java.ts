@@ -50,6 +50,8 @@ export interface JavaConsumeOptions {
 export interface JavaReceived {
   /** The payload decoded as UTF-8. */
   body: string;
+  /** The payload byte for byte. */
+  bodyBase64: string;
   key: string | null;
   properties: Record<string, string>;
   messageId: string;

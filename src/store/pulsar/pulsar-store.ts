@@ -109,7 +109,12 @@ export class PulsarStore implements MessageStore {
     let wanted = Math.max(config.readQueueNums, config.writeQueueNums);
     const partitions = await this.admin.partitionCount(path).catch(() => 0);
     let adopted = { ...config };
-    if (partitions === 0) await this.admin.ensurePartitionedTopic(path, wanted);
+    if (partitions === 0) {
+      await this.admin.ensurePartitionedTopic(path, wanted);
+      if ((await this.admin.partitionCount(path)) === 0) {
+        throw new Error(`Pulsar topic ${path} exists but is not partitioned; a RocketMQ topic needs a partitioned topic (one partition per queue)`);
+      }
+    }
     else if (partitions < wanted) await this.admin.updatePartitions(path, wanted);
     else if (!existing && partitions > wanted) {
       // A topic Pulsar already had (written by Pulsar clients): RocketMQ sees all of its partitions.

@@ -59,6 +59,7 @@ final class Consume {
   private static Map<String, Object> describe(Message<byte[]> m) {
     Map<String, Object> e = Main.event("received");
     e.put("body", new String(m.getValue(), StandardCharsets.UTF_8));
+    e.put("bodyBase64", java.util.Base64.getEncoder().encodeToString(m.getValue()));
     e.put("key", m.hasKey() ? m.getKey() : null);
     e.put("properties", new TreeMap<>(m.getProperties()));
     e.put("messageId", m.getMessageId().toString());

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { CommandType, u64, type BaseCommand, type MessageMetadata } from './pulsar-api.js';
 import { PulsarFrameDecoder, encodeCommand, encodePayloadCommand, type Frame, type PayloadFrame } from './frame-codec.js';
 import { PulsarConnectionError, PulsarServerError, PulsarTimeoutError } from './errors.js';
+import { WriteCoalescer } from '../net/write-coalescer.js';
 
 export const CLIENT_VERSION = 'rop-pulsar-client 0.1';
 /** v20 is the newest protocol version whose features this client handles (broker entry metadata needs ≥ 18). */
@@ -47,8 +48,11 @@ export class PulsarConnection extends EventEmitter {
   private keepAlive?: NodeJS.Timeout;
   private closed = false;
 
+  private readonly writer: WriteCoalescer;
+
   private constructor(private readonly socket: Socket, private readonly requestTimeoutMs: number) {
     super();
+    this.writer = new WriteCoalescer(socket);
     socket.setNoDelay(true);
   }
 
@@ -96,18 +100,18 @@ export class PulsarConnection extends EventEmitter {
         reject(new PulsarTimeoutError(`request ${requestId} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(requestId, { resolve, reject, timer });
-      this.socket.write(encodeCommand(command));
+      this.writer.write(encodeCommand(command));
     });
   }
 
   send(command: BaseCommand): void {
-    if (!this.closed) this.socket.write(encodeCommand(command));
+    if (!this.closed) this.writer.write(encodeCommand(command));
   }
 
   /** Writes a payload command; returns false when the socket buffer is full (the caller may wait for 'drain'). */
   sendPayload(command: BaseCommand, metadata: MessageMetadata, payload: Buffer): boolean {
     if (this.closed) return false;
-    return this.socket.write(encodePayloadCommand(command, metadata, payload));
+    return this.writer.write(encodePayloadCommand(command, metadata, payload));
   }
 
   registerProducer(id: number, handler: ResourceHandler): void {

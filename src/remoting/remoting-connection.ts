@@ -4,6 +4,7 @@ import { FrameDecoder } from './frame-decoder.js';
 import { MalformedFrameError } from './errors.js';
 import { decodeCommand, encodeCommand } from './header-codec.js';
 import { isResponse, type RemotingCommand } from './remoting-command.js';
+import { WriteCoalescer } from '../net/write-coalescer.js';
 
 export class RemotingTimeoutError extends Error {
   override readonly name = 'RemotingTimeoutError';
@@ -35,8 +36,11 @@ export class RemotingConnection extends EventEmitter<RemotingConnectionEvents> {
   private readonly pending = new Map<number, Pending>();
   private closed = false;
 
+  private readonly writer: WriteCoalescer;
+
   constructor(readonly socket: Socket, maxFrameSize: number) {
     super();
+    this.writer = new WriteCoalescer(socket);
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.decoder = new FrameDecoder(maxFrameSize);
     socket.setNoDelay(true);
@@ -52,14 +56,7 @@ export class RemotingConnection extends EventEmitter<RemotingConnectionEvents> {
 
   send(cmd: RemotingCommand): void {
     if (this.closed) return;
-    const parts = encodeCommand(cmd);
-    if (parts.length === 1) {
-      this.socket.write(parts[0]!);
-    } else {
-      this.socket.cork();
-      for (const p of parts) this.socket.write(p);
-      this.socket.uncork();
-    }
+    for (const p of encodeCommand(cmd)) this.writer.write(p);
   }
 
   /** Sends a request and resolves with the response carrying the same opaque. */

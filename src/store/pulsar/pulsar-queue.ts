@@ -177,8 +177,17 @@ export class PulsarQueue {
     this.next = Math.max(this.next, m.index + 1);
     this.recent.push(m);
     this.recentBytes += m.payload.length;
-    while (this.recent.length > this.options.recentMessages || (this.recentBytes > this.options.recentBytes && this.recent.length > 1)) {
-      this.recentBytes -= this.recent.shift()!.payload.length;
+    // Trim in chunks of a quarter window: shifting one message off a large array per append costs O(n).
+    const slack = Math.ceil(this.options.recentMessages / 4);
+    if (this.recent.length > this.options.recentMessages + slack || this.recentBytes > this.options.recentBytes * 1.25) {
+      let drop = 0;
+      let bytes = this.recentBytes;
+      while (drop < this.recent.length - 1 && (this.recent.length - drop > this.options.recentMessages || bytes > this.options.recentBytes)) {
+        bytes -= this.recent[drop]!.payload.length;
+        drop++;
+      }
+      this.recent.splice(0, drop);
+      this.recentBytes = bytes;
     }
     const key = messageKey(m.id.ledgerId, m.id.entryId, m.id.batchIndex);
     this.seen.set(key, m.index);

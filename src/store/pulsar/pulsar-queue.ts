@@ -33,7 +33,8 @@ interface CatchUpReader {
 }
 
 const messageKey = (ledgerId: number, entryId: number, batchIndex: number): string => `${ledgerId}:${entryId}:${batchIndex}`;
-const SEEN_ENTRIES = 65_536;
+/** Own messages remembered for appends whose receipt comes after the tail saw them; a receipt lags by far less. */
+const SEEN_ENTRIES = 8192;
 
 /**
  * One RocketMQ queue, kept as one partition of a Pulsar partitioned topic. A tailing reader follows the
@@ -47,13 +48,15 @@ export class PulsarQueue {
   private next = 0;
   private readonly recent: IndexedMessage[] = [];
   private recentBytes = 0;
-  /** ledger:entry:batchIndex → index, for messages seen lately. */
+  /** ledger:entry:batchIndex → index, for this gateway's own messages seen lately. */
   private readonly seen = new Map<string, number>();
   private readonly indexWaiters = new Map<string, Array<(index: number) => void>>();
   private readonly catchUp = new Map<number, CatchUpReader>();
   private tail?: PulsarConsumer;
   private tailLoop?: Promise<void>;
   private producer?: Promise<PulsarProducer>;
+  /** Set once the producer is attached: the tail tells its own messages by it. */
+  private producerName?: string;
   private closed = false;
   private minOffsetCache?: { value: number; at: number };
 
@@ -98,6 +101,7 @@ export class PulsarQueue {
     let producer: PulsarProducer;
     try {
       producer = await this.producer;
+      this.producerName = producer.name;
     } catch (err) {
       this.producer = undefined;
       throw err;
@@ -189,6 +193,7 @@ export class PulsarQueue {
       this.recent.splice(0, drop);
       this.recentBytes = bytes;
     }
+    if (m.producerName !== this.producerName) return;
     const key = messageKey(m.id.ledgerId, m.id.entryId, m.id.batchIndex);
     this.seen.set(key, m.index);
     if (this.seen.size > SEEN_ENTRIES) this.seen.delete(this.seen.keys().next().value!);

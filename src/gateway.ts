@@ -11,6 +11,8 @@ import { PullMessageProcessor } from './broker/pull-message-processor.js';
 import { ConsumerOffsetProcessor } from './broker/consumer-offset-processor.js';
 import { ClientManageProcessor } from './broker/client-manage-processor.js';
 import { AdminProcessor } from './broker/admin-processor.js';
+import { QueueLockManager } from './broker/queue-lock-manager.js';
+import { QueueLockProcessor } from './broker/queue-lock-processor.js';
 import { RouteProcessor } from './namesrv/route-processor.js';
 import { EmbeddedStore } from './store/embedded/embedded-store.js';
 import { PulsarStore } from './store/pulsar/pulsar-store.js';
@@ -18,6 +20,8 @@ import type { MessageStore } from './store/message-store.js';
 
 /** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
 const CLIENT_EXPIRY_MS = 120_000;
+/** An orderly consumer's queue lock lapses unless renewed within this (Apache RocketMQ's lockMaxLiveTime). */
+const QUEUE_LOCK_LIFETIME_MS = 60_000;
 
 export interface Gateway {
   readonly port: number;
@@ -96,6 +100,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const offsets = new ConsumerOffsetProcessor(ctx);
   const clients = new ClientManageProcessor(ctx, registry);
   const admin = new AdminProcessor(ctx);
+  const locks = new QueueLockProcessor(new QueueLockManager(QUEUE_LOCK_LIFETIME_MS));
   const routes = new RouteProcessor(ctx);
   const C = RequestCode;
   server.register(C.SEND_MESSAGE, send.process);
@@ -111,6 +116,8 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.HEART_BEAT, clients.heartbeat);
   server.register(C.UNREGISTER_CLIENT, clients.unregisterClient);
   server.register(C.GET_CONSUMER_LIST_BY_GROUP, clients.getConsumerListByGroup);
+  server.register(C.LOCK_BATCH_MQ, locks.lockBatch);
+  server.register(C.UNLOCK_BATCH_MQ, locks.unlockBatch);
   server.register(C.UPDATE_AND_CREATE_TOPIC, admin.updateAndCreateTopic);
   server.register(C.VIEW_MESSAGE_BY_ID, admin.viewMessageById);
   server.register(C.GET_ROUTEINFO_BY_TOPIC, routes.getRouteInfoByTopic);

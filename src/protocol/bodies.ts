@@ -65,3 +65,17 @@ export interface HeartbeatBody {
   producerDataSet?: Array<{ groupName: string }>;
   consumerDataSet?: ConsumerDataBody[];
 }
+
+export interface MessageQueueBody {
+  topic: string;
+  brokerName: string;
+  queueId: number;
+}
+
+/** LOCK_BATCH_MQ and UNLOCK_BATCH_MQ request bodies (LockBatchRequestBody, UnlockBatchRequestBody). */
+export interface QueueLockBatchBody {
+  consumerGroup: string;
+  clientId: string;
+  onlyThisBroker?: boolean;
+  mqSet: MessageQueueBody[];
+}

@@ -8,6 +8,8 @@ import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
+import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerOrderly;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
@@ -23,10 +25,17 @@ final class Consume {
     consumer.setInstanceName(instance);
     consumer.setConsumeFromWhere(from(a));
     consumer.subscribe(a.get("topic"), a.get("sub", "*"));
-    consumer.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
-      for (MessageExt m : msgs) Main.emit(describe(m, instance));
-      return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
-    });
+    if (a.getBool("orderly", false)) {
+      consumer.registerMessageListener((MessageListenerOrderly) (msgs, ctx) -> {
+        for (MessageExt m : msgs) Main.emit(describe(m, instance));
+        return ConsumeOrderlyStatus.SUCCESS;
+      });
+    } else {
+      consumer.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+        for (MessageExt m : msgs) Main.emit(describe(m, instance));
+        return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+      });
+    }
     consumer.start();
     Main.emit(Main.event("ready"));
     Main.awaitStdinCloseOr(a.getInt("timeout-ms", 120_000));
@@ -87,6 +96,9 @@ final class Consume {
     e.put("bornTimestamp", m.getBornTimestamp());
     e.put("storeTimestamp", m.getStoreTimestamp());
     e.put("instance", instance);
+    // Microseconds of wall time, comparable across harness processes on one machine.
+    java.time.Instant now = java.time.Instant.now();
+    e.put("atMicros", now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000);
     return e;
   }
 }

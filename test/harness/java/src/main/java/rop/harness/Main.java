@@ -137,6 +137,10 @@ public final class Main {
       return values.containsKey(k) ? Integer.parseInt(values.get(k)) : dflt;
     }
 
+    boolean getBool(String k, boolean dflt) {
+      return values.containsKey(k) ? Boolean.parseBoolean(values.get(k)) : dflt;
+    }
+
     List<String> list(String k) {
       List<String> out = new ArrayList<>();
       if (values.containsKey(k)) for (String s : values.get(k).split(",")) if (!s.isEmpty()) out.add(s);

@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { defaultConfig, type GatewayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './gateway.js';
+import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js';
 
 const EXIT_USAGE = 2;
 
@@ -43,6 +44,15 @@ function pulsarNamespacePath(value: string): string {
   return value;
 }
 
+function delayLevels(value: string): string {
+  try {
+    parseDelayLevels(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
 function parseConfig(argv: string[]): GatewayConfig {
   const d = defaultConfig;
   const program = new Command('rop')
@@ -67,6 +77,7 @@ function parseConfig(argv: string[]): GatewayConfig {
     .option('--pulsar-tenant <tenant>', 'Pulsar tenant of topics without a client namespace', pulsarName, d.pulsarTenant)
     .option('--pulsar-namespace <namespace>', 'Pulsar namespace of topics without a client namespace', pulsarName, d.pulsarNamespace)
     .option('--pulsar-system-namespace <tenant/namespace>', "Pulsar namespace of the gateway's topic configs and consumer offsets", pulsarNamespacePath, d.pulsarSystemNamespace)
+    .option('--message-delay-level <levels>', 'wait of each delay level, as RocketMQ\'s messageDelayLevel (units ms, s, m, h, d)', delayLevels, DEFAULT_DELAY_LEVELS)
     .option('--cluster-name <name>', 'cluster name in routes and cluster info', d.clusterName)
     .option('--broker-name <name>', 'broker name in routes and cluster info', d.brokerName)
     .allowExcessArguments(false);
@@ -91,6 +102,7 @@ function parseConfig(argv: string[]): GatewayConfig {
     pulsarTenant: o.pulsarTenant,
     pulsarNamespace: o.pulsarNamespace,
     pulsarSystemNamespace: o.pulsarSystemNamespace,
+    delayLevelsMs: parseDelayLevels(o.messageDelayLevel),
     clusterName: o.clusterName,
     brokerName: o.brokerName,
   };

@@ -1,3 +1,5 @@
+import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js';
+
 /** Everything `rop` can be told, with the defaults `--help` prints. */
 export interface GatewayConfig {
   host: string;
@@ -23,6 +25,8 @@ export interface GatewayConfig {
   flushIntervalMs: number;
   segmentBytes: number;
   retentionHours: number;
+  /** wait of each delay level in ms (`messageDelayLevel`) */
+  delayLevelsMs: number[];
   clusterName: string;
   brokerName: string;
 }
@@ -45,6 +49,7 @@ export const defaultConfig: GatewayConfig = {
   flushIntervalMs: 500,
   segmentBytes: 128 * 1024 * 1024,
   retentionHours: 72,
+  delayLevelsMs: parseDelayLevels(DEFAULT_DELAY_LEVELS),
   clusterName: 'DefaultCluster',
   brokerName: 'rop-broker',
 };

@@ -12,6 +12,8 @@ import { ConsumerOffsetProcessor } from './broker/consumer-offset-processor.js';
 import { ClientManageProcessor } from './broker/client-manage-processor.js';
 import { AdminProcessor } from './broker/admin-processor.js';
 import { QueueLockManager } from './broker/queue-lock-manager.js';
+import { SendBackProcessor } from './broker/send-back-processor.js';
+import { ScheduledDeliveryService } from './broker/scheduled-delivery-service.js';
 import { QueueLockProcessor } from './broker/queue-lock-processor.js';
 import { RouteProcessor } from './namesrv/route-processor.js';
 import { EmbeddedStore } from './store/embedded/embedded-store.js';
@@ -88,6 +90,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       maxPullMessages: 32,
       maxPullBytes: 256 * 1024,
       maxPullHoldMs: 30_000,
+      delayLevelsMs: config.delayLevelsMs,
     },
     log,
   );
@@ -95,7 +98,13 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const holds = new PullHoldService(store);
   server.on('disconnect', (conn) => registry.connectionClosed(conn));
 
+  const scheduled = new ScheduledDeliveryService(store, config.delayLevelsMs, async (topic, queueId, message) => {
+    const t = await ctx.topicOrCreate(topic);
+    await store.append(topic, queueId % t.writeQueueNums, [message]);
+  }, log);
+  await scheduled.start();
   const send = new SendMessageProcessor(ctx);
+  const sendBack = new SendBackProcessor(ctx);
   const pull = new PullMessageProcessor(ctx, registry, holds);
   const offsets = new ConsumerOffsetProcessor(ctx);
   const clients = new ClientManageProcessor(ctx, registry);
@@ -106,6 +115,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.SEND_MESSAGE, send.process);
   server.register(C.SEND_MESSAGE_V2, send.process);
   server.register(C.SEND_BATCH_MESSAGE, send.process);
+  server.register(C.CONSUMER_SEND_MSG_BACK, sendBack.process);
   server.register(C.PULL_MESSAGE, pull.process);
   server.register(C.QUERY_CONSUMER_OFFSET, offsets.queryConsumerOffset);
   server.register(C.UPDATE_CONSUMER_OFFSET, offsets.updateConsumerOffset);
@@ -137,6 +147,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
         holds.close();
         registry.close();
         await server.close();
+        await scheduled.stop();
         await store.close();
         log.info('rop stopped');
       })();

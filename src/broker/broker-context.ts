@@ -1,5 +1,7 @@
 import type { Logger } from '../logger.js';
-import type { MessageStore, TopicConfig } from '../store/message-store.js';
+import type { AppendResult, MessageStore, NewMessage, TopicConfig } from '../store/message-store.js';
+import { Prop } from '../protocol/message-properties.js';
+import { levelFor, requestedDeliveryTime } from './delay-levels.js';
 import { Perm } from '../protocol/bodies.js';
 import { RemotingRequestError } from '../remoting/errors.js';
 import { ResponseCode } from '../protocol/request-code.js';
@@ -17,11 +19,19 @@ export interface BrokerSettings {
   maxPullBytes: number;
   /** upper bound on how long a pull is held, whatever the client asks */
   maxPullHoldMs: number;
+  /** wait of each delay level in ms (`messageDelayLevel`) */
+  delayLevelsMs: number[];
 }
+
+/** Where delayed messages wait, one queue per delay level, as in Apache RocketMQ. */
+export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
 
 const TOPIC_NAME = /^[%|a-zA-Z0-9_-]+$/;
 const MAX_TOPIC_LENGTH = 127;
 export const RETRY_PREFIX = '%RETRY%';
+export const DLQ_PREFIX = '%DLQ%';
+/** Apache RocketMQ's default `retryMaxTimes` of a subscription group. */
+export const DEFAULT_MAX_RECONSUME_TIMES = 16;
 
 export function validateTopicName(topic: string): void {
   if (!TOPIC_NAME.test(topic) || topic.length > MAX_TOPIC_LENGTH) {
@@ -33,14 +43,14 @@ export class BrokerContext {
   constructor(readonly store: MessageStore, readonly settings: BrokerSettings, readonly log: Logger) {}
 
   /**
-   * The topic, created on first use when auto-creation is on. Retry topics are created
-   * with one queue, as Apache RocketMQ does, whatever the setting.
+   * The topic, created on first use when auto-creation is on. Retry and dead-letter topics are
+   * created with one queue, as Apache RocketMQ does, whatever the setting.
    */
   async topicOrCreate(topic: string, queues?: number): Promise<TopicConfig> {
     const existing = this.store.getTopic(topic);
     if (existing) return existing;
     validateTopicName(topic);
-    const isRetry = topic.startsWith(RETRY_PREFIX);
+    const isRetry = topic.startsWith(RETRY_PREFIX) || topic.startsWith(DLQ_PREFIX);
     if (!this.settings.autoCreateTopics && !isRetry) {
       throw new RemotingRequestError(ResponseCode.TOPIC_NOT_EXIST, `topic ${topic} does not exist and auto-creation is off`);
     }
@@ -48,6 +58,39 @@ export class BrokerContext {
     const created = await this.store.putTopic({ name: topic, readQueueNums: n, writeQueueNums: n, perm: Perm.READ | Perm.WRITE, topicSysFlag: 0, order: false });
     this.log.info({ topic, queues: n }, 'topic auto-created');
     return created;
+  }
+
+  /**
+   * Stores messages bound for `topic`/`queueId`. A single message with a delay level, or with a delivery
+   * time (RocketMQ 5's TIMER_DELIVER_MS, TIMER_DELAY_SEC, TIMER_DELAY_MS), waits in SCHEDULE_TOPIC_XXXX
+   * instead, remembering where it was headed, until it is due.
+   */
+  putMessages(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
+    const m = messages.length === 1 ? messages[0]! : undefined;
+    const levels = this.settings.delayLevelsMs;
+    if (m && levels.length > 0) {
+      const now = Date.now();
+      const deliverAt = requestedDeliveryTime(m.properties, now);
+      if (deliverAt !== undefined && deliverAt > now) {
+        m.properties.set(Prop.TIMER_DELIVER_MS, String(deliverAt));
+        m.properties.delete(Prop.TIMER_DELAY_SEC);
+        m.properties.delete(Prop.TIMER_DELAY_MS);
+        return this.schedule(topic, queueId, m, levelFor(deliverAt - now, levels));
+      }
+      const level = Number(m.properties.get(Prop.DELAY_TIME_LEVEL) ?? 0);
+      if (level > 0) {
+        const capped = Math.min(level, levels.length);
+        m.properties.set(Prop.DELAY_TIME_LEVEL, String(capped));
+        return this.schedule(topic, queueId, m, capped - 1);
+      }
+    }
+    return this.store.append(topic, queueId, messages);
+  }
+
+  private schedule(topic: string, queueId: number, m: NewMessage, levelIndex: number): Promise<AppendResult> {
+    m.properties.set(Prop.REAL_TOPIC, topic);
+    m.properties.set(Prop.REAL_QUEUE_ID, String(queueId));
+    return this.store.append(SCHEDULE_TOPIC, levelIndex, [m]);
   }
 
   existingTopic(topic: string): TopicConfig {

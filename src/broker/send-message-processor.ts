@@ -7,7 +7,7 @@ import { parseProperties, Prop } from '../protocol/message-properties.js';
 import { RequestCode, ResponseCode } from '../protocol/request-code.js';
 import { Perm } from '../protocol/bodies.js';
 import type { NewMessage } from '../store/message-store.js';
-import type { BrokerContext } from './broker-context.js';
+import { DEFAULT_MAX_RECONSUME_TIMES, DLQ_PREFIX, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
 
 /** SEND_MESSAGE_V2 names its header fields a…n to save bytes; these are their long names. */
 const V2_FIELDS: Record<string, string> = {
@@ -68,7 +68,16 @@ export class SendMessageProcessor {
       }
       m.properties.set(Prop.CLUSTER, this.ctx.settings.clusterName);
     }
-    const result = await this.ctx.store.append(topicName, queueId, messages);
+    let target = topicName;
+    // A client that could not send a failed message back re-sends it to the retry topic itself; past the
+    // group's maximum it belongs in the dead-letter topic, as CONSUMER_SEND_MSG_BACK would have put it.
+    if (topicName.startsWith(RETRY_PREFIX) && !isBatch && common.reconsumeTimes >= (maxReconsume ?? DEFAULT_MAX_RECONSUME_TIMES)) {
+      target = DLQ_PREFIX + topicName.slice(RETRY_PREFIX.length);
+      await this.ctx.topicOrCreate(target, 1);
+      queueId = 0;
+      messages[0]!.properties.delete(Prop.DELAY_TIME_LEVEL);
+    }
+    const result = await this.ctx.putMessages(target, queueId, messages);
     const addr = this.ctx.settings.advertisedAddress;
     const ids = result.locators.map((l) => createOffsetMsgId(addr, l));
     return createResponse(req, ResponseCode.SUCCESS, undefined, {

@@ -11,6 +11,7 @@ import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
 import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerOrderly;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.protocol.heartbeat.MessageModel;
 import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
 
@@ -24,6 +25,7 @@ final class Consume {
     consumer.setNamesrvAddr(a.get("namesrv"));
     consumer.setInstanceName(instance);
     consumer.setConsumeFromWhere(from(a));
+    if (a.getBool("broadcast", false)) consumer.setMessageModel(MessageModel.BROADCASTING);
     consumer.subscribe(a.get("topic"), a.get("sub", "*"));
     if (a.getBool("orderly", false)) {
       consumer.registerMessageListener((MessageListenerOrderly) (msgs, ctx) -> {
@@ -31,11 +33,19 @@ final class Consume {
         return ConsumeOrderlyStatus.SUCCESS;
       });
     } else {
+      // --fail-times N: every message's first N deliveries fail (RECONSUME_LATER), as a flaky listener would.
+      int failTimes = a.getInt("fail-times", 0);
+      consumer.setConsumeMessageBatchMaxSize(1);
       consumer.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
-        for (MessageExt m : msgs) Main.emit(describe(m, instance));
-        return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        boolean fail = false;
+        for (MessageExt m : msgs) {
+          Main.emit(describe(m, instance));
+          if (m.getReconsumeTimes() < failTimes) fail = true;
+        }
+        return fail ? ConsumeConcurrentlyStatus.RECONSUME_LATER : ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
       });
     }
+    if (a.has("max-reconsume")) consumer.setMaxReconsumeTimes(a.getInt("max-reconsume", 16));
     consumer.start();
     Main.emit(Main.event("ready"));
     Main.awaitStdinCloseOr(a.getInt("timeout-ms", 120_000));

@@ -12,7 +12,7 @@ import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.common.message.Message;
 
-/** Sends `--count` messages in one of five modes and reports every acknowledgement. */
+/** Sends `--count` messages in one of six modes and reports every acknowledgement. */
 final class Produce {
   private Produce() {}
 
@@ -23,10 +23,15 @@ final class Produce {
     m.setKeys(List.of("key-" + i, "k2-" + i));
     m.putUserProperty("idx", Integer.toString(i));
     m.putUserProperty("p-utf8", "值-ü-" + i);
+    if (delayLevel > 0) m.setDelayTimeLevel(delayLevel);
     return m;
   }
 
+  /** --delay-level L: every message is sent with RocketMQ delay level L. */
+  private static int delayLevel;
+
   static int run(Main.Args a) throws Exception {
+    delayLevel = a.getInt("delay-level", 0);
     String topic = a.get("topic");
     int count = a.getInt("count", 1);
     String mode = a.get("mode", "sync");
@@ -54,7 +59,17 @@ final class Produce {
             Main.emit(e);
           }
         }
-        case "async" -> errors += sendAsync(producer, topic, count, tags, bodySize);
+        case "async" -> errors += sendAsync(producer, count, i -> message(topic, i, tags, bodySize));
+        case "timed" -> {
+          // Even messages take delay levels 1-3, odd ones a delivery time (TIMER_DELIVER_MS) 0.5 s to --max-delay-ms ahead.
+          int maxDelayMs = a.getInt("max-delay-ms", 15_000);
+          errors += sendAsync(producer, count, i -> {
+            Message m = message(topic, i, tags, bodySize);
+            if (i % 2 == 0) m.setDelayTimeLevel(1 + (i / 2) % 3);
+            else m.putUserProperty("TIMER_DELIVER_MS", Long.toString(System.currentTimeMillis() + 500 + (i * 7919L) % (maxDelayMs - 500)));
+            return m;
+          });
+        }
         case "batch" -> {
           int size = a.getInt("batch-size", 32);
           for (int from = 0; from < count; from += size) errors += sendBatch(producer, topic, from, Math.min(count, from + size), tags, bodySize);
@@ -109,14 +124,14 @@ final class Produce {
     }
   }
 
-  private static int sendAsync(DefaultMQProducer producer, String topic, int count, List<String> tags, int bodySize) throws Exception {
+  private static int sendAsync(DefaultMQProducer producer, int count, java.util.function.IntFunction<Message> messageAt) throws Exception {
     // Bounded in-flight sends, like an application that respects backpressure.
     Semaphore inFlight = new Semaphore(64);
     int[] errors = {0};
     for (int n = 0; n < count; n++) {
       final int i = n;
       inFlight.acquire();
-      producer.send(message(topic, i, tags, bodySize), new SendCallback() {
+      producer.send(messageAt.apply(i), new SendCallback() {
         @Override public void onSuccess(SendResult r) {
           report(r, i);
           inFlight.release();

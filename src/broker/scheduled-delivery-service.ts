@@ -1,0 +1,129 @@
+import type { Logger } from '../logger.js';
+import type { MessageStore, NewMessage, StoredMessage } from '../store/message-store.js';
+import { Prop } from '../protocol/message-properties.js';
+import { Perm } from '../protocol/bodies.js';
+import { SCHEDULE_TOPIC } from './broker-context.js';
+import { levelFor } from './delay-levels.js';
+
+/** The consumer group under which each level's delivery progress is committed. */
+const SCHEDULE_GROUP = '%SCHEDULE%';
+const READ_BATCH = 64;
+const RETRY_AFTER_ERROR_MS = 1000;
+const IDLE_CHECK_MS = 1000;
+
+/** Puts a due message where it was headed. */
+export type Deliver = (topic: string, queueId: number, message: NewMessage) => Promise<void>;
+
+/**
+ * Delivers delayed messages when due. Every message of one level waits the same time, so a level's queue
+ * is ordered by due time and one cursor per level (its committed offset) is the whole index: pending
+ * messages cost nothing in memory, however many, and survive restarts with the store. A message with a
+ * delivery time of its own travels through the levels like a hierarchical timing wheel: a handful of hops,
+ * the last one landing it less than the shortest level after its time, never before.
+ */
+export class ScheduledDeliveryService {
+  private stopped = false;
+  private readonly wakers = new Map<number, () => void>();
+  private loops: Promise<void>[] = [];
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly store: MessageStore,
+    readonly levelsMs: number[],
+    private readonly deliver: Deliver,
+    private readonly log: Logger,
+  ) {}
+
+  get maxLevel(): number {
+    return this.levelsMs.length;
+  }
+
+  async start(): Promise<void> {
+    const existing = this.store.getTopic(SCHEDULE_TOPIC);
+    if (!existing || existing.readQueueNums < this.maxLevel) {
+      await this.store.putTopic({
+        name: SCHEDULE_TOPIC, readQueueNums: this.maxLevel, writeQueueNums: this.maxLevel, perm: Perm.READ | Perm.WRITE, topicSysFlag: 0, order: false,
+      });
+    }
+    this.unsubscribe = this.store.onAppend((topic, queueId) => {
+      if (topic === SCHEDULE_TOPIC) this.wakers.get(queueId)?.();
+    });
+    this.loops = this.levelsMs.map((_, queueId) => this.runLevel(queueId));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    for (const wake of this.wakers.values()) wake();
+    await Promise.all(this.loops);
+  }
+
+  private async runLevel(queueId: number): Promise<void> {
+    const delayMs = this.levelsMs[queueId]!;
+    let offset = (await this.store.committedOffset(SCHEDULE_GROUP, SCHEDULE_TOPIC, queueId)) ?? 0;
+    while (!this.stopped) {
+      try {
+        const r = await this.store.read(SCHEDULE_TOPIC, queueId, offset, READ_BATCH, 4 * 1024 * 1024);
+        if (r.status === 'OFFSET_TOO_SMALL' || r.status === 'OFFSET_OVERFLOW_BADLY') {
+          offset = r.nextOffset;
+          continue;
+        }
+        if (r.messages.length === 0) {
+          await this.pause(queueId, IDLE_CHECK_MS);
+          continue;
+        }
+        const now = Date.now();
+        const firstNotDue = r.messages.findIndex((m) => m.storeTimestamp + delayMs > now);
+        const due = firstNotDue < 0 ? r.messages : r.messages.slice(0, firstNotDue);
+        if (due.length === 0) {
+          await this.pause(queueId, r.messages[0]!.storeTimestamp + delayMs - now);
+          continue;
+        }
+        await Promise.all(due.map((m) => this.deliverDue(m)));
+        offset = due[due.length - 1]!.queueOffset + 1;
+        await this.store.commitOffset(SCHEDULE_GROUP, SCHEDULE_TOPIC, queueId, offset);
+      } catch (err) {
+        if (this.stopped) return;
+        this.log.warn({ err, level: queueId + 1, offset }, 'delayed delivery failed; retrying');
+        await this.pause(queueId, RETRY_AFTER_ERROR_MS);
+      }
+    }
+  }
+
+  private async deliverDue(m: StoredMessage): Promise<void> {
+    const topic = m.properties.get(Prop.REAL_TOPIC);
+    if (!topic) {
+      this.log.warn({ level: m.queueId + 1, offset: m.queueOffset }, 'delayed message without REAL_TOPIC dropped');
+      return;
+    }
+    const properties = new Map(m.properties);
+    const message: NewMessage = {
+      body: m.body, flag: m.flag, sysFlag: m.sysFlag, properties, bornTimestamp: m.bornTimestamp, bornHost: m.bornHost,
+      reconsumeTimes: m.reconsumeTimes, preparedTransactionOffset: m.preparedTransactionOffset,
+    };
+    // A timed message hops from level to level, each the longest that does not overshoot, until it is due.
+    const remaining = Number(properties.get(Prop.TIMER_DELIVER_MS) ?? 0) - Date.now();
+    if (remaining > 0) {
+      await this.store.append(SCHEDULE_TOPIC, levelFor(remaining, this.levelsMs), [message]);
+      return;
+    }
+    properties.delete(Prop.DELAY_TIME_LEVEL);
+    await this.deliver(topic, Number(m.properties.get(Prop.REAL_QUEUE_ID) ?? 0), message);
+  }
+
+  /** Waits `ms`, or less when the level's queue grows or the service stops. */
+  private pause(queueId: number, ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(1, ms));
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakers.set(queueId, () => {
+        this.wakers.delete(queueId);
+        done();
+      });
+    });
+  }
+}

@@ -1,0 +1,58 @@
+import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
+import { RemotingRequestError } from '../remoting/errors.js';
+import { HeaderFields } from '../protocol/header-fields.js';
+import { Prop } from '../protocol/message-properties.js';
+import { ResponseCode } from '../protocol/request-code.js';
+import { DEFAULT_MAX_RECONSUME_TIMES, DLQ_PREFIX, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
+
+/** A first retry waits level 3 (10 s by default), each later one a level more. */
+const FIRST_RETRY_LEVEL = 3;
+
+/**
+ * CONSUMER_SEND_MSG_BACK: a consumer gives back a message it failed to consume. It goes to the group's
+ * retry topic after a delay that grows with each attempt, or to the group's dead-letter topic once it has
+ * been retried the most times allowed; either way keeping its body, properties and original topic and id.
+ */
+export class SendBackProcessor {
+  constructor(private readonly ctx: BrokerContext) {}
+
+  readonly process = async (req: RemotingCommand): Promise<RemotingCommand> => {
+    const h = new HeaderFields(req.extFields);
+    const group = h.str('group');
+    const raw = h.str('offset');
+    if (!/^-?\d+$/.test(raw)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, 'the header field offset must be an integer');
+    const msg = await this.ctx.store.lookup(BigInt.asIntN(64, BigInt(raw)));
+    if (!msg) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no message at offset ${raw} to send back`);
+
+    const maxReconsumeTimes = h.optInt('maxReconsumeTimes') ?? DEFAULT_MAX_RECONSUME_TIMES;
+    let delayLevel = h.optInt('delayLevel') ?? 0;
+    const toDeadLetters = msg.reconsumeTimes >= maxReconsumeTimes || delayLevel < 0;
+    const properties = new Map(msg.properties);
+    if (!properties.has(Prop.RETRY_TOPIC)) properties.set(Prop.RETRY_TOPIC, msg.topic);
+    properties.set(Prop.ORIGIN_MESSAGE_ID, h.optStr('originMsgId') ?? properties.get(Prop.UNIQ_KEY) ?? raw);
+    properties.delete(Prop.REAL_TOPIC);
+    properties.delete(Prop.REAL_QUEUE_ID);
+    let topic: string;
+    if (toDeadLetters) {
+      topic = DLQ_PREFIX + group;
+      properties.delete(Prop.DELAY_TIME_LEVEL);
+    } else {
+      topic = RETRY_PREFIX + group;
+      if (delayLevel === 0) delayLevel = FIRST_RETRY_LEVEL + msg.reconsumeTimes;
+      properties.set(Prop.DELAY_TIME_LEVEL, String(delayLevel));
+    }
+    await this.ctx.topicOrCreate(topic, 1);
+    await this.ctx.putMessages(topic, 0, [{
+      body: msg.body,
+      flag: msg.flag,
+      sysFlag: msg.sysFlag,
+      properties,
+      bornTimestamp: msg.bornTimestamp,
+      bornHost: msg.bornHost,
+      reconsumeTimes: msg.reconsumeTimes + 1,
+      preparedTransactionOffset: 0n,
+    }]);
+    if (toDeadLetters) this.ctx.log.info({ group, topic: properties.get(Prop.RETRY_TOPIC), msgId: properties.get(Prop.UNIQ_KEY), reconsumeTimes: msg.reconsumeTimes }, 'message moved to the dead-letter topic');
+    return createResponse(req, ResponseCode.SUCCESS);
+  };
+}

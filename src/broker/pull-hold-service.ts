@@ -11,6 +11,7 @@ interface Hold {
 export class PullHoldService {
   private readonly holds = new Map<string, Set<Hold>>();
   private readonly unsubscribe: () => void;
+  private closed = false;
 
   constructor(store: MessageStore) {
     this.unsubscribe = store.onAppend((topic, queueId) => this.wakeQueue(topic, queueId));
@@ -27,6 +28,8 @@ export class PullHoldService {
    * registered, closing the window in which an append could slip by unseen.
    */
   async wait(topic: string, queueId: number, timeoutMs: number, stillEmpty: () => Promise<boolean>): Promise<void> {
+    // Once stopping, a pull answers at once: nothing would wake it, and its client would wait out its timeout.
+    if (this.closed) return;
     const key = `${topic}\u0000${queueId}`;
     let set = this.holds.get(key);
     if (!set) this.holds.set(key, (set = new Set()));
@@ -48,6 +51,7 @@ export class PullHoldService {
 
   /** Releases every held pull (on shutdown), so each answers with what it has. */
   close(): void {
+    this.closed = true;
     this.unsubscribe();
     for (const set of this.holds.values()) for (const h of set) h.wake();
   }

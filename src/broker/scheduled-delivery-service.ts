@@ -19,7 +19,7 @@ export type Deliver = (topic: string, queueId: number, message: NewMessage) => P
  * is ordered by due time and one cursor per level (its committed offset) is the whole index: pending
  * messages cost nothing in memory, however many, and survive restarts with the store. A message with a
  * delivery time of its own travels through the levels like a hierarchical timing wheel: a handful of hops,
- * the last one landing it less than the shortest level after its time, never before.
+ * each the longest level that does not overshoot, and the last fraction of a level waited out in memory.
  */
 export class ScheduledDeliveryService {
   private stopped = false;
@@ -60,7 +60,12 @@ export class ScheduledDeliveryService {
 
   private async runLevel(queueId: number): Promise<void> {
     const delayMs = this.levelsMs[queueId]!;
+    // Offsets of this level's messages waiting out their last fraction of a level in memory.
+    const finishing = new Set<number>();
+    const waits: Promise<void>[] = [];
     let offset = (await this.store.committedOffset(SCHEDULE_GROUP, SCHEDULE_TOPIC, queueId)) ?? 0;
+    const commit = (): Promise<void> =>
+      this.store.commitOffset(SCHEDULE_GROUP, SCHEDULE_TOPIC, queueId, Math.min(offset, ...finishing));
     while (!this.stopped) {
       try {
         const r = await this.store.read(SCHEDULE_TOPIC, queueId, offset, READ_BATCH, 4 * 1024 * 1024);
@@ -79,13 +84,42 @@ export class ScheduledDeliveryService {
           await this.pause(queueId, r.messages[0]!.storeTimestamp + delayMs - now);
           continue;
         }
-        await Promise.all(due.map((m) => this.deliverDue(m)));
+        await Promise.all(due.map((m) => {
+          const remaining = Number(m.properties.get(Prop.TIMER_DELIVER_MS) ?? 0) - now;
+          if (remaining <= 0 || remaining >= this.shortestMs) return this.deliverDue(m);
+          // Less than the shortest level to go: wait here rather than a whole level more. The committed
+          // offset stays below it until it is delivered, so a crash meanwhile loses nothing.
+          finishing.add(m.queueOffset);
+          waits.push(this.finishLater(m, remaining).finally(() => finishing.delete(m.queueOffset)));
+          return undefined;
+        }));
         offset = due[due.length - 1]!.queueOffset + 1;
-        await this.store.commitOffset(SCHEDULE_GROUP, SCHEDULE_TOPIC, queueId, offset);
+        await commit();
       } catch (err) {
-        if (this.stopped) return;
+        if (this.stopped) break;
         this.log.warn({ err, level: queueId + 1, offset }, 'delayed delivery failed; retrying');
         await this.pause(queueId, RETRY_AFTER_ERROR_MS);
+      }
+    }
+    // Let what is finishing in memory be delivered (less than a level away), then record it.
+    await Promise.all(waits);
+    await commit().catch((err) => this.log.warn({ err, level: queueId + 1 }, 'could not record delayed delivery progress'));
+  }
+
+  private get shortestMs(): number {
+    return Math.min(...this.levelsMs);
+  }
+
+  /** Delivers `m` in `ms`, retrying while the store refuses. */
+  private async finishLater(m: StoredMessage, ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    for (;;) {
+      try {
+        await this.deliverDue(m);
+        return;
+      } catch (err) {
+        this.log.warn({ err, level: m.queueId + 1, offset: m.queueOffset }, 'delayed delivery failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_ERROR_MS));
       }
     }
   }
@@ -103,10 +137,11 @@ export class ScheduledDeliveryService {
     };
     // A timed message hops from level to level, each the longest that does not overshoot, until it is due.
     const remaining = Number(properties.get(Prop.TIMER_DELIVER_MS) ?? 0) - Date.now();
-    if (remaining > 0) {
+    if (remaining >= this.shortestMs) {
       await this.store.append(SCHEDULE_TOPIC, levelFor(remaining, this.levelsMs), [message]);
       return;
     }
+    if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
     properties.delete(Prop.DELAY_TIME_LEVEL);
     await this.deliver(topic, Number(m.properties.get(Prop.REAL_QUEUE_ID) ?? 0), message);
   }

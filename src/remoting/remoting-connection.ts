@@ -72,6 +72,11 @@ export class RemotingConnection extends EventEmitter<RemotingConnectionEvents> {
     });
   }
 
+  /** Closes after what was written is flushed. */
+  end(): void {
+    if (!this.closed) this.socket.end();
+  }
+
   destroy(): void {
     if (!this.closed) this.socket.destroy();
   }

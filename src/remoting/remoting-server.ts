@@ -8,6 +8,8 @@ import { createResponse, isOneway, type RemotingCommand } from './remoting-comma
 /** Answers one request code. Returning null sends nothing (the processor answered itself or the request was oneway). */
 export type RequestProcessor = (request: RemotingCommand, connection: RemotingConnection) => Promise<RemotingCommand | null> | RemotingCommand | null;
 
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
 /** RocketMQ's SYSTEM_ERROR and REQUEST_CODE_NOT_SUPPORTED; the remoting layer needs only these two. */
 const SYSTEM_ERROR = 1;
 const REQUEST_CODE_NOT_SUPPORTED = 3;
@@ -21,6 +23,7 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   private readonly server: Server;
   private readonly processors = new Map<number, RequestProcessor>();
   private readonly connections = new Set<RemotingConnection>();
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly log: Logger, private readonly maxFrameSize: number) {
     super();
@@ -46,8 +49,16 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
     return this.connections.size;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops accepting, lets requests being processed answer (up to `graceMs`), then closes every
+   * connection after flushing what was written to it: a client whose pull was held gets its answer
+   * and pulls again, instead of waiting out its timeout on a connection that silently went away.
+   */
+  async close(graceMs = 6000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.race([Promise.allSettled([...this.inFlight]), delay(graceMs)]);
+    for (const c of this.connections) c.end();
+    await Promise.race([closed, delay(1000)]);
     for (const c of this.connections) c.destroy();
     await closed;
   }
@@ -55,7 +66,11 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   private accept(socket: Socket): void {
     const conn = new RemotingConnection(socket, this.maxFrameSize);
     this.connections.add(conn);
-    conn.on('request', (req) => void this.dispatch(conn, req));
+    conn.on('request', (req) => {
+      const done = this.dispatch(conn, req);
+      this.inFlight.add(done);
+      void done.finally(() => this.inFlight.delete(done));
+    });
     conn.on('protocolError', (err) => {
       const fields = { remote: conn.remoteAddress, error: err.message };
       if (err instanceof FrameTooLargeError) this.log.warn(fields, 'closing connection: frame over the size limit');

@@ -13,6 +13,7 @@ import { ClientManageProcessor } from './broker/client-manage-processor.js';
 import { AdminProcessor } from './broker/admin-processor.js';
 import { QueueLockManager } from './broker/queue-lock-manager.js';
 import { SendBackProcessor } from './broker/send-back-processor.js';
+import { ReplyMessageProcessor } from './broker/reply-message-processor.js';
 import { ScheduledDeliveryService } from './broker/scheduled-delivery-service.js';
 import { QueueLockProcessor } from './broker/queue-lock-processor.js';
 import { RouteProcessor } from './namesrv/route-processor.js';
@@ -105,6 +106,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   await scheduled.start();
   const send = new SendMessageProcessor(ctx);
   const sendBack = new SendBackProcessor(ctx);
+  const reply = new ReplyMessageProcessor(ctx, registry, send);
   const pull = new PullMessageProcessor(ctx, registry, holds);
   const offsets = new ConsumerOffsetProcessor(ctx);
   const clients = new ClientManageProcessor(ctx, registry);
@@ -115,6 +117,8 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.SEND_MESSAGE, send.process);
   server.register(C.SEND_MESSAGE_V2, send.process);
   server.register(C.SEND_BATCH_MESSAGE, send.process);
+  server.register(C.SEND_REPLY_MESSAGE, reply.process);
+  server.register(C.SEND_REPLY_MESSAGE_V2, reply.process);
   server.register(C.CONSUMER_SEND_MSG_BACK, sendBack.process);
   server.register(C.PULL_MESSAGE, pull.process);
   server.register(C.QUERY_CONSUMER_OFFSET, offsets.queryConsumerOffset);

@@ -5,7 +5,7 @@ import { RequestCode } from '../protocol/request-code.js';
 import { parseTagExpression, type TagSubscription } from '../protocol/subscription.js';
 import type { ConsumerDataBody, HeartbeatBody } from '../protocol/bodies.js';
 
-interface ClientChannel {
+export interface ClientChannel {
   clientId: string;
   connection: RemotingConnection;
   serializeType: SerializeType;
@@ -71,6 +71,15 @@ export class ConsumerRegistry {
   unregister(clientId: string, producerGroup?: string, consumerGroup?: string): void {
     if (producerGroup) this.producers.get(producerGroup)?.delete(clientId);
     if (consumerGroup) this.removeConsumer(consumerGroup, clientId, 'unregistered');
+  }
+
+  /** The connection of a producer client by its client id (whatever its group), as replies are addressed. */
+  producerChannel(clientId: string): ClientChannel | undefined {
+    for (const group of this.producers.values()) {
+      const ch = group.get(clientId);
+      if (ch) return ch;
+    }
+    return undefined;
   }
 
   /** A closed connection takes all its clients with it. */

@@ -17,6 +17,11 @@ export class PullHoldService {
     this.unsubscribe = store.onAppend((topic, queueId) => this.wakeQueue(topic, queueId));
   }
 
+  /** True once the gateway is stopping. */
+  get stopping(): boolean {
+    return this.closed;
+  }
+
   get heldCount(): number {
     let n = 0;
     for (const s of this.holds.values()) n += s.size;

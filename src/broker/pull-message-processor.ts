@@ -62,6 +62,11 @@ export class PullMessageProcessor {
       await this.holds.wait(topicName, queueId, holdMs, async () => (await this.ctx.store.maxOffset(topicName, queueId)) <= offset);
       answer = await this.attempt(req, pull);
     }
+    // While stopping, "nothing new" would make the client pull again at once, and that pull could be cut
+    // off unanswered; an error makes it wait a few seconds instead, by when a restarted gateway is back.
+    if (answer.code === ResponseCode.PULL_NOT_FOUND && this.holds.stopping) {
+      throw new RemotingRequestError(ResponseCode.SYSTEM_BUSY, 'the gateway is shutting down; pull again later');
+    }
     return answer;
   };
 

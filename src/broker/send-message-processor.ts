@@ -1,26 +1,13 @@
 import { RemotingRequestError } from '../remoting/errors.js';
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
 import type { RemotingConnection } from '../remoting/remoting-connection.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { sendHeader } from '../protocol/send-header.js';
 import { decodeBatchBody, createOffsetMsgId, SysFlag } from '../protocol/message-codec.js';
 import { parseProperties, Prop } from '../protocol/message-properties.js';
 import { RequestCode, ResponseCode } from '../protocol/request-code.js';
 import { Perm } from '../protocol/bodies.js';
 import type { NewMessage } from '../store/message-store.js';
 import { DEFAULT_MAX_RECONSUME_TIMES, DLQ_PREFIX, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
-
-/** SEND_MESSAGE_V2 names its header fields a…n to save bytes; these are their long names. */
-const V2_FIELDS: Record<string, string> = {
-  a: 'producerGroup', b: 'topic', c: 'defaultTopic', d: 'defaultTopicQueueNums', e: 'queueId', f: 'sysFlag',
-  g: 'bornTimestamp', h: 'flag', i: 'properties', j: 'reconsumeTimes', k: 'unitMode', l: 'maxReconsumeTimes', m: 'batch', n: 'brokerName',
-};
-
-function sendHeader(req: RemotingCommand): HeaderFields {
-  if (req.code !== RequestCode.SEND_MESSAGE_V2 && !(req.code === RequestCode.SEND_BATCH_MESSAGE && 'b' in req.extFields)) return new HeaderFields(req.extFields);
-  const long: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.extFields)) long[V2_FIELDS[k] ?? k] = v;
-  return new HeaderFields(long);
-}
 
 /** SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE. */
 export class SendMessageProcessor {

@@ -23,6 +23,9 @@ export const RequestCode = {
   GET_ALL_TOPIC_LIST_FROM_NAMESERVER: 206,
   SEND_MESSAGE_V2: 310,
   SEND_BATCH_MESSAGE: 320,
+  SEND_REPLY_MESSAGE: 324,
+  SEND_REPLY_MESSAGE_V2: 325,
+  PUSH_REPLY_MESSAGE_TO_CLIENT: 326,
 } as const;
 
 /** RocketMQ response codes (values from Apache RocketMQ's ResponseCode / RemotingSysResponseCode). */

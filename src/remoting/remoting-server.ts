@@ -56,7 +56,10 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
    */
   async close(graceMs = 6000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await Promise.race([Promise.allSettled([...this.inFlight]), delay(graceMs)]);
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.inFlight]), delay(deadline - Date.now())]);
+    }
     for (const c of this.connections) c.end();
     await Promise.race([closed, delay(1000)]);
     for (const c of this.connections) c.destroy();

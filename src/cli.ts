@@ -78,6 +78,9 @@ function parseConfig(argv: string[]): GatewayConfig {
     .option('--pulsar-namespace <namespace>', 'Pulsar namespace of topics without a client namespace', pulsarName, d.pulsarNamespace)
     .option('--pulsar-system-namespace <tenant/namespace>', "Pulsar namespace of the gateway's topic configs and consumer offsets", pulsarNamespacePath, d.pulsarSystemNamespace)
     .option('--message-delay-level <levels>', 'wait of each delay level, as RocketMQ\'s messageDelayLevel (units ms, s, m, h, d)', delayLevels, DEFAULT_DELAY_LEVELS)
+    .option('--transaction-check-interval-ms <ms>', 'how often unresolved transactions are checked with their producers', integer(100, 3_600_000), d.transactionCheckIntervalMs)
+    .option('--transaction-timeout-ms <ms>', 'age of a half message before its first check', integer(0, 3_600_000), d.transactionTimeoutMs)
+    .option('--transaction-check-max <n>', 'checks before an unresolved transaction is rolled back', integer(1, 1000), d.transactionCheckMax)
     .option('--cluster-name <name>', 'cluster name in routes and cluster info', d.clusterName)
     .option('--broker-name <name>', 'broker name in routes and cluster info', d.brokerName)
     .allowExcessArguments(false);
@@ -103,6 +106,9 @@ function parseConfig(argv: string[]): GatewayConfig {
     pulsarNamespace: o.pulsarNamespace,
     pulsarSystemNamespace: o.pulsarSystemNamespace,
     delayLevelsMs: parseDelayLevels(o.messageDelayLevel),
+    transactionCheckIntervalMs: o.transactionCheckIntervalMs,
+    transactionTimeoutMs: o.transactionTimeoutMs,
+    transactionCheckMax: o.transactionCheckMax,
     clusterName: o.clusterName,
     brokerName: o.brokerName,
   };

@@ -27,6 +27,10 @@ export interface GatewayConfig {
   retentionHours: number;
   /** wait of each delay level in ms (`messageDelayLevel`) */
   delayLevelsMs: number[];
+  /** Apache RocketMQ's transactionCheckInterval, transactionTimeOut and transactionCheckMax */
+  transactionCheckIntervalMs: number;
+  transactionTimeoutMs: number;
+  transactionCheckMax: number;
   clusterName: string;
   brokerName: string;
 }
@@ -50,6 +54,9 @@ export const defaultConfig: GatewayConfig = {
   segmentBytes: 128 * 1024 * 1024,
   retentionHours: 72,
   delayLevelsMs: parseDelayLevels(DEFAULT_DELAY_LEVELS),
+  transactionCheckIntervalMs: 60_000,
+  transactionTimeoutMs: 6000,
+  transactionCheckMax: 15,
   clusterName: 'DefaultCluster',
   brokerName: 'rop-broker',
 };

@@ -14,6 +14,8 @@ import { AdminProcessor } from './broker/admin-processor.js';
 import { QueueLockManager } from './broker/queue-lock-manager.js';
 import { SendBackProcessor } from './broker/send-back-processor.js';
 import { ReplyMessageProcessor } from './broker/reply-message-processor.js';
+import { TransactionService } from './broker/transaction-service.js';
+import { EndTransactionProcessor } from './broker/end-transaction-processor.js';
 import { ScheduledDeliveryService } from './broker/scheduled-delivery-service.js';
 import { QueueLockProcessor } from './broker/queue-lock-processor.js';
 import { RouteProcessor } from './namesrv/route-processor.js';
@@ -104,7 +106,14 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     await store.append(topic, queueId % t.writeQueueNums, [message]);
   }, log);
   await scheduled.start();
-  const send = new SendMessageProcessor(ctx);
+  const transactions = new TransactionService(store, registry, {
+    checkIntervalMs: config.transactionCheckIntervalMs,
+    timeoutMs: config.transactionTimeoutMs,
+    maxChecks: config.transactionCheckMax,
+  }, advertisedAddress, (topic, queueId, messages) => ctx.putMessages(topic, queueId, messages), log);
+  await transactions.start();
+  const send = new SendMessageProcessor(ctx, transactions);
+  const endTransaction = new EndTransactionProcessor(transactions);
   const sendBack = new SendBackProcessor(ctx);
   const reply = new ReplyMessageProcessor(ctx, registry, send);
   const pull = new PullMessageProcessor(ctx, registry, holds);
@@ -120,6 +129,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.SEND_REPLY_MESSAGE, reply.process);
   server.register(C.SEND_REPLY_MESSAGE_V2, reply.process);
   server.register(C.CONSUMER_SEND_MSG_BACK, sendBack.process);
+  server.register(C.END_TRANSACTION, endTransaction.process);
   server.register(C.PULL_MESSAGE, pull.process);
   server.register(C.QUERY_CONSUMER_OFFSET, offsets.queryConsumerOffset);
   server.register(C.UPDATE_CONSUMER_OFFSET, offsets.updateConsumerOffset);
@@ -152,6 +162,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
         registry.close();
         await server.close();
         await scheduled.stop();
+        await transactions.stop();
         await store.close();
         log.info('rop stopped');
       })();

@@ -82,6 +82,13 @@ export class ConsumerRegistry {
     return undefined;
   }
 
+  /** Some live producer connection of `group`, for calls back to the group such as transaction checks. */
+  anyProducerOf(group: string): ClientChannel | undefined {
+    let newest: ClientChannel | undefined;
+    for (const ch of this.producers.get(group)?.values() ?? []) if (!newest || ch.lastHeartbeat > newest.lastHeartbeat) newest = ch;
+    return newest;
+  }
+
   /** A closed connection takes all its clients with it. */
   connectionClosed(connection: RemotingConnection): void {
     for (const group of this.producers.values()) {

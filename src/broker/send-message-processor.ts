@@ -7,11 +7,12 @@ import { parseProperties, Prop } from '../protocol/message-properties.js';
 import { RequestCode, ResponseCode } from '../protocol/request-code.js';
 import { Perm } from '../protocol/bodies.js';
 import type { NewMessage } from '../store/message-store.js';
+import type { TransactionService } from './transaction-service.js';
 import { DEFAULT_MAX_RECONSUME_TIMES, DLQ_PREFIX, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
 
 /** SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE. */
 export class SendMessageProcessor {
-  constructor(private readonly ctx: BrokerContext) {}
+  constructor(private readonly ctx: BrokerContext, private readonly transactions: TransactionService) {}
 
   readonly process = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> => {
     const h = sendHeader(req);
@@ -24,9 +25,7 @@ export class SendMessageProcessor {
       throw new RemotingRequestError(ResponseCode.SYSTEM_ERROR, `queueId ${queueId} is out of range: topic ${topicName} has ${topic.writeQueueNums} write queues`);
     }
     const sysFlag = h.optInt('sysFlag') ?? 0;
-    if ((sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_PREPARED) {
-      throw new RemotingRequestError(ResponseCode.NO_PERMISSION, 'transactional messages are not supported by this gateway yet');
-    }
+    const prepared = (sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_PREPARED;
     const body = req.body ?? Buffer.alloc(0);
     const isBatch = req.code === RequestCode.SEND_BATCH_MESSAGE || h.optBool('batch') === true;
     const headerProps = parseProperties(h.optStr('properties'));
@@ -64,7 +63,10 @@ export class SendMessageProcessor {
       queueId = 0;
       messages[0]!.properties.delete(Prop.DELAY_TIME_LEVEL);
     }
-    const result = await this.ctx.putMessages(target, queueId, messages);
+    if (prepared && messages.length !== 1) throw new RemotingRequestError(ResponseCode.MESSAGE_ILLEGAL, 'a transactional message cannot be batched');
+    const result = prepared
+      ? await this.transactions.prepare(target, queueId, messages[0]!, h.optStr('producerGroup') ?? '')
+      : await this.ctx.putMessages(target, queueId, messages);
     const addr = this.ctx.settings.advertisedAddress;
     const ids = result.locators.map((l) => createOffsetMsgId(addr, l));
     return createResponse(req, ResponseCode.SUCCESS, undefined, {

@@ -1,0 +1,207 @@
+import type { Logger } from '../logger.js';
+import type { AppendResult, MessageStore, NewMessage, StoredMessage } from '../store/message-store.js';
+import { createRequest, ONEWAY_FLAG } from '../remoting/remoting-command.js';
+import { createOffsetMsgId, encodeStoredMessage, SysFlag } from '../protocol/message-codec.js';
+import { formatProperties, Prop } from '../protocol/message-properties.js';
+import { RequestCode } from '../protocol/request-code.js';
+import { Perm } from '../protocol/bodies.js';
+import type { ConsumerRegistry } from './consumer-registry.js';
+
+/** Half (prepared) messages wait here, and their resolutions are recorded there, as in Apache RocketMQ. */
+export const HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
+export const OP_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
+/** Progress: every half message below this offset is resolved. */
+const PROGRESS_GROUP = '%TRANSACTION%';
+const SCAN_BATCH = 256;
+
+export interface TransactionSettings {
+  /** How often unresolved half messages are checked (Apache's transactionCheckInterval). */
+  checkIntervalMs: number;
+  /** Age before a half message is first checked (Apache's transactionTimeOut). */
+  timeoutMs: number;
+  /** Checks before an unresolved half message is rolled back (Apache's transactionCheckMax). */
+  maxChecks: number;
+}
+
+export const TransactionResolution = { UNKNOWN: 0, COMMIT: SysFlag.TRANSACTION_COMMIT, ROLLBACK: SysFlag.TRANSACTION_ROLLBACK } as const;
+
+interface Pending {
+  offset: number;
+  locator: bigint;
+  group: string;
+  storedAt: number;
+  checks: number;
+  nextCheckAt: number;
+}
+
+export type PutMessages = (topic: string, queueId: number, messages: NewMessage[]) => Promise<AppendResult>;
+
+/**
+ * Transactional messages: a half message is kept out of sight in HALF_TOPIC until its producer commits
+ * (it is then put into its topic, once) or rolls back; one left unresolved is checked back with a live
+ * producer of its group (CHECK_TRANSACTION_STATE), up to `maxChecks` times. Every resolution is an op
+ * record in OP_TOPIC, so the state survives restarts with the store.
+ */
+export class TransactionService {
+  private readonly pending = new Map<number, Pending>();
+  private timer?: NodeJS.Timeout;
+  private checking?: Promise<void>;
+
+  constructor(
+    private readonly store: MessageStore,
+    private readonly registry: ConsumerRegistry,
+    private readonly settings: TransactionSettings,
+    private readonly storeHost: string,
+    private readonly putMessages: PutMessages,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    for (const name of [HALF_TOPIC, OP_TOPIC]) {
+      if (!this.store.getTopic(name)) {
+        await this.store.putTopic({ name, readQueueNums: 1, writeQueueNums: 1, perm: Perm.READ | Perm.WRITE, topicSysFlag: 0, order: false });
+      }
+    }
+    await this.recover();
+    this.timer = setInterval(() => {
+      this.checking ??= this.checkAll().catch((err) => this.log.warn({ err }, 'transaction check round failed')).finally(() => (this.checking = undefined));
+    }, Math.min(this.settings.checkIntervalMs, 1000));
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.checking;
+  }
+
+  /** Stores a half message bound for `topic`/`queueId`; it stays invisible until committed. */
+  async prepare(topic: string, queueId: number, message: NewMessage, group: string): Promise<AppendResult> {
+    message.properties.set(Prop.REAL_TOPIC, topic);
+    message.properties.set(Prop.REAL_QUEUE_ID, String(queueId));
+    if (!message.properties.has(Prop.PRODUCER_GROUP)) message.properties.set(Prop.PRODUCER_GROUP, group);
+    const r = await this.store.append(HALF_TOPIC, 0, [message]);
+    const now = Date.now();
+    this.pending.set(r.firstOffset, { offset: r.firstOffset, locator: r.locators[0]!, group, storedAt: now, checks: 0, nextCheckAt: now + this.settings.timeoutMs });
+    return r;
+  }
+
+  /** END_TRANSACTION: commit puts the message into its topic, rollback drops it; unknown waits for a check. */
+  async end(halfOffset: number, locator: bigint, resolution: number, fromCheck: boolean): Promise<void> {
+    if (resolution !== TransactionResolution.COMMIT && resolution !== TransactionResolution.ROLLBACK) return;
+    const p = this.pending.get(halfOffset) ?? [...this.pending.values()].find((x) => x.locator === locator);
+    // Already resolved (a check answered after the producer's own end, say): nothing may happen twice.
+    if (!p) return;
+    this.pending.delete(p.offset);
+    try {
+      if (resolution === TransactionResolution.COMMIT) {
+        const half = await this.halfMessage(p.offset);
+        if (half) await this.commit(half);
+      }
+      await this.recordResolved(p.offset);
+    } catch (err) {
+      this.pending.set(p.offset, p);
+      throw err;
+    }
+    this.log.debug({ halfOffset: p.offset, commit: resolution === TransactionResolution.COMMIT, fromCheck }, 'transaction resolved');
+  }
+
+  private async commit(half: StoredMessage): Promise<void> {
+    const topic = half.properties.get(Prop.REAL_TOPIC);
+    if (!topic) throw new Error(`half message ${half.queueOffset} has no REAL_TOPIC`);
+    const queueId = Number(half.properties.get(Prop.REAL_QUEUE_ID) ?? 0);
+    const properties = new Map(half.properties);
+    for (const p of [Prop.REAL_TOPIC, Prop.REAL_QUEUE_ID, Prop.TRANSACTION_PREPARED, Prop.TRANSACTION_CHECK_TIMES]) properties.delete(p);
+    await this.putMessages(topic, queueId, [{
+      body: half.body,
+      flag: half.flag,
+      sysFlag: (half.sysFlag & ~SysFlag.TRANSACTION_MASK) | SysFlag.TRANSACTION_COMMIT,
+      properties,
+      bornTimestamp: half.bornTimestamp,
+      bornHost: half.bornHost,
+      reconsumeTimes: half.reconsumeTimes,
+      preparedTransactionOffset: half.locator,
+    }]);
+  }
+
+  private recordResolved(halfOffset: number): Promise<AppendResult> {
+    return this.store.append(OP_TOPIC, 0, [{
+      body: Buffer.from(String(halfOffset)), flag: 0, sysFlag: 0, properties: new Map([[Prop.TAGS, 'd']]),
+      bornTimestamp: Date.now(), bornHost: this.storeHost, reconsumeTimes: 0, preparedTransactionOffset: 0n,
+    }]);
+  }
+
+  private async halfMessage(offset: number): Promise<StoredMessage | undefined> {
+    const r = await this.store.read(HALF_TOPIC, 0, offset, 1, 0);
+    return r.messages[0]?.queueOffset === offset ? r.messages[0] : undefined;
+  }
+
+  /** Rebuilds the unresolved set: half messages from the progress mark on, minus those with an op record. */
+  private async recover(): Promise<void> {
+    const resolved = new Set<number>();
+    await this.scan(OP_TOPIC, await this.store.minOffset(OP_TOPIC, 0), (m) => resolved.add(Number(m.body.toString())));
+    const from = (await this.store.committedOffset(PROGRESS_GROUP, HALF_TOPIC, 0)) ?? (await this.store.minOffset(HALF_TOPIC, 0));
+    const now = Date.now();
+    await this.scan(HALF_TOPIC, from, (m) => {
+      if (resolved.has(m.queueOffset)) return;
+      const group = m.properties.get(Prop.PRODUCER_GROUP) ?? '';
+      this.pending.set(m.queueOffset, { offset: m.queueOffset, locator: m.locator, group, storedAt: m.storeTimestamp, checks: Number(m.properties.get(Prop.TRANSACTION_CHECK_TIMES) ?? 0), nextCheckAt: now });
+    });
+    if (this.pending.size > 0) this.log.info({ unresolved: this.pending.size }, 'transactions recovered');
+  }
+
+  private async scan(topic: string, from: number, each: (m: StoredMessage) => void): Promise<void> {
+    let offset = from;
+    for (;;) {
+      const r = await this.store.read(topic, 0, offset, SCAN_BATCH, 16 * 1024 * 1024);
+      if (r.status === 'OFFSET_TOO_SMALL') {
+        offset = r.nextOffset;
+        continue;
+      }
+      if (r.messages.length === 0) return;
+      r.messages.forEach(each);
+      offset = r.nextOffset;
+    }
+  }
+
+  private async checkAll(): Promise<void> {
+    const now = Date.now();
+    for (const p of [...this.pending.values()]) {
+      if (now - p.storedAt < this.settings.timeoutMs || p.nextCheckAt > now) continue;
+      if (p.checks >= this.settings.maxChecks) {
+        this.pending.delete(p.offset);
+        await this.recordResolved(p.offset);
+        this.log.warn({ halfOffset: p.offset, group: p.group, checks: p.checks }, 'transaction still unresolved after the last check: rolled back');
+        continue;
+      }
+      const producer = this.registry.anyProducerOf(p.group);
+      p.nextCheckAt = now + this.settings.checkIntervalMs;
+      if (!producer) continue;
+      const half = await this.halfMessage(p.offset);
+      if (!half) {
+        this.pending.delete(p.offset);
+        continue;
+      }
+      p.checks++;
+      const properties = new Map(half.properties);
+      properties.set(Prop.TRANSACTION_CHECK_TIMES, String(p.checks));
+      const uniqueKey = properties.get(Prop.UNIQ_KEY) ?? '';
+      const body = encodeStoredMessage({ ...half, topic: properties.get(Prop.REAL_TOPIC) ?? half.topic, properties: formatProperties(properties) }, this.storeHost);
+      const req = createRequest(RequestCode.CHECK_TRANSACTION_STATE, {
+        tranStateTableOffset: String(p.offset),
+        commitLogOffset: String(half.locator),
+        msgId: uniqueKey,
+        transactionId: uniqueKey,
+        offsetMsgId: createOffsetMsgId(this.storeHost, half.locator),
+      }, body, producer.serializeType);
+      req.flag |= ONEWAY_FLAG;
+      producer.connection.send(req);
+    }
+    await this.recordProgress();
+  }
+
+  private async recordProgress(): Promise<void> {
+    let lowest = await this.store.maxOffset(HALF_TOPIC, 0);
+    for (const offset of this.pending.keys()) lowest = Math.min(lowest, offset);
+    await this.store.commitOffset(PROGRESS_GROUP, HALF_TOPIC, 0, lowest);
+  }
+}

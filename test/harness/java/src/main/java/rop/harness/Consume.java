@@ -25,6 +25,7 @@ final class Consume {
     consumer.setNamesrvAddr(a.get("namesrv"));
     consumer.setInstanceName(instance);
     consumer.setConsumeFromWhere(from(a));
+    if (a.has("namespace")) consumer.setNamespace(a.get("namespace"));
     if (a.getBool("broadcast", false)) consumer.setMessageModel(MessageModel.BROADCASTING);
     consumer.subscribe(a.get("topic"), a.get("sub", "*"));
     if (a.getBool("orderly", false)) {

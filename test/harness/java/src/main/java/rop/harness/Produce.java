@@ -40,6 +40,7 @@ final class Produce {
     DefaultMQProducer producer = new DefaultMQProducer(a.get("group", "rop-harness-producer"));
     producer.setNamesrvAddr(a.get("namesrv"));
     producer.setInstanceName("harness-" + ProcessHandle.current().pid());
+    if (a.has("namespace")) producer.setNamespace(a.get("namespace"));
     producer.setSendMsgTimeout(a.getInt("send-timeout-ms", 10_000));
     producer.setRetryTimesWhenSendFailed(0);
     producer.setRetryTimesWhenSendAsyncFailed(0);

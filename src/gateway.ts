@@ -16,6 +16,7 @@ import { SendBackProcessor } from './broker/send-back-processor.js';
 import { ReplyMessageProcessor } from './broker/reply-message-processor.js';
 import { TransactionService } from './broker/transaction-service.js';
 import { EndTransactionProcessor } from './broker/end-transaction-processor.js';
+import { MessageKeyIndex } from './broker/message-key-index.js';
 import { ScheduledDeliveryService } from './broker/scheduled-delivery-service.js';
 import { QueueLockProcessor } from './broker/queue-lock-processor.js';
 import { RouteProcessor } from './namesrv/route-processor.js';
@@ -25,6 +26,8 @@ import type { MessageStore } from './store/message-store.js';
 
 /** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
 const CLIENT_EXPIRY_MS = 120_000;
+/** Keys of stored messages are written to the key index this often (a query flushes first). */
+const KEY_INDEX_FLUSH_MS = 200;
 /** An orderly consumer's queue lock lapses unless renewed within this (Apache RocketMQ's lockMaxLiveTime). */
 const QUEUE_LOCK_LIFETIME_MS = 60_000;
 
@@ -81,6 +84,8 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     throw err;
   }
   const advertisedAddress = config.advertisedAddress ?? `${isIP(config.host) && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${port}`;
+  const keyIndex = new MessageKeyIndex(store, KEY_INDEX_FLUSH_MS, log);
+  await keyIndex.start();
   const ctx = new BrokerContext(
     store,
     {
@@ -96,6 +101,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       delayLevelsMs: config.delayLevelsMs,
     },
     log,
+    keyIndex,
   );
   const registry = new ConsumerRegistry(log, CLIENT_EXPIRY_MS);
   const holds = new PullHoldService(store);
@@ -103,7 +109,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
 
   const scheduled = new ScheduledDeliveryService(store, config.delayLevelsMs, async (topic, queueId, message) => {
     const t = await ctx.topicOrCreate(topic);
-    await store.append(topic, queueId % t.writeQueueNums, [message]);
+    await ctx.putMessages(topic, queueId % t.writeQueueNums, [message]);
   }, log);
   await scheduled.start();
   const transactions = new TransactionService(store, registry, {
@@ -144,6 +150,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.UNLOCK_BATCH_MQ, locks.unlockBatch);
   server.register(C.UPDATE_AND_CREATE_TOPIC, admin.updateAndCreateTopic);
   server.register(C.VIEW_MESSAGE_BY_ID, admin.viewMessageById);
+  server.register(C.QUERY_MESSAGE, admin.queryMessage);
   server.register(C.GET_ROUTEINFO_BY_TOPIC, routes.getRouteInfoByTopic);
   server.register(C.GET_BROKER_CLUSTER_INFO, routes.getBrokerClusterInfo);
   server.register(C.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, routes.getAllTopicList);
@@ -163,6 +170,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
         await server.close();
         await scheduled.stop();
         await transactions.stop();
+        await keyIndex.stop();
         await store.close();
         log.info('rop stopped');
       })();

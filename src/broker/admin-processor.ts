@@ -8,8 +8,9 @@ import { Perm } from '../protocol/bodies.js';
 import { validateTopicName, type BrokerContext } from './broker-context.js';
 
 const MAX_QUEUES = 1024;
+const MAX_QUERY_RESULTS = 64;
 
-/** UPDATE_AND_CREATE_TOPIC and VIEW_MESSAGE_BY_ID. */
+/** UPDATE_AND_CREATE_TOPIC, VIEW_MESSAGE_BY_ID and QUERY_MESSAGE. */
 export class AdminProcessor {
   constructor(private readonly ctx: BrokerContext) {}
 
@@ -42,5 +43,21 @@ export class AdminProcessor {
     if (!msg) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no message at offset ${raw}`);
     const body = encodeStoredMessage({ ...msg, properties: formatProperties(msg.properties) }, this.ctx.settings.advertisedAddress);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, body);
+  };
+
+  /** QUERY_MESSAGE: by KEYS, or by message id (UNIQ_KEY) when `_UNIQUE_KEY_QUERY` is set, within a time range. */
+  readonly queryMessage = async (req: RemotingCommand): Promise<RemotingCommand> => {
+    const h = new HeaderFields(req.extFields);
+    const found = await this.ctx.keyIndex.query({
+      topic: h.str('topic'),
+      key: h.str('key'),
+      unique: req.extFields._UNIQUE_KEY_QUERY === 'true',
+      begin: h.optClampedInt('beginTimestamp') ?? 0,
+      end: h.optClampedInt('endTimestamp') ?? Number.MAX_SAFE_INTEGER,
+      max: Math.max(1, Math.min(h.optInt('maxNum') ?? 32, MAX_QUERY_RESULTS)),
+    }, (locator) => this.ctx.store.lookup(locator));
+    if (found.length === 0) return createResponse(req, ResponseCode.QUERY_NOT_FOUND, 'can not find message, maybe time range not correct');
+    const body = Buffer.concat(found.map((m) => encodeStoredMessage({ ...m, properties: formatProperties(m.properties) }, this.ctx.settings.advertisedAddress)));
+    return createResponse(req, ResponseCode.SUCCESS, undefined, { indexLastUpdateTimestamp: String(Date.now()), indexLastUpdatePhyoffset: '0' }, body);
   };
 }

@@ -2,6 +2,7 @@ import type { Logger } from '../logger.js';
 import type { AppendResult, MessageStore, NewMessage, TopicConfig } from '../store/message-store.js';
 import { Prop } from '../protocol/message-properties.js';
 import { levelFor, requestedDeliveryTime } from './delay-levels.js';
+import type { MessageKeyIndex } from './message-key-index.js';
 import { Perm } from '../protocol/bodies.js';
 import { RemotingRequestError } from '../remoting/errors.js';
 import { ResponseCode } from '../protocol/request-code.js';
@@ -40,7 +41,7 @@ export function validateTopicName(topic: string): void {
 }
 
 export class BrokerContext {
-  constructor(readonly store: MessageStore, readonly settings: BrokerSettings, readonly log: Logger) {}
+  constructor(readonly store: MessageStore, readonly settings: BrokerSettings, readonly log: Logger, readonly keyIndex: MessageKeyIndex) {}
 
   /**
    * The topic, created on first use when auto-creation is on. Retry and dead-letter topics are
@@ -65,7 +66,7 @@ export class BrokerContext {
    * time (RocketMQ 5's TIMER_DELIVER_MS, TIMER_DELAY_SEC, TIMER_DELAY_MS), waits in SCHEDULE_TOPIC_XXXX
    * instead, remembering where it was headed, until it is due.
    */
-  putMessages(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
+  async putMessages(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
     const m = messages.length === 1 ? messages[0]! : undefined;
     const levels = this.settings.delayLevelsMs;
     if (m && levels.length > 0) {
@@ -84,7 +85,9 @@ export class BrokerContext {
         return this.schedule(topic, queueId, m, capped - 1);
       }
     }
-    return this.store.append(topic, queueId, messages);
+    const result = await this.store.append(topic, queueId, messages);
+    this.keyIndex.add(topic, messages, result);
+    return result;
   }
 
   private schedule(topic: string, queueId: number, m: NewMessage, levelIndex: number): Promise<AppendResult> {

@@ -22,6 +22,16 @@ export class HeaderFields {
     return v;
   }
 
+  /** An integer field clamped to JavaScript's safe range: clients send Long.MAX_VALUE for "no upper bound". */
+  optClampedInt(name: string): number | undefined {
+    const v = this.fields[name];
+    if (v === undefined || v === '') return undefined;
+    if (!/^-?\d+$/.test(v)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `the header field ${name} must be an integer, got ${JSON.stringify(v)}`);
+    const n = BigInt(v);
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    return Number(n > max ? max : n < -max ? -max : n);
+  }
+
   optInt(name: string): number | undefined {
     const v = this.fields[name];
     if (v === undefined || v === '') return undefined;

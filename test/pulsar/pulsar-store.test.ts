@@ -90,6 +90,7 @@ test('a locator from an append looks its message up again; search by time finds 
   assert.equal(m?.queueOffset, 1);
   assert.equal(m?.topic, 'StoreLookup');
   assert.equal(await store.offsetForTimestamp('StoreLookup', 0, before - 60_000), 0);
+  assert.equal(await store.offsetForTimestamp('StoreLookup', 0, 0), 0, 'time 0 is before everything');
   assert.equal(await store.offsetForTimestamp('StoreLookup', 0, Date.now() + 60_000), 3);
   const earliest = await store.earliestStoreTime('StoreLookup', 0);
   assert.ok(earliest >= before - 1000 && earliest <= Date.now(), `earliest store time ${earliest}`);

@@ -141,7 +141,8 @@ export class PulsarQueue {
 
   /** First offset published at or after `timestamp`; maxOffset when none was. */
   async offsetForTimestamp(timestamp: number): Promise<number> {
-    const id = await this.admin.messageIdByTimestamp(this.adminPath, timestamp);
+    // The broker reads a timestamp of 0 as "no position" (-1:-1); 1 ms means the same to us and works.
+    const id = await this.admin.messageIdByTimestamp(this.adminPath, Math.max(1, timestamp));
     if (!id) return this.next;
     // For a time after the last message the broker answers the position after it, which cannot be read.
     const { id: last } = await this.tail!.lastMessageId();

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * line on stdout, so the Node test runner can assert on exactly what the client saw; the client's own
  * logging is sent to a temporary directory so it never mixes with that output.
  *
- * Usage: java -jar rop-java-harness.jar produce|push-consume|lite-pull|tx-produce|request|respond|bench-produce|bench-consume --key value ...
+ * Usage: java -jar rop-java-harness.jar produce|push-consume|lite-pull|tx-produce|query|request|respond|bench-produce|bench-consume --key value ...
  */
 public final class Main {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -39,6 +39,7 @@ public final class Main {
       case "push-consume" -> code = Consume.push(args);
       case "lite-pull" -> code = Consume.litePull(args);
       case "tx-produce" -> code = Transactions.produce(args);
+      case "query" -> code = Query.run(args);
       case "request" -> code = RequestReply.request(args);
       case "respond" -> code = RequestReply.respond(args);
       case "bench-produce" -> code = Bench.produce(args);

@@ -130,7 +130,14 @@ async function main(): Promise<void> {
     log.fatal({ err }, 'rop failed to start');
     process.exit(1);
   }
+  let stopping = false;
   const shutdown = (signal: string): void => {
+    // A repeated signal must not kill a stop that is answering clients and flushing the store.
+    if (stopping) {
+      log.info({ signal }, 'already shutting down');
+      return;
+    }
+    stopping = true;
     log.info({ signal }, 'shutting down');
     gateway.stop().then(
       () => process.exit(0),
@@ -140,8 +147,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 void main();

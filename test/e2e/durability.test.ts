@@ -29,9 +29,10 @@ test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the
   const closers: Array<() => Promise<unknown>> = [];
   t.after(async () => {
     for (const c of closers.reverse()) await withTimeout(c().catch(() => undefined), 5000);
-    for (const g of gateways) await g.kill();
-    // ali-ons keeps a process-wide inner producer for every consumer and never closes it; without this the file never exits.
+    // ali-ons keeps a process-wide inner producer for every consumer and never closes it; without this the file
+    // never exits. Closed while the gateway still runs, so it does not try to reconnect to a dead port.
     await closeAliOnsInnerProducer();
+    for (const g of gateways) await g.kill();
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(clientDir, { recursive: true, force: true });
   });

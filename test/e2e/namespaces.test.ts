@@ -7,6 +7,8 @@ import { RemotingProbe } from '../support/remoting-probe.js';
 // Clients with a namespace set: their topics and groups are prefixed `ns%`, and so are the retry and
 // dead-letter topics the gateway makes for them.
 let gw: GatewayProcess;
+// Unique per run: on the Pulsar store a client namespace is a Pulsar namespace shared by every gateway.
+const NS = `tenant${Date.now().toString(36)}`;
 const running: JavaHarness[] = [];
 
 before(async () => {
@@ -22,10 +24,12 @@ after(async () => {
 const deliveries = (events: HarnessEvent[]): HarnessEvent[] => events.filter((e) => e.event === 'msg');
 
 test('a namespaced producer and consumer exchange messages, retries included, under ns% names', { timeout: 120_000 }, async () => {
-  const c = JavaHarness.start('push-consume', { namesrv: gw.address, namespace: 'tenant1', topic: 'NsTopic', group: 'NsGroup', 'fail-times': 1, 'timeout-ms': 110_000 });
+  const c = JavaHarness.start('push-consume', { namesrv: gw.address, namespace: NS, topic: 'NsTopic', group: 'NsGroup', 'fail-times': 1, 'timeout-ms': 110_000 });
   running.push(c);
   await c.waitFor((e) => e.some((x) => x.event === 'ready'), 30_000, 'consumer ready');
-  const sent = await JavaHarness.run('produce', { namesrv: gw.address, namespace: 'tenant1', topic: 'NsTopic', count: 10, mode: 'sync' });
+  // Let the first rebalance settle: a queue re-assigned while messages flow may legitimately redeliver.
+  await new Promise((r) => setTimeout(r, 3000));
+  const sent = await JavaHarness.run('produce', { namesrv: gw.address, namespace: NS, topic: 'NsTopic', count: 10, mode: 'sync' });
   assert.equal(sent.filter((e) => e.event === 'sent' && e.status === 'SEND_OK').length, 10);
   await c.waitFor((e) => deliveries(e).length >= 20, 60_000, 'each message delivered, failed once, and redelivered');
   const got = deliveries(c.events);
@@ -38,8 +42,8 @@ test('a namespaced producer and consumer exchange messages, retries included, un
   const probe = await RemotingProbe.connect(gw.address);
   try {
     const list = JSON.parse((await probe.invoke(206, {})).body!.toString()) as { topicList: string[] };
-    assert.ok(list.topicList.includes('tenant1%NsTopic'), `topics: ${list.topicList.join(', ')}`);
-    assert.ok(list.topicList.includes('%RETRY%tenant1%NsGroup'), 'the retry topic carries the namespace');
+    assert.ok(list.topicList.includes(`${NS}%NsTopic`), `topics: ${list.topicList.join(', ')}`);
+    assert.ok(list.topicList.includes(`%RETRY%${NS}%NsGroup`), 'the retry topic carries the namespace');
     assert.ok(!list.topicList.includes('NsTopic'), 'nothing outside the namespace');
   } finally {
     probe.close();

@@ -180,6 +180,13 @@ export class PulsarQueue {
 
   private remember(m: IndexedMessage): void {
     this.next = Math.max(this.next, m.index + 1);
+    // The window must stay contiguous: a message seen again is dropped, and after a gap it starts over.
+    const last = this.recent[this.recent.length - 1];
+    if (last && m.index <= last.index) return;
+    if (last && m.index !== last.index + 1) {
+      this.recent.length = 0;
+      this.recentBytes = 0;
+    }
     this.recent.push(m);
     this.recentBytes += m.payload.length;
     // Trim in chunks of a quarter window: shifting one message off a large array per append costs O(n).

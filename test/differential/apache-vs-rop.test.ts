@@ -1,0 +1,164 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot, startGateway, type GatewayProcess } from '../support/gateway.js';
+import { JavaHarness, type HarnessEvent } from '../support/java-harness.js';
+import { RemotingProbe } from '../support/remoting-probe.js';
+
+// The same retry, delay, dead-letter and transaction scenarios, driven by Apache RocketMQ's Java client,
+// against Apache RocketMQ's own name server and broker (4.9, from Maven Central) and against this gateway:
+// the deliveries each side makes must be the same (timestamps aside, delays to the second).
+const TABLE = '1s 2s 1s 5s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s';
+const run = promisify(execFile);
+const rocketmq = (command: 'start' | 'stop', env: NodeJS.ProcessEnv = {}): Promise<unknown> =>
+  run(process.execPath, [join(repoRoot, 'scripts', 'rocketmq.mjs'), command], { cwd: repoRoot, timeout: 300_000, env: { ...process.env, ...env } });
+const apache: Side = {
+  namesrv: `127.0.0.1:${process.env.ROCKETMQ_NAMESRV_PORT ?? 19876}`,
+  broker: `127.0.0.1:${process.env.ROCKETMQ_BROKER_PORT ?? 10911}`,
+};
+
+interface Side {
+  namesrv: string;
+  /** where topics are created (UPDATE_AND_CREATE_TOPIC goes to a broker) */
+  broker: string;
+}
+
+/**
+ * Creates the scenario's topic up front on both sides: an Apache consumer that subscribes before its topic
+ * exists learns of it only at its next route refresh, up to 30 s later, which would skew the timings.
+ */
+async function createTopic(side: Side, topic: string, queues = 4): Promise<void> {
+  const probe = await RemotingProbe.connect(side.broker);
+  try {
+    const n = String(queues);
+    const r = await probe.invoke(17, { topic, readQueueNums: n, writeQueueNums: n, perm: '6', topicFilterType: 'SINGLE_TAG', topicSysFlag: '0', order: 'false' });
+    assert.equal(r.code, 0, `create ${topic}: ${r.remark}`);
+  } finally {
+    probe.close();
+  }
+  await sleep(500);
+}
+
+let gw: GatewayProcess;
+
+before(async () => {
+  await rocketmq('stop');
+  await rocketmq('start', { ROCKETMQ_BROKER_CONF_EXTRA: `messageDelayLevel=${TABLE};transactionCheckInterval=1000;transactionTimeOut=2000` });
+  gw = await startGateway({ args: ['--message-delay-level', TABLE, '--transaction-check-interval-ms', '1000', '--transaction-timeout-ms', '2000'] });
+});
+
+after(async () => {
+  await gw?.stop();
+  gw?.cleanup();
+  await rocketmq('stop');
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const deliveries = (events: HarnessEvent[]): HarnessEvent[] => events.filter((e) => e.event === 'msg');
+const idxOf = (m: HarnessEvent): number => Number((m.props as Record<string, string>).idx);
+const atMs = (m: HarnessEvent): number => Number(m.atMicros) / 1000;
+
+async function consumer(namesrv: string, options: Record<string, string | number>): Promise<JavaHarness> {
+  const h = JavaHarness.start('push-consume', { namesrv, 'timeout-ms': 170_000, ...options });
+  await h.waitFor((e) => e.some((x) => x.event === 'ready'), 60_000, `${options.group} ready`);
+  // Let the first rebalance assign the queues before anything is sent.
+  await sleep(3000);
+  return h;
+}
+
+async function produce(namesrv: string, topic: string, count: number, extra: Record<string, string | number> = {}): Promise<void> {
+  const events = await JavaHarness.run('produce', { namesrv, topic, count, mode: 'sync', ...extra });
+  assert.equal(events.filter((e) => e.event === 'sent' && e.status === 'SEND_OK').length, count, `${topic}: all SEND_OK`);
+}
+
+/** Fails each message twice: the deliveries, per message, with the seconds between them. */
+async function retryScenario(side: Side): Promise<string[]> {
+  const { namesrv } = side;
+  await createTopic(side, 'DiffRetry');
+  // Apache RocketMQ creates a group's retry topic at its first heartbeat, after the consumer looked up its route.
+  await createTopic(side, '%RETRY%DiffRetryGroup', 1);
+  const c = await consumer(namesrv, { topic: 'DiffRetry', group: 'DiffRetryGroup', 'fail-times': 2 });
+  try {
+    await produce(namesrv, 'DiffRetry', 3);
+    await c.waitFor((e) => deliveries(e).length >= 9, 60_000, '9 deliveries');
+    await sleep(7000);
+  } finally {
+    await c.stop();
+  }
+  const got = deliveries(c.events);
+  return [0, 1, 2].map((i) => {
+    const mine = got.filter((m) => idxOf(m) === i).sort((a, b) => atMs(a) - atMs(b));
+    const gaps = mine.slice(1).map((m, k) => Math.round((atMs(m) - atMs(mine[k]!)) / 1000));
+    return `message ${i}: reconsume times ${mine.map((m) => m.reconsumeTimes).join(',')}; seconds between ${gaps.join(',')}`;
+  });
+}
+
+/** Delay level 2 (2 s): each message once, and its delay to the second. */
+async function delayScenario(side: Side): Promise<string[]> {
+  const { namesrv } = side;
+  await createTopic(side, 'DiffDelay');
+  const c = await consumer(namesrv, { topic: 'DiffDelay', group: 'DiffDelayGroup' });
+  try {
+    await produce(namesrv, 'DiffDelay', 5, { 'delay-level': 2 });
+    await c.waitFor((e) => deliveries(e).length >= 5, 60_000, '5 delayed messages');
+    await sleep(2000);
+  } finally {
+    await c.stop();
+  }
+  return deliveries(c.events).sort((a, b) => idxOf(a) - idxOf(b)).map((m) => `message ${idxOf(m)} after ${Math.round((atMs(m) - Number(m.bornTimestamp)) / 1000)} s`);
+}
+
+/** Always fails with maxReconsumeTimes 1: deliveries, then what a reader of the DLQ gets. */
+async function deadLetterScenario(side: Side): Promise<string[]> {
+  const { namesrv } = side;
+  await createTopic(side, 'DiffDlq');
+  const c = await consumer(namesrv, { topic: 'DiffDlq', group: 'DiffDlqGroup', 'fail-times': 1000, 'max-reconsume': 1 });
+  let dlq: JavaHarness | undefined;
+  try {
+    await produce(namesrv, 'DiffDlq', 2);
+    await c.waitFor((e) => deliveries(e).length >= 4, 60_000, '4 failing deliveries');
+    await sleep(3000);
+    dlq = await consumer(namesrv, { topic: '%DLQ%DiffDlqGroup', group: 'DiffDlqReader' });
+    await dlq.waitFor((e) => deliveries(e).length >= 2, 60_000, '2 dead letters');
+    await sleep(1000);
+  } finally {
+    await c.stop();
+    await dlq?.stop();
+  }
+  const tried = deliveries(c.events).map((m) => `delivered ${idxOf(m)} (reconsume times ${m.reconsumeTimes})`).sort();
+  const dead = deliveries(dlq!.events).map((m) => `dead letter ${idxOf(m)} (reconsume times ${m.reconsumeTimes}, keys ${m.keys})`).sort();
+  return [...tried, ...dead];
+}
+
+/** Commit, rollback, unknown then commit, unknown then rollback: what becomes visible, and what was checked. */
+async function transactionScenario(side: Side): Promise<string[]> {
+  const { namesrv } = side;
+  await createTopic(side, 'DiffTx');
+  const c = await consumer(namesrv, { topic: 'DiffTx', group: 'DiffTxReaders' });
+  const p = JavaHarness.start('tx-produce', { namesrv, topic: 'DiffTx', group: 'DiffTxProducers', count: 8, decisions: 'commit,rollback,unknown:commit,unknown:rollback', 'timeout-ms': 140_000 });
+  try {
+    await p.waitFor((e) => e.some((x) => x.event === 'sent-all'), 60_000, 'transactional sends');
+    await c.waitFor((e) => deliveries(e).length >= 4, 60_000, '4 committed');
+    await p.waitFor((e) => new Set(e.filter((x) => x.event === 'checked').map((x) => x.idx)).size >= 4, 60_000, '4 checked');
+    await sleep(3000);
+  } finally {
+    await p.stop();
+    await c.stop();
+  }
+  const visible = deliveries(c.events).map(idxOf).sort((a, b) => a - b);
+  const checked = [...new Set(p.events.filter((e) => e.event === 'checked').map((e) => Number(e.idx)))].sort((a, b) => a - b);
+  return [`visible ${visible.join(',')}`, `checked ${checked.join(',')}`];
+}
+
+const scenarios = { retry: retryScenario, delay: delayScenario, deadLetter: deadLetterScenario, transactions: transactionScenario };
+
+for (const [name, scenario] of Object.entries(scenarios)) {
+  test(`${name}: Apache RocketMQ's broker and the gateway deliver the same`, { timeout: 240_000 }, async (t) => {
+    const expected = await scenario(apache);
+    const rop = await scenario({ namesrv: gw.address, broker: gw.address });
+    t.diagnostic(`Apache RocketMQ: ${expected.join(' | ')}`);
+    assert.deepEqual(rop, expected);
+  });
+}

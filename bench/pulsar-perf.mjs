@@ -4,50 +4,22 @@
 // The test client is resolved from Maven Central into .cache/pulsar-perf/lib, apart from the broker's .cache/pulsar/lib:
 // the mirror serves pulsar-testclient only at a few versions (no 4.2.x), and a 4.0.x client talks fine to the
 // 4.2.4 standalone that scripts/pulsar.mjs runs. Versions are tried in order (PULSAR_PERF_VERSIONS, comma-separated).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { resolveClasspath } from '../scripts/lib/maven-classpath.mjs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const PERF_HOME = join(root, '.cache', 'pulsar-perf');
 export const PERF_LIB = join(PERF_HOME, 'lib');
-const MARKER = join(PERF_LIB, '.resolved.json');
 
 export const DEFAULT_VERSIONS = (process.env.PULSAR_PERF_VERSIONS ?? '4.0.8,4.0.6').split(',').map((v) => v.trim()).filter(Boolean);
 export const DEFAULT_SERVICE_URL = `pulsar://127.0.0.1:${process.env.PULSAR_BROKER_PORT ?? 6650}`;
 export const DEFAULT_ADMIN_URL = `http://127.0.0.1:${process.env.PULSAR_WEB_PORT ?? 8090}`;
 
-function dirBytes(dir) {
-  if (!existsSync(dir)) return 0;
-  // `du` is far quicker than a walk in Node over ~/.m2; -sb gives apparent bytes.
-  const r = spawnSync('du', ['-sb', dir], { encoding: 'utf8' });
-  return r.status === 0 ? Number(r.stdout.split(/\s+/)[0]) : 0;
-}
-
-function jarStats(dir) {
-  const jars = readdirSync(dir).filter((f) => f.endsWith('.jar'));
-  return { jars: jars.length, bytes: jars.reduce((n, f) => n + statSync(join(dir, f)).size, 0) };
-}
-
-function pom(version) {
-  // As for the broker (scripts/pulsar.mjs): Pulsar's parent pom imported as a BOM pins every third-party version,
-  // so Maven's nearest-wins resolution cannot mix versions.
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>rop</groupId>
-  <artifactId>pulsar-perf</artifactId>
-  <version>0</version>
-  <packaging>pom</packaging>
-  <dependencyManagement>
-    <dependencies>
-      <dependency><groupId>org.apache.pulsar</groupId><artifactId>pulsar</artifactId><version>${version}</version><type>pom</type><scope>import</scope></dependency>
-    </dependencies>
-  </dependencyManagement>
-  <dependencies>
-    <dependency>
+/** pulsar-testclient without its broker-side tools' dependencies, plus the logging backend the broker brought. */
+const testclientDependencies = (version) => `    <dependency>
       <groupId>org.apache.pulsar</groupId><artifactId>pulsar-testclient</artifactId><version>${version}</version>
       <exclusions>
         <!-- Needed only by pulsar-perf's broker-side tools (monitor-brokers, simulation-*, managed-ledger), not by
@@ -55,55 +27,22 @@ function pom(version) {
         <exclusion><groupId>org.apache.pulsar</groupId><artifactId>pulsar-broker</artifactId></exclusion>
       </exclusions>
     </dependency>
-    <!-- pulsar-broker brought the logging backend; the tool prints its figures through SLF4J. Versions from the BOM. -->
+    <!-- The tool prints its figures through SLF4J; versions from the BOM. -->
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j2-impl</artifactId></dependency>
-  </dependencies>
-</project>
-`;
-}
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j2-impl</artifactId></dependency>`;
 
 /**
  * Resolves pulsar-testclient (first version of `versions` that Maven can resolve) into .cache/pulsar-perf/lib.
  * Idempotent: a lib already resolved at one of `versions` is kept.
- * @returns {{version: string, lib: string, jars: number, bytes: number, seconds: number, downloadedBytes: number,
+ * @returns {{version: string, lib: string, jars: number, bytes: number, seconds: number,
  *   cached: boolean, tried: {version: string, ok: boolean, seconds: number, error?: string}[]}}
  */
 export function resolvePulsarPerf({ versions = DEFAULT_VERSIONS, log = (m) => console.error(m) } = {}) {
-  if (existsSync(MARKER)) {
-    const done = JSON.parse(readFileSync(MARKER, 'utf8'));
-    if (versions.includes(done.version)) return { ...done, ...jarStats(PERF_LIB), lib: PERF_LIB, cached: true };
-  }
-  mkdirSync(PERF_HOME, { recursive: true });
-  const m2 = join(homedir(), '.m2', 'repository');
-  const tried = [];
-  for (const version of versions) {
-    const staging = join(PERF_HOME, `lib.${version}.partial`);
-    rmSync(staging, { recursive: true, force: true });
-    writeFileSync(join(PERF_HOME, 'pom.xml'), pom(version));
-    log(`pulsar-perf: resolving org.apache.pulsar:pulsar-testclient:${version} from Maven Central into ${PERF_LIB}`);
-    const m2Before = dirBytes(m2);
-    const started = Date.now();
-    const r = spawnSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'], {
-      cwd: PERF_HOME, encoding: 'utf8', maxBuffer: 64 << 20,
-    });
-    const seconds = (Date.now() - started) / 1000;
-    if (r.status !== 0) {
-      const error = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /ERROR|Could not|not find/.test(l)).slice(0, 3).join(' | ').replace(/\u001b\[[0-9;]*m/g, '').slice(0, 600);
-      log(`pulsar-perf: ${version} not resolvable (${seconds.toFixed(0)} s): ${error}`);
-      tried.push({ version, ok: false, seconds, error });
-      rmSync(staging, { recursive: true, force: true });
-      continue;
-    }
-    tried.push({ version, ok: true, seconds });
-    rmSync(PERF_LIB, { recursive: true, force: true });
-    renameSync(staging, PERF_LIB);
-    const done = { version, ...jarStats(PERF_LIB), seconds, downloadedBytes: Math.max(0, dirBytes(m2) - m2Before), tried, at: new Date().toISOString() };
-    writeFileSync(MARKER, JSON.stringify(done, null, 2));
-    log(`pulsar-perf: ${version}: ${done.jars} jars, ${(done.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(0)} s`);
-    return { ...done, lib: PERF_LIB, cached: false };
-  }
-  throw new Error(`pulsar-perf: no pulsar-testclient version resolvable among ${versions.join(', ')}: ${tried.map((t) => `${t.version}: ${t.error}`).join('; ')}`);
+  const r = resolveClasspath({
+    name: 'pulsar-perf', home: PERF_HOME, lib: PERF_LIB, versions,
+    bom: { groupId: 'org.apache.pulsar', artifactId: 'pulsar' }, dependencies: testclientDependencies, log,
+  });
+  return { ...r, lib: PERF_LIB };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

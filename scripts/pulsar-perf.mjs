@@ -69,8 +69,7 @@ try {
       print({
         version: r.version, lib: r.lib, jars: r.jars, MB: Math.round(r.bytes / 1e5) / 10, cached: r.cached,
         seconds: r.cached ? (Date.now() - started) / 1000 : r.seconds,
-        ...(r.cached ? { firstResolveSeconds: r.seconds } : {}),
-        downloadedMB: Math.round(r.downloadedBytes / 1e5) / 10, tried: r.tried,
+        tried: r.tried,
       });
       break;
     }

@@ -2,8 +2,9 @@
 // Usage: node scripts/pulsar.mjs start|stop|status
 //   PULSAR_BROKER_PORT (6650), PULSAR_WEB_PORT (8090: the gateway's admin takes 8080), PULSAR_VERSION (4.2.4)
 // Everything lives under the git-ignored .cache/pulsar/: a generated pom, lib/ (the broker's jars), conf, data, logs.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { resolveClasspath } from './lib/maven-classpath.mjs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -62,38 +63,16 @@ async function status() {
 }
 
 function resolveJars() {
-  const marker = join(lib, `.resolved-${VERSION}-2`);
-  if (existsSync(marker)) return;
-  mkdirSync(home, { recursive: true });
-  // Pulsar's own parent pom pins every third-party version (OpenTelemetry, Netty, log4j, ...); imported as a
-  // BOM it keeps Maven's nearest-wins resolution from mixing versions that fail at start.
-  writeFileSync(join(home, 'pom.xml'), `<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>rop</groupId>
-  <artifactId>pulsar-standalone</artifactId>
-  <version>0</version>
-  <packaging>pom</packaging>
-  <dependencyManagement>
-    <dependencies>
-      <dependency><groupId>org.apache.pulsar</groupId><artifactId>pulsar</artifactId><version>${VERSION}</version><type>pom</type><scope>import</scope></dependency>
-    </dependencies>
-  </dependencyManagement>
-  <dependencies>
-    <dependency><groupId>org.apache.pulsar</groupId><artifactId>pulsar-broker</artifactId><version>${VERSION}</version></dependency>
-  </dependencies>
-</project>
-`);
-  rmSync(lib, { recursive: true, force: true });
-  const started = Date.now();
-  console.log(`pulsar: resolving org.apache.pulsar:pulsar-broker:${VERSION} from Maven Central into ${lib}`);
-  const r = spawnSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`], { cwd: home, stdio: 'inherit' });
-  if (r.status !== 0) {
-    console.error('pulsar: Maven could not resolve the broker; see the output above');
+  try {
+    resolveClasspath({
+      name: 'pulsar', home, lib, versions: [VERSION],
+      bom: { groupId: 'org.apache.pulsar', artifactId: 'pulsar' },
+      dependencies: (v) => `    <dependency><groupId>org.apache.pulsar</groupId><artifactId>pulsar-broker</artifactId><version>${v}</version></dependency>`,
+    });
+  } catch (err) {
+    console.error(err.message);
     process.exit(1);
   }
-  writeFileSync(marker, new Date().toISOString());
-  console.log(`pulsar: ${readdirSync(lib).length} jars in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 function writeConfig() {

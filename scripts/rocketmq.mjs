@@ -5,8 +5,9 @@
 //   ROCKETMQ_BROKER_CONF_EXTRA (key=value lines, newline- or ';'-separated, merged into broker.conf),
 //   ROCKETMQ_KEEP_STORE=1 (keep the message store across a stop/start; by default each start begins empty).
 // Everything lives under the git-ignored .cache/rocketmq/: a generated pom, lib/ (the jars), conf, store, logs.
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { resolveClasspath } from './lib/maven-classpath.mjs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -134,69 +135,20 @@ async function status() {
 
 // ---- Maven resolution ------------------------------------------------------------------------------------
 
-function dirStats(dir) {
-  const jars = readdirSync(dir).filter((f) => f.endsWith('.jar'));
-  const bytes = jars.reduce((n, f) => n + statSync(join(dir, f)).size, 0);
-  return { jars: jars.length, mb: (bytes / 1024 / 1024).toFixed(1) };
-}
-
-function resolvedVersion() {
-  if (!existsSync(lib)) return undefined;
-  return CANDIDATE_VERSIONS.find((v) => existsSync(join(lib, `.resolved-${v}`)));
-}
-
 function resolveJars() {
-  const done = resolvedVersion();
-  if (done) return done;
-  mkdirSync(home, { recursive: true });
-  const started = Date.now();
-  const failures = [];
-  for (const version of CANDIDATE_VERSIONS) {
-    // rocketmq-all is the parent of every module and pins their third-party versions; imported as a BOM it
-    // also pins the transitive ones, so lib/ matches what the project's own distribution ships.
-    writeFileSync(join(home, 'pom.xml'), `<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>rop</groupId>
-  <artifactId>rocketmq-server</artifactId>
-  <version>0</version>
-  <packaging>pom</packaging>
-  <dependencyManagement>
-    <dependencies>
-      <dependency><groupId>org.apache.rocketmq</groupId><artifactId>rocketmq-all</artifactId><version>${version}</version><type>pom</type><scope>import</scope></dependency>
-    </dependencies>
-  </dependencyManagement>
-  <dependencies>
-    <dependency><groupId>org.apache.rocketmq</groupId><artifactId>rocketmq-namesrv</artifactId><version>${version}</version></dependency>
-    <dependency><groupId>org.apache.rocketmq</groupId><artifactId>rocketmq-broker</artifactId><version>${version}</version></dependency>
-  </dependencies>
-</project>
-`);
-    // Into a side folder first: a version that does not resolve leaves an earlier lib/ as it was.
-    const partial = `${lib}.partial`;
-    rmSync(partial, { recursive: true, force: true });
-    console.log(`rocketmq: resolving org.apache.rocketmq:rocketmq-namesrv and rocketmq-broker ${version} from Maven Central into ${lib}`);
-    const r = spawnSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${partial}`, '-DincludeScope=runtime'], {
-      cwd: home, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024,
-    });
-    if (r.error || r.status !== 0) {
-      const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.replace(/\x1b\[[0-9;]*m/g, '');
-      failures.push(`--- ${version}\n${output}`);
-      const reason = r.error?.message ?? output.split('\n').find((l) => /^\[ERROR\] \S/.test(l))?.slice(8, 400) ?? `exit ${r.status}`;
-      console.error(`rocketmq: ${version} did not resolve: ${reason}`);
-      rmSync(partial, { recursive: true, force: true });
-      continue;
-    }
-    writeFileSync(join(partial, `.resolved-${version}`), new Date().toISOString());
-    rmSync(lib, { recursive: true, force: true });
-    renameSync(partial, lib);
-    const { jars, mb } = dirStats(lib);
-    console.log(`rocketmq: ${version} resolved: ${jars} jars, ${mb} MB in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    return version;
+  // rocketmq-all is the parent of every module; imported as a BOM it pins the transitive versions too, so lib/
+  // matches what the project's own distribution ships.
+  try {
+    return resolveClasspath({
+      name: 'rocketmq', home, lib, versions: CANDIDATE_VERSIONS,
+      bom: { groupId: 'org.apache.rocketmq', artifactId: 'rocketmq-all' },
+      dependencies: (v) => ['rocketmq-namesrv', 'rocketmq-broker']
+        .map((a) => `    <dependency><groupId>org.apache.rocketmq</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`).join('\n'),
+    }).version;
+  } catch (err) {
+    console.error(err.message);
+    process.exit(1);
   }
-  console.error(failures.join('\n'));
-  console.error(`rocketmq: none of ${CANDIDATE_VERSIONS.join(', ')} could be resolved (Maven's output above); a JDK 17 and Maven with access to Maven Central are needed`);
-  process.exit(1);
 }
 
 // ---- configuration ---------------------------------------------------------------------------------------

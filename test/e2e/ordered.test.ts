@@ -67,3 +67,26 @@ test(`orderly: ${ORDERS} orders × ${STEPS} steps while a member joins and one l
   for (let o = 0; o < ORDERS; o++) assert.equal(next.get(o), STEPS, `order ${o} complete`);
   assert.ok(deliveries(b.events).length > 0 && deliveries(a.events).length > 0, 'both members consumed');
 });
+
+test('an orderly listener that suspends gets each message again, in order; past maxReconsumeTimes it goes to the DLQ', { timeout: 150_000 }, async () => {
+  const retrying = JavaHarness.start('push-consume', { namesrv: gw.address, topic: 'OrderedRetryTopic', group: 'OrderlyRetryGroup', orderly: 'true', 'fail-times': 2, 'suspend-ms': 300, 'timeout-ms': 140_000 });
+  running.push(retrying);
+  await retrying.waitFor((e) => e.some((x) => x.event === 'ready'), 30_000, 'orderly consumer ready');
+  await new Promise((r) => setTimeout(r, 3000));
+  await JavaHarness.run('produce', { namesrv: gw.address, topic: 'OrderedRetryTopic', mode: 'ordered', orders: 4, count: 5 });
+  await retrying.waitFor((e) => deliveries(e).length >= 60, 60_000, 'each of 20 messages three times');
+  for (let o = 0; o < 4; o++) {
+    const seq = deliveries(retrying.events).filter((m) => orderOf(m) === o).map((m) => `${stepOf(m)}:${m.reconsumeTimes}`);
+    assert.deepEqual(seq, Array.from({ length: 5 }, (_, s) => [`${s}:0`, `${s}:1`, `${s}:2`]).flat(), `order ${o}: each step suspended twice, then the next`);
+  }
+
+  const failing = JavaHarness.start('push-consume', { namesrv: gw.address, topic: 'OrderedDlqTopic', group: 'OrderlyDlqGroup', orderly: 'true', 'fail-times': 1000, 'max-reconsume': 2, 'suspend-ms': 300, 'timeout-ms': 140_000 });
+  running.push(failing);
+  await failing.waitFor((e) => e.some((x) => x.event === 'ready'), 30_000, 'failing orderly consumer ready');
+  await new Promise((r) => setTimeout(r, 3000));
+  await JavaHarness.run('produce', { namesrv: gw.address, topic: 'OrderedDlqTopic', mode: 'ordered', orders: 2, count: 2 });
+  const dlq = JavaHarness.start('push-consume', { namesrv: gw.address, topic: '%DLQ%OrderlyDlqGroup', group: 'OrderlyDlqReader', 'timeout-ms': 140_000 });
+  running.push(dlq);
+  await dlq.waitFor((e) => deliveries(e).length >= 4, 60_000, '4 dead letters');
+  assert.deepEqual(deliveries(dlq.events).map((m) => `${orderOf(m)}:${stepOf(m)}`).sort(), ['0:0', '0:1', '1:0', '1:1']);
+});

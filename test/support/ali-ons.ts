@@ -9,6 +9,8 @@ export interface AliMessage {
   queueId: number;
   queueOffset: number;
   msgId: string;
+  reconsumeTimes: number;
+  bornTimestamp: number;
   properties: Record<string, string>;
 }
 export interface AliSendResult { sendStatus: string; queueOffset: number; msgId: string; messageQueue: { queueId: number | string } }

@@ -122,7 +122,7 @@ export class PulsarStore implements MessageStore {
       adopted = { ...config, readQueueNums: partitions, writeQueueNums: partitions };
     }
     const queueKeys = existing?.queueKeys.slice() ?? [];
-    for (let q = queueKeys.length; q < wanted; q++) queueKeys.push(this.freeQueueKey(config.name, q, queueKeys));
+    for (let q = queueKeys.length; q < wanted; q++) queueKeys.push(this.freeQueueKey(queueKeys));
     const entry: TopicEntry = { ...adopted, queueKeys };
     await this.topics.set(config.name, entry);
     return topicConfigOf(entry);
@@ -229,16 +229,14 @@ export class PulsarStore implements MessageStore {
   }
 
   /**
-   * A queue key no other queue uses, derived from the name so gateways creating different topics at
-   * once rarely pick the same one, and probing onward on a clash.
+   * The smallest queue key no other queue uses. Small keys keep locators below 2^53, which matters to
+   * JavaScript clients (ali-ons) that carry a message's commit log offset as a double, e.g. in send-back.
    */
-  private freeQueueKey(topic: string, queueId: number, taken: number[]): number {
+  private freeQueueKey(taken: number[]): number {
     const used = new Set(taken);
     for (const [, t] of this.topics.entries()) for (const k of t.queueKeys) used.add(k);
-    if (used.size >= MAX_QUEUE_KEYS) throw new Error(`the Pulsar store holds at most ${MAX_QUEUE_KEYS} queues`);
-    let key = (hashName(topic) + queueId) % MAX_QUEUE_KEYS;
-    while (used.has(key)) key = (key + 1) % MAX_QUEUE_KEYS;
-    return key;
+    for (let key = 0; key < MAX_QUEUE_KEYS; key++) if (!used.has(key)) return key;
+    throw new Error(`the Pulsar store holds at most ${MAX_QUEUE_KEYS} queues`);
   }
 
   private ensureNamespace(namespace: string): Promise<void> {
@@ -260,9 +258,3 @@ export class PulsarStore implements MessageStore {
   }
 }
 
-/** FNV-1a, 32 bits. */
-function hashName(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}

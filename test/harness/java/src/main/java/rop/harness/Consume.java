@@ -28,14 +28,20 @@ final class Consume {
     if (a.has("namespace")) consumer.setNamespace(a.get("namespace"));
     if (a.getBool("broadcast", false)) consumer.setMessageModel(MessageModel.BROADCASTING);
     consumer.subscribe(a.get("topic"), a.get("sub", "*"));
+    // --fail-times N: every message's first N deliveries fail (RECONSUME_LATER, or for an orderly listener
+    // SUSPEND_CURRENT_QUEUE_A_MOMENT), as a flaky listener would.
+    int failTimes = a.getInt("fail-times", 0);
     if (a.getBool("orderly", false)) {
+      consumer.setSuspendCurrentQueueTimeMillis(a.getInt("suspend-ms", 1000));
       consumer.registerMessageListener((MessageListenerOrderly) (msgs, ctx) -> {
-        for (MessageExt m : msgs) Main.emit(describe(m, instance));
-        return ConsumeOrderlyStatus.SUCCESS;
+        boolean fail = false;
+        for (MessageExt m : msgs) {
+          Main.emit(describe(m, instance));
+          if (m.getReconsumeTimes() < failTimes) fail = true;
+        }
+        return fail ? ConsumeOrderlyStatus.SUSPEND_CURRENT_QUEUE_A_MOMENT : ConsumeOrderlyStatus.SUCCESS;
       });
     } else {
-      // --fail-times N: every message's first N deliveries fail (RECONSUME_LATER), as a flaky listener would.
-      int failTimes = a.getInt("fail-times", 0);
       consumer.setConsumeMessageBatchMaxSize(1);
       consumer.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
         boolean fail = false;

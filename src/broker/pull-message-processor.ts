@@ -32,6 +32,9 @@ export class PullMessageProcessor {
   ) {}
 
   readonly process = async (req: RemotingCommand): Promise<RemotingCommand> => {
+    // A pull that arrives while the gateway stops could be cut off unanswered when the connection closes,
+    // and the client would wait out its timeout (30 s); refused, it retries in a few seconds.
+    if (this.holds.stopping) throw stopping();
     const h = new HeaderFields(req.extFields);
     const group = h.str('consumerGroup');
     const topicName = h.str('topic');
@@ -64,9 +67,7 @@ export class PullMessageProcessor {
     }
     // While stopping, "nothing new" would make the client pull again at once, and that pull could be cut
     // off unanswered; an error makes it wait a few seconds instead, by when a restarted gateway is back.
-    if (answer.code === ResponseCode.PULL_NOT_FOUND && this.holds.stopping) {
-      throw new RemotingRequestError(ResponseCode.SYSTEM_BUSY, 'the gateway is shutting down; pull again later');
-    }
+    if (answer.code === ResponseCode.PULL_NOT_FOUND && this.holds.stopping) throw stopping();
     return answer;
   };
 
@@ -109,3 +110,5 @@ export class PullMessageProcessor {
     }
   }
 }
+
+const stopping = (): RemotingRequestError => new RemotingRequestError(ResponseCode.SYSTEM_BUSY, 'the gateway is shutting down; pull again later');

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, startGateway, type GatewayProcess } from '../support/gateway.js';
-import { JavaHarness, type HarnessEvent } from '../support/java-harness.js';
+import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 
 // The same retry, delay, dead-letter and transaction scenarios, driven by Apache RocketMQ's Java client,
@@ -56,7 +56,6 @@ after(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const deliveries = (events: HarnessEvent[]): HarnessEvent[] => events.filter((e) => e.event === 'msg');
 const idxOf = (m: HarnessEvent): number => Number((m.props as Record<string, string>).idx);
 const atMs = (m: HarnessEvent): number => Number(m.atMicros) / 1000;
 

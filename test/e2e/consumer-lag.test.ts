@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
-import { JavaHarness, type HarnessEvent } from '../support/java-harness.js';
+import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 
 // Lag as monitoring computes it, sum over queues of GET_MAX_OFFSET - QUERY_CONSUMER_OFFSET, must be
 // exactly the number of messages the group has not consumed: after batches, and after a restart.
@@ -10,7 +10,6 @@ const TOPIC = 'LagTopic';
 const GROUP = 'LagGroup';
 const QUEUES = 4;
 
-const deliveries = (events: HarnessEvent[]): HarnessEvent[] => events.filter((e) => e.event === 'msg');
 
 async function lag(address: string): Promise<number> {
   const probe = await RemotingProbe.connect(address);

@@ -1,14 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
-import { JavaHarness, type HarnessEvent } from '../support/java-harness.js';
+import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 
 // 10,000 delayed messages, half with delay levels 1-3 (1 s, 5 s, 10 s) and half with RocketMQ 5 delivery
 // times up to 15 s ahead, while the gateway restarts: every one delivered, none before its time.
 const COUNT = 10_000;
 const LEVEL_MS = [1000, 5000, 10_000];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const deliveries = (events: HarnessEvent[]): HarnessEvent[] => events.filter((e) => e.event === 'msg');
 
 test(`${COUNT.toLocaleString('en-US')} messages with mixed delay levels and delivery times survive a gateway restart: all delivered, none early`, { timeout: 240_000 }, async (t) => {
   let gw: GatewayProcess = await startGateway();

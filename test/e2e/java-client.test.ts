@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
-import { JavaHarness, expectedMessage, type HarnessEvent } from '../support/java-harness.js';
+import { JavaHarness, deliveries, expectedMessage, type HarnessEvent } from '../support/java-harness.js';
 
 // Apache RocketMQ's own Java client (4.9.x, from Maven Central) against the gateway, through the harness.
 const TAGS = ['TagA', 'TagB', 'TagC'];
@@ -24,7 +24,6 @@ function consumer(command: 'push-consume' | 'lite-pull', options: Record<string,
   return h;
 }
 
-const messages = (events: HarnessEvent[]): HarnessEvent[] => events.filter((e) => e.event === 'msg');
 
 /** Every delivered message equals what the producer sent for its index, body and all. */
 function assertSameAsSent(delivered: HarnessEvent[]): void {
@@ -75,15 +74,15 @@ test('a push consumer group of two members gets every message exactly once, byte
   await new Promise((r) => setTimeout(r, 3000));
   const count = 300;
   await JavaHarness.run('produce', { namesrv: gw.address, topic, count, mode: 'sync', tags: TAGS.join(',') });
-  const total = (): number => messages(a.events).length + messages(b.events).length;
+  const total = (): number => deliveries(a.events).length + deliveries(b.events).length;
   await a.waitFor(() => total() >= count, 60_000, `${count} deliveries across both members`);
   await new Promise((r) => setTimeout(r, 1500));
-  const all = [...messages(a.events), ...messages(b.events)];
+  const all = [...deliveries(a.events), ...deliveries(b.events)];
   const positions = all.map((m) => `${m.queueId}:${m.queueOffset}`);
   assert.equal(new Set(positions).size, all.length, 'no message delivered twice');
   assert.equal(all.length, count, 'every message delivered');
   assert.deepEqual(new Set(all.map((m) => Number((m.props as Record<string, string>).idx))).size, count);
-  assert.ok(messages(a.events).length > 0 && messages(b.events).length > 0, `both members consumed (${messages(a.events).length}/${messages(b.events).length})`);
+  assert.ok(deliveries(a.events).length > 0 && deliveries(b.events).length > 0, `both members consumed (${deliveries(a.events).length}/${deliveries(b.events).length})`);
   assertSameAsSent(all);
 });
 
@@ -93,9 +92,9 @@ test('a subscription to "TagA || TagB" gets exactly the TagA and TagB messages',
   await JavaHarness.run('produce', { namesrv: gw.address, topic, count, mode: 'sync', tags: TAGS.join(',') });
   const c = consumer('push-consume', { topic, group: 'JavaTagGroup', sub: 'TagA || TagB' });
   const wanted = Array.from({ length: count }, (_, i) => i).filter((i) => TAGS[i % 3] !== 'TagC');
-  await c.waitFor((e) => messages(e).length >= wanted.length, 60_000, `${wanted.length} TagA/TagB messages`);
+  await c.waitFor((e) => deliveries(e).length >= wanted.length, 60_000, `${wanted.length} TagA/TagB messages`);
   await new Promise((r) => setTimeout(r, 1500));
-  const got = messages(c.events);
+  const got = deliveries(c.events);
   assert.ok(got.every((m) => m.tags === 'TagA' || m.tags === 'TagB'), 'only TagA and TagB');
   assert.deepEqual(got.map((m) => Number((m.props as Record<string, string>).idx)).sort((x, y) => x - y), wanted);
   assertSameAsSent(got);
@@ -106,9 +105,9 @@ test('a DefaultLitePullConsumer gets every message exactly once, including onewa
   const count = 200;
   await JavaHarness.run('produce', { namesrv: gw.address, topic, count, mode: 'oneway', tags: TAGS.join(',') });
   const c = consumer('lite-pull', { topic, group: 'JavaLiteGroup' });
-  await c.waitFor((e) => messages(e).length >= count, 60_000, `${count} messages`);
+  await c.waitFor((e) => deliveries(e).length >= count, 60_000, `${count} messages`);
   await new Promise((r) => setTimeout(r, 1500));
-  const got = messages(c.events);
+  const got = deliveries(c.events);
   assert.equal(got.length, count);
   assert.equal(new Set(got.map((m) => `${m.queueId}:${m.queueOffset}`)).size, count, 'no duplicates');
   assert.equal(new Set(got.map((m) => (m.props as Record<string, string>).idx)).size, count, 'every index');
@@ -121,8 +120,8 @@ test('the Java client with ROCKETMQ binary header serialization sends and consum
   const sent = await JavaHarness.run('produce', { namesrv: gw.address, topic, count, mode: 'sync', tags: TAGS.join(','), serialize: 'ROCKETMQ' });
   assert.equal(sent.filter((e) => e.event === 'sent' && e.status === 'SEND_OK').length, count);
   const c = consumer('lite-pull', { topic, group: 'JavaRocketmqGroup', serialize: 'ROCKETMQ' });
-  await c.waitFor((e) => messages(e).length >= count, 60_000, `${count} messages`);
-  const got = messages(c.events);
+  await c.waitFor((e) => deliveries(e).length >= count, 60_000, `${count} messages`);
+  const got = deliveries(c.events);
   assert.equal(new Set(got.map((m) => (m.props as Record<string, string>).idx)).size, count);
   assertSameAsSent(got);
 });
@@ -133,8 +132,8 @@ test('bodies the Java client compresses (over 4 KiB) come back byte for byte', {
   const bodySize = 16 * 1024;
   await JavaHarness.run('produce', { namesrv: gw.address, topic, count, mode: 'sync', tags: TAGS.join(','), 'body-size': bodySize });
   const c = consumer('lite-pull', { topic, group: 'JavaCompressedGroup' });
-  await c.waitFor((e) => messages(e).length >= count, 60_000, `${count} messages`);
-  for (const m of messages(c.events)) {
+  await c.waitFor((e) => deliveries(e).length >= count, 60_000, `${count} messages`);
+  for (const m of deliveries(c.events)) {
     const i = Number((m.props as Record<string, string>).idx);
     assert.equal(m.bodyBase64, expectedMessage(i, TAGS, bodySize).body.toString('base64'), `body of ${i}`);
   }

@@ -1,35 +1,24 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type GatewayProcess } from '../support/gateway.js';
-import { JavaHarness, type HarnessEvent } from '../support/java-harness.js';
+import { gatewayPerFile } from '../support/file-gateway.js';
+import { JavaHarness, deliveries } from '../support/java-harness.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 
 // Clients with a namespace set: their topics and groups are prefixed `ns%`, and so are the retry and
 // dead-letter topics the gateway makes for them.
-let gw: GatewayProcess;
 // Unique per run: on the Pulsar store a client namespace is a Pulsar namespace shared by every gateway.
 const NS = `tenant${Date.now().toString(36)}`;
-const running: JavaHarness[] = [];
 
-before(async () => {
-  gw = await startGateway({ args: ['--message-delay-level', '500ms 500ms 500ms 500ms'] });
-});
+const file = gatewayPerFile({ args: ['--message-delay-level', '500ms 500ms 500ms 500ms'] });
 
-after(async () => {
-  for (const h of running) await h.stop();
-  await gw.stop();
-  gw.cleanup();
-});
-
-const deliveries = (events: HarnessEvent[]): HarnessEvent[] => events.filter((e) => e.event === 'msg');
 
 test('a namespaced producer and consumer exchange messages, retries included, under ns% names', { timeout: 120_000 }, async () => {
-  const c = JavaHarness.start('push-consume', { namesrv: gw.address, namespace: NS, topic: 'NsTopic', group: 'NsGroup', 'fail-times': 1, 'timeout-ms': 110_000 });
-  running.push(c);
+  const c = JavaHarness.start('push-consume', { namesrv: file.gw.address, namespace: NS, topic: 'NsTopic', group: 'NsGroup', 'fail-times': 1, 'timeout-ms': 110_000 });
+  file.track(c);
   await c.waitFor((e) => e.some((x) => x.event === 'ready'), 30_000, 'consumer ready');
   // Let the first rebalance settle: a queue re-assigned while messages flow may legitimately redeliver.
   await new Promise((r) => setTimeout(r, 3000));
-  const sent = await JavaHarness.run('produce', { namesrv: gw.address, namespace: NS, topic: 'NsTopic', count: 10, mode: 'sync' });
+  const sent = await JavaHarness.run('produce', { namesrv: file.gw.address, namespace: NS, topic: 'NsTopic', count: 10, mode: 'sync' });
   assert.equal(sent.filter((e) => e.event === 'sent' && e.status === 'SEND_OK').length, 10);
   await c.waitFor((e) => deliveries(e).length >= 20, 60_000, 'each message delivered, failed once, and redelivered');
   const got = deliveries(c.events);
@@ -39,7 +28,7 @@ test('a namespaced producer and consumer exchange messages, retries included, un
     assert.deepEqual(mine.map((m) => Number(m.reconsumeTimes)).sort(), [0, 1], `message ${i}: first delivery and one retry`);
   }
 
-  const probe = await RemotingProbe.connect(gw.address);
+  const probe = await RemotingProbe.connect(file.gw.address);
   try {
     const list = JSON.parse((await probe.invoke(206, {})).body!.toString()) as { topicList: string[] };
     assert.ok(list.topicList.includes(`${NS}%NsTopic`), `topics: ${list.topicList.join(', ')}`);

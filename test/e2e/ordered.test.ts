@@ -1,40 +1,29 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type GatewayProcess } from '../support/gateway.js';
-import { JavaHarness, type HarnessEvent } from '../support/java-harness.js';
+import { gatewayPerFile } from '../support/file-gateway.js';
+import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 
 // Ordered messages with Apache RocketMQ's Java client: a MessageQueueSelector pins each order to a queue,
 // and MessageListenerOrderly consumers hold their queues through LOCK_BATCH_MQ while members come and go.
 const ORDERS = 20;
 const STEPS = 50;
-let gw: GatewayProcess;
-const running: JavaHarness[] = [];
 
-before(async () => {
-  gw = await startGateway();
-});
+const file = gatewayPerFile();
 
-after(async () => {
-  for (const h of running) await h.stop();
-  await gw.stop();
-  gw.cleanup();
-});
-
-const deliveries = (events: HarnessEvent[]): HarnessEvent[] => events.filter((e) => e.event === 'msg');
 const orderOf = (m: HarnessEvent): number => Number((m.props as Record<string, string>).order);
 const stepOf = (m: HarnessEvent): number => Number((m.props as Record<string, string>).step);
 
 function member(instance: string): JavaHarness {
-  const h = JavaHarness.start('push-consume', { namesrv: gw.address, topic: 'OrderedTopic', group: 'OrderlyGroup', orderly: 'true', instance, 'timeout-ms': 170_000 });
-  running.push(h);
+  const h = JavaHarness.start('push-consume', { namesrv: file.gw.address, topic: 'OrderedTopic', group: 'OrderlyGroup', orderly: 'true', instance, 'timeout-ms': 170_000 });
+  file.track(h);
   return h;
 }
 
 test(`orderly: ${ORDERS} orders × ${STEPS} steps while a member joins and one leaves; every order's steps arrive in order`, { timeout: 180_000 }, async () => {
   const a = member('member-a');
   await a.waitFor((e) => e.some((x) => x.event === 'ready'), 30_000, 'member a ready');
-  const producer = JavaHarness.start('produce', { namesrv: gw.address, topic: 'OrderedTopic', mode: 'ordered', orders: ORDERS, count: STEPS, 'pace-ms': 60 });
-  running.push(producer);
+  const producer = JavaHarness.start('produce', { namesrv: file.gw.address, topic: 'OrderedTopic', mode: 'ordered', orders: ORDERS, count: STEPS, 'pace-ms': 60 });
+  file.track(producer);
 
   await a.waitFor((e) => deliveries(e).length >= 200, 60_000, 'member a consuming');
   const b = member('member-b');
@@ -69,24 +58,24 @@ test(`orderly: ${ORDERS} orders × ${STEPS} steps while a member joins and one l
 });
 
 test('an orderly listener that suspends gets each message again, in order; past maxReconsumeTimes it goes to the DLQ', { timeout: 150_000 }, async () => {
-  const retrying = JavaHarness.start('push-consume', { namesrv: gw.address, topic: 'OrderedRetryTopic', group: 'OrderlyRetryGroup', orderly: 'true', 'fail-times': 2, 'suspend-ms': 300, 'timeout-ms': 140_000 });
-  running.push(retrying);
+  const retrying = JavaHarness.start('push-consume', { namesrv: file.gw.address, topic: 'OrderedRetryTopic', group: 'OrderlyRetryGroup', orderly: 'true', 'fail-times': 2, 'suspend-ms': 300, 'timeout-ms': 140_000 });
+  file.track(retrying);
   await retrying.waitFor((e) => e.some((x) => x.event === 'ready'), 30_000, 'orderly consumer ready');
   await new Promise((r) => setTimeout(r, 3000));
-  await JavaHarness.run('produce', { namesrv: gw.address, topic: 'OrderedRetryTopic', mode: 'ordered', orders: 4, count: 5 });
+  await JavaHarness.run('produce', { namesrv: file.gw.address, topic: 'OrderedRetryTopic', mode: 'ordered', orders: 4, count: 5 });
   await retrying.waitFor((e) => deliveries(e).length >= 60, 60_000, 'each of 20 messages three times');
   for (let o = 0; o < 4; o++) {
     const seq = deliveries(retrying.events).filter((m) => orderOf(m) === o).map((m) => `${stepOf(m)}:${m.reconsumeTimes}`);
     assert.deepEqual(seq, Array.from({ length: 5 }, (_, s) => [`${s}:0`, `${s}:1`, `${s}:2`]).flat(), `order ${o}: each step suspended twice, then the next`);
   }
 
-  const failing = JavaHarness.start('push-consume', { namesrv: gw.address, topic: 'OrderedDlqTopic', group: 'OrderlyDlqGroup', orderly: 'true', 'fail-times': 1000, 'max-reconsume': 2, 'suspend-ms': 300, 'timeout-ms': 140_000 });
-  running.push(failing);
+  const failing = JavaHarness.start('push-consume', { namesrv: file.gw.address, topic: 'OrderedDlqTopic', group: 'OrderlyDlqGroup', orderly: 'true', 'fail-times': 1000, 'max-reconsume': 2, 'suspend-ms': 300, 'timeout-ms': 140_000 });
+  file.track(failing);
   await failing.waitFor((e) => e.some((x) => x.event === 'ready'), 30_000, 'failing orderly consumer ready');
   await new Promise((r) => setTimeout(r, 3000));
-  await JavaHarness.run('produce', { namesrv: gw.address, topic: 'OrderedDlqTopic', mode: 'ordered', orders: 2, count: 2 });
-  const dlq = JavaHarness.start('push-consume', { namesrv: gw.address, topic: '%DLQ%OrderlyDlqGroup', group: 'OrderlyDlqReader', 'timeout-ms': 140_000 });
-  running.push(dlq);
+  await JavaHarness.run('produce', { namesrv: file.gw.address, topic: 'OrderedDlqTopic', mode: 'ordered', orders: 2, count: 2 });
+  const dlq = JavaHarness.start('push-consume', { namesrv: file.gw.address, topic: '%DLQ%OrderlyDlqGroup', group: 'OrderlyDlqReader', 'timeout-ms': 140_000 });
+  file.track(dlq);
   await dlq.waitFor((e) => deliveries(e).length >= 4, 60_000, '4 dead letters');
   assert.deepEqual(deliveries(dlq.events).map((m) => `${orderOf(m)}:${stepOf(m)}`).sort(), ['0:0', '0:1', '1:0', '1:1']);
 });

@@ -1,39 +1,28 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type GatewayProcess } from '../support/gateway.js';
-import { JavaHarness, expectedMessage, type HarnessEvent } from '../support/java-harness.js';
+import { gatewayPerFile } from '../support/file-gateway.js';
+import { JavaHarness, deliveries, expectedMessage, type HarnessEvent } from '../support/java-harness.js';
 
 // Delay levels, retries and dead letters with Apache RocketMQ's Java client, on a shortened delay table:
 // level 2 waits 2 s, and a consumer's first and second retries use levels 3 (1 s) and 4 (5 s).
 const DELAY_TABLE = '500ms 2s 1s 5s 3s 3s';
 const TAGS = ['TagA'];
-let gw: GatewayProcess;
-const running: JavaHarness[] = [];
 
-before(async () => {
-  gw = await startGateway({ args: ['--message-delay-level', DELAY_TABLE] });
-});
+const file = gatewayPerFile({ args: ['--message-delay-level', DELAY_TABLE] });
 
-after(async () => {
-  for (const h of running) await h.stop();
-  await gw.stop();
-  gw.cleanup();
-});
-
-const deliveries = (events: HarnessEvent[]): HarnessEvent[] => events.filter((e) => e.event === 'msg');
 const idxOf = (m: HarnessEvent): number => Number((m.props as Record<string, string>).idx);
 const atMs = (m: HarnessEvent): number => Number(m.atMicros) / 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function consumer(options: Record<string, string | number>): Promise<JavaHarness> {
-  const h = JavaHarness.start('push-consume', { namesrv: gw.address, 'timeout-ms': 170_000, ...options });
-  running.push(h);
+  const h = JavaHarness.start('push-consume', { namesrv: file.gw.address, 'timeout-ms': 170_000, ...options });
+  file.track(h);
   await h.waitFor((e) => e.some((x) => x.event === 'ready'), 30_000, `${options.group} ready`);
   return h;
 }
 
 async function produce(topic: string, count: number, extra: Record<string, string | number> = {}): Promise<void> {
-  const events = await JavaHarness.run('produce', { namesrv: gw.address, topic, count, mode: 'sync', tags: TAGS.join(','), ...extra });
+  const events = await JavaHarness.run('produce', { namesrv: file.gw.address, topic, count, mode: 'sync', tags: TAGS.join(','), ...extra });
   assert.equal(events.filter((e) => e.event === 'sent' && e.status === 'SEND_OK').length, count);
 }
 

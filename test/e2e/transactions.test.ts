@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
-import { JavaHarness, type HarnessEvent } from '../support/java-harness.js';
+import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 
 // Transactions with Apache RocketMQ's TransactionMQProducer: committed messages become visible exactly
 // once, rolled-back ones never, and unknown ones are checked back with the producer, also across a restart.
 const CHECKS = ['--transaction-check-interval-ms', '1000', '--transaction-timeout-ms', '2000'];
-const deliveries = (events: HarnessEvent[]): HarnessEvent[] => events.filter((e) => e.event === 'msg');
 const idxOf = (m: HarnessEvent): number => Number((m.props as Record<string, string>).idx);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -88,3 +88,6 @@ export function expectedMessage(i: number, tags: string[], bodySize = 0): { body
     props: { idx: String(i), 'p-utf8': `值-ü-${i}` },
   };
 }
+
+/** The messages a consumer harness reported, in arrival order. */
+export const deliveries = (events: HarnessEvent[]): HarnessEvent[] => events.filter((e) => e.event === 'msg');

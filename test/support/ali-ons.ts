@@ -34,7 +34,22 @@ const ons = require('ali-ons') as {
   Consumer: new (o: object) => AliConsumer;
   Message: new (topic: string, tags: string, body: string | Buffer) => AliOutgoing;
 };
-const innerProducer = require('ali-ons/lib/producer/mq_producer.js') as { defaultProducer?: AliProducer };
+const innerProducer = require('ali-ons/lib/producer/mq_producer.js') as {
+  defaultProducer?: AliProducer;
+  getDefaultProducer(options?: object): Promise<AliProducer>;
+};
+// Every ali-ons client starts a process-wide inner producer that nobody listens to: its reconnect failures after
+// a gateway stops would be uncaught 'error' events, crashing whichever test file runs. Listen as it is made.
+const heard = new WeakSet<AliProducer>();
+const makeInnerProducer = innerProducer.getDefaultProducer.bind(innerProducer);
+innerProducer.getDefaultProducer = async (options?: object) => {
+  const p = await makeInnerProducer(options);
+  if (!heard.has(p)) {
+    heard.add(p);
+    p.on('error', () => undefined);
+  }
+  return p;
+};
 
 /** `p`'s value, or undefined once `ms` pass first; the timer is cleared either way so it cannot hold the process open. */
 export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
@@ -106,6 +121,5 @@ export function aliMessage(topic: string, tags: string, body: string | Buffer, k
 export async function closeAliOnsInnerProducer(): Promise<void> {
   const p = innerProducer.defaultProducer;
   innerProducer.defaultProducer = undefined;
-  p?.on('error', () => undefined);
   await closeAli(p);
 }

@@ -37,10 +37,9 @@ export class AdminProcessor {
   };
 
   readonly viewMessageById = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const raw = req.extFields.offset;
-    if (raw === undefined || !/^-?\d+$/.test(raw)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, 'the header field offset must be an integer');
-    const msg = await this.ctx.store.lookup(BigInt.asIntN(64, BigInt(raw)));
-    if (!msg) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no message at offset ${raw}`);
+    const locator = new HeaderFields(req.extFields).long('offset');
+    const msg = await this.ctx.store.lookup(locator);
+    if (!msg) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no message at offset ${locator}`);
     const body = encodeStoredMessage({ ...msg, properties: formatProperties(msg.properties) }, this.ctx.settings.advertisedAddress);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, body);
   };

@@ -1,5 +1,4 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
-import { RemotingRequestError } from '../remoting/errors.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import type { TransactionService } from './transaction-service.js';
@@ -10,9 +9,7 @@ export class EndTransactionProcessor {
 
   readonly process = async (req: RemotingCommand): Promise<RemotingCommand> => {
     const h = new HeaderFields(req.extFields);
-    const rawLocator = h.str('commitLogOffset');
-    if (!/^-?\d+$/.test(rawLocator)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, 'commitLogOffset must be an integer');
-    await this.transactions.end(h.int('tranStateTableOffset'), BigInt.asIntN(64, BigInt(rawLocator)), h.int('commitOrRollback'), h.optBool('fromTransactionCheck') ?? false);
+    await this.transactions.end(h.int('tranStateTableOffset'), h.long('commitLogOffset'), h.int('commitOrRollback'), h.optBool('fromTransactionCheck') ?? false);
     return createResponse(req, ResponseCode.SUCCESS);
   };
 }

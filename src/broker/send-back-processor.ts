@@ -1,5 +1,4 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
-import { RemotingRequestError } from '../remoting/errors.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import { Prop } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
@@ -19,17 +18,16 @@ export class SendBackProcessor {
   readonly process = async (req: RemotingCommand): Promise<RemotingCommand> => {
     const h = new HeaderFields(req.extFields);
     const group = h.str('group');
-    const raw = h.str('offset');
-    if (!/^-?\d+$/.test(raw)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, 'the header field offset must be an integer');
-    const msg = await this.ctx.store.lookup(BigInt.asIntN(64, BigInt(raw)));
-    if (!msg) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no message at offset ${raw} to send back`);
+    const locator = h.long('offset');
+    const msg = await this.ctx.store.lookup(locator);
+    if (!msg) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no message at offset ${locator} to send back`);
 
     const maxReconsumeTimes = h.optInt('maxReconsumeTimes') ?? DEFAULT_MAX_RECONSUME_TIMES;
     let delayLevel = h.optInt('delayLevel') ?? 0;
     const toDeadLetters = msg.reconsumeTimes >= maxReconsumeTimes || delayLevel < 0;
     const properties = new Map(msg.properties);
     if (!properties.has(Prop.RETRY_TOPIC)) properties.set(Prop.RETRY_TOPIC, msg.topic);
-    properties.set(Prop.ORIGIN_MESSAGE_ID, h.optStr('originMsgId') ?? properties.get(Prop.UNIQ_KEY) ?? raw);
+    properties.set(Prop.ORIGIN_MESSAGE_ID, h.optStr('originMsgId') ?? properties.get(Prop.UNIQ_KEY) ?? String(locator));
     properties.delete(Prop.REAL_TOPIC);
     properties.delete(Prop.REAL_QUEUE_ID);
     let topic: string;

@@ -22,20 +22,28 @@ export class HeaderFields {
     return v;
   }
 
+  /**
+   * A required 64-bit field as Java sends a long, such as a commit log offset (a locator here), read
+   * as signed so every value a client can send round-trips.
+   */
+  long(name: string): bigint {
+    const v = this.integerText(name);
+    if (v === undefined) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `the header field ${name} is required`);
+    return BigInt.asIntN(64, BigInt(v));
+  }
+
   /** An integer field clamped to JavaScript's safe range: clients send Long.MAX_VALUE for "no upper bound". */
   optClampedInt(name: string): number | undefined {
-    const v = this.fields[name];
-    if (v === undefined || v === '') return undefined;
-    if (!/^-?\d+$/.test(v)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `the header field ${name} must be an integer, got ${JSON.stringify(v)}`);
+    const v = this.integerText(name);
+    if (v === undefined) return undefined;
     const n = BigInt(v);
     const max = BigInt(Number.MAX_SAFE_INTEGER);
     return Number(n > max ? max : n < -max ? -max : n);
   }
 
   optInt(name: string): number | undefined {
-    const v = this.fields[name];
-    if (v === undefined || v === '') return undefined;
-    if (!/^-?\d+$/.test(v)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `the header field ${name} must be an integer, got ${JSON.stringify(v)}`);
+    const v = this.integerText(name);
+    if (v === undefined) return undefined;
     const n = Number(v);
     if (!Number.isSafeInteger(n)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `the header field ${name} is out of range`);
     return n;
@@ -44,5 +52,13 @@ export class HeaderFields {
   optBool(name: string): boolean | undefined {
     const v = this.fields[name];
     return v === undefined || v === '' ? undefined : v === 'true';
+  }
+
+  /** The field's digits, checked to be an integer; undefined when absent. */
+  private integerText(name: string): string | undefined {
+    const v = this.fields[name];
+    if (v === undefined || v === '') return undefined;
+    if (!/^-?\d+$/.test(v)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `the header field ${name} must be an integer, got ${JSON.stringify(v)}`);
+    return v;
   }
 }

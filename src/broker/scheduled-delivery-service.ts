@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { MessageStore, NewMessage, StoredMessage } from '../store/message-store.js';
+import { restoredMessage, type MessageStore, type NewMessage, type StoredMessage } from '../store/message-store.js';
 import { Prop } from '../protocol/message-properties.js';
 import { Perm } from '../protocol/bodies.js';
 import { SCHEDULE_TOPIC } from './broker-context.js';
@@ -130,11 +130,8 @@ export class ScheduledDeliveryService {
       this.log.warn({ level: m.queueId + 1, offset: m.queueOffset }, 'delayed message without REAL_TOPIC dropped');
       return;
     }
-    const properties = new Map(m.properties);
-    const message: NewMessage = {
-      body: m.body, flag: m.flag, sysFlag: m.sysFlag, properties, bornTimestamp: m.bornTimestamp, bornHost: m.bornHost,
-      reconsumeTimes: m.reconsumeTimes, preparedTransactionOffset: m.preparedTransactionOffset,
-    };
+    const message = restoredMessage(m);
+    const { properties } = message;
     // A timed message hops from level to level, each the longest that does not overshoot, until it is due.
     const remaining = Number(properties.get(Prop.TIMER_DELIVER_MS) ?? 0) - Date.now();
     if (remaining >= this.shortestMs) {

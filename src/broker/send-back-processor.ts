@@ -2,6 +2,7 @@ import { createResponse, type RemotingCommand } from '../remoting/remoting-comma
 import { HeaderFields } from '../protocol/header-fields.js';
 import { Prop } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
+import { restoredMessage } from '../store/message-store.js';
 import { DEFAULT_MAX_RECONSUME_TIMES, DLQ_PREFIX, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
 
 /** A first retry waits level 3 (10 s by default), each later one a level more. */
@@ -40,16 +41,7 @@ export class SendBackProcessor {
       properties.set(Prop.DELAY_TIME_LEVEL, String(delayLevel));
     }
     await this.ctx.topicOrCreate(topic, 1);
-    await this.ctx.putMessages(topic, 0, [{
-      body: msg.body,
-      flag: msg.flag,
-      sysFlag: msg.sysFlag,
-      properties,
-      bornTimestamp: msg.bornTimestamp,
-      bornHost: msg.bornHost,
-      reconsumeTimes: msg.reconsumeTimes + 1,
-      preparedTransactionOffset: 0n,
-    }]);
+    await this.ctx.putMessages(topic, 0, [restoredMessage(msg, { properties, reconsumeTimes: msg.reconsumeTimes + 1, preparedTransactionOffset: 0n })]);
     if (toDeadLetters) this.ctx.log.info({ group, topic: properties.get(Prop.RETRY_TOPIC), msgId: properties.get(Prop.UNIQ_KEY), reconsumeTimes: msg.reconsumeTimes }, 'message moved to the dead-letter topic');
     return createResponse(req, ResponseCode.SUCCESS);
   };

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { AppendResult, MessageStore, NewMessage, StoredMessage } from '../store/message-store.js';
+import { restoredMessage, type AppendResult, type MessageStore, type NewMessage, type StoredMessage } from '../store/message-store.js';
 import { createRequest, ONEWAY_FLAG } from '../remoting/remoting-command.js';
 import { createOffsetMsgId, encodeStoredMessage, SysFlag } from '../protocol/message-codec.js';
 import { formatProperties, Prop } from '../protocol/message-properties.js';
@@ -111,16 +111,11 @@ export class TransactionService {
     const queueId = Number(half.properties.get(Prop.REAL_QUEUE_ID) ?? 0);
     const properties = new Map(half.properties);
     for (const p of [Prop.REAL_TOPIC, Prop.REAL_QUEUE_ID, Prop.TRANSACTION_PREPARED, Prop.TRANSACTION_CHECK_TIMES]) properties.delete(p);
-    await this.putMessages(topic, queueId, [{
-      body: half.body,
-      flag: half.flag,
+    await this.putMessages(topic, queueId, [restoredMessage(half, {
       sysFlag: (half.sysFlag & ~SysFlag.TRANSACTION_MASK) | SysFlag.TRANSACTION_COMMIT,
       properties,
-      bornTimestamp: half.bornTimestamp,
-      bornHost: half.bornHost,
-      reconsumeTimes: half.reconsumeTimes,
       preparedTransactionOffset: half.locator,
-    }]);
+    })]);
   }
 
   private recordResolved(halfOffset: number): Promise<AppendResult> {

@@ -58,6 +58,22 @@ export interface TopicConfig {
   order: boolean;
 }
 
+/**
+ * A stored message written again somewhere else (its due topic, a retry or dead-letter topic, its committed
+ * topic), keeping what it carried; `changes` replaces what the new place differs in.
+ */
+export const restoredMessage = (m: StoredMessage, changes: Partial<NewMessage> = {}): NewMessage => ({
+  body: m.body,
+  flag: m.flag,
+  sysFlag: m.sysFlag,
+  properties: new Map(m.properties),
+  bornTimestamp: m.bornTimestamp,
+  bornHost: m.bornHost,
+  reconsumeTimes: m.reconsumeTimes,
+  preparedTransactionOffset: m.preparedTransactionOffset,
+  ...changes,
+});
+
 /** Just the TopicConfig fields of a store's richer topic record. */
 export const topicConfigOf = ({ name, readQueueNums, writeQueueNums, perm, topicSysFlag, order }: TopicConfig): TopicConfig => ({
   name,

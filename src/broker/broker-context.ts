@@ -34,6 +34,16 @@ export const DLQ_PREFIX = '%DLQ%';
 /** Apache RocketMQ's default `retryMaxTimes` of a subscription group. */
 export const DEFAULT_MAX_RECONSUME_TIMES = 16;
 
+/** A readable, writable topic of `queues` queues, as the gateway creates topics itself. */
+const plainTopic = (name: string, queues: number): TopicConfig =>
+  ({ name, readQueueNums: queues, writeQueueNums: queues, perm: Perm.READ | Perm.WRITE, topicSysFlag: 0, order: false });
+
+/** Makes sure the store has `name` with at least `queues` queues: the gateway's own system topics. */
+export async function ensureTopic(store: MessageStore, name: string, queues: number): Promise<void> {
+  const existing = store.getTopic(name);
+  if (!existing || existing.readQueueNums < queues) await store.putTopic(plainTopic(name, queues));
+}
+
 export function validateTopicName(topic: string): void {
   if (!TOPIC_NAME.test(topic) || topic.length > MAX_TOPIC_LENGTH) {
     throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `topic name ${JSON.stringify(topic)} is invalid: use at most ${MAX_TOPIC_LENGTH} of the characters %|a-zA-Z0-9_-`);
@@ -56,7 +66,7 @@ export class BrokerContext {
       throw new RemotingRequestError(ResponseCode.TOPIC_NOT_EXIST, `topic ${topic} does not exist and auto-creation is off`);
     }
     const n = isRetry ? 1 : Math.max(1, Math.min(queues ?? this.settings.defaultQueues, 1024));
-    const created = await this.store.putTopic({ name: topic, readQueueNums: n, writeQueueNums: n, perm: Perm.READ | Perm.WRITE, topicSysFlag: 0, order: false });
+    const created = await this.store.putTopic(plainTopic(topic, n));
     this.log.info({ topic, queues: n }, 'topic auto-created');
     return created;
   }

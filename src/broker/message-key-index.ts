@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { AppendResult, MessageStore, NewMessage, StoredMessage } from '../store/message-store.js';
 import { Prop } from '../protocol/message-properties.js';
-import { Perm } from '../protocol/bodies.js';
+import { ensureTopic } from './broker-context.js';
 
 /** Where index records live: one message per flush, holding every key stored since the last one. */
 export const KEY_INDEX_TOPIC = 'RMQ_SYS_KEY_INDEX';
@@ -43,9 +43,7 @@ export class MessageKeyIndex {
   constructor(private readonly store: MessageStore, private readonly flushMs: number, private readonly log: Logger) {}
 
   async start(): Promise<void> {
-    if (!this.store.getTopic(KEY_INDEX_TOPIC)) {
-      await this.store.putTopic({ name: KEY_INDEX_TOPIC, readQueueNums: 1, writeQueueNums: 1, perm: Perm.READ | Perm.WRITE, topicSysFlag: 0, order: false });
-    }
+    await ensureTopic(this.store, KEY_INDEX_TOPIC, 1);
     this.timer = setInterval(() => void this.flush().catch((err) => this.log.warn({ err }, 'key index write failed')), this.flushMs);
     this.timer.unref();
   }

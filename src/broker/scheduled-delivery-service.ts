@@ -1,8 +1,7 @@
 import type { Logger } from '../logger.js';
 import { restoredMessage, type MessageStore, type NewMessage, type StoredMessage } from '../store/message-store.js';
 import { Prop } from '../protocol/message-properties.js';
-import { Perm } from '../protocol/bodies.js';
-import { SCHEDULE_TOPIC } from './broker-context.js';
+import { ensureTopic, SCHEDULE_TOPIC } from './broker-context.js';
 import { levelFor } from './delay-levels.js';
 
 /** The consumer group under which each level's delivery progress is committed. */
@@ -34,17 +33,8 @@ export class ScheduledDeliveryService {
     private readonly log: Logger,
   ) {}
 
-  get maxLevel(): number {
-    return this.levelsMs.length;
-  }
-
   async start(): Promise<void> {
-    const existing = this.store.getTopic(SCHEDULE_TOPIC);
-    if (!existing || existing.readQueueNums < this.maxLevel) {
-      await this.store.putTopic({
-        name: SCHEDULE_TOPIC, readQueueNums: this.maxLevel, writeQueueNums: this.maxLevel, perm: Perm.READ | Perm.WRITE, topicSysFlag: 0, order: false,
-      });
-    }
+    await ensureTopic(this.store, SCHEDULE_TOPIC, this.levelsMs.length);
     this.unsubscribe = this.store.onAppend((topic, queueId) => {
       if (topic === SCHEDULE_TOPIC) this.wakers.get(queueId)?.();
     });

@@ -4,7 +4,7 @@ import { createRequest, ONEWAY_FLAG } from '../remoting/remoting-command.js';
 import { createOffsetMsgId, encodeStoredMessage, SysFlag } from '../protocol/message-codec.js';
 import { formatProperties, Prop } from '../protocol/message-properties.js';
 import { RequestCode } from '../protocol/request-code.js';
-import { Perm } from '../protocol/bodies.js';
+import { ensureTopic } from './broker-context.js';
 import type { ConsumerRegistry } from './consumer-registry.js';
 
 /** Half (prepared) messages wait here, and their resolutions are recorded there, as in Apache RocketMQ. */
@@ -57,11 +57,7 @@ export class TransactionService {
   ) {}
 
   async start(): Promise<void> {
-    for (const name of [HALF_TOPIC, OP_TOPIC]) {
-      if (!this.store.getTopic(name)) {
-        await this.store.putTopic({ name, readQueueNums: 1, writeQueueNums: 1, perm: Perm.READ | Perm.WRITE, topicSysFlag: 0, order: false });
-      }
-    }
+    for (const name of [HALF_TOPIC, OP_TOPIC]) await ensureTopic(this.store, name, 1);
     await this.recover();
     this.timer = setInterval(() => {
       this.checking ??= this.checkAll().catch((err) => this.log.warn({ err }, 'transaction check round failed')).finally(() => (this.checking = undefined));

@@ -25,13 +25,17 @@ export class ScheduledDeliveryService {
   private readonly wakers = new Map<number, () => void>();
   private loops: Promise<void>[] = [];
   private unsubscribe?: () => void;
+  /** The shortest level: a timed message closer to its time than this waits in memory. */
+  private readonly shortestMs: number;
 
   constructor(
     private readonly store: MessageStore,
-    readonly levelsMs: number[],
+    private readonly levelsMs: number[],
     private readonly deliver: Deliver,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.shortestMs = Math.min(...levelsMs);
+  }
 
   async start(): Promise<void> {
     await ensureTopic(this.store, SCHEDULE_TOPIC, this.levelsMs.length);
@@ -94,10 +98,6 @@ export class ScheduledDeliveryService {
     // Let what is finishing in memory be delivered (less than a level away), then record it.
     await Promise.all(waits);
     await commit().catch((err) => this.log.warn({ err, level: queueId + 1 }, 'could not record delayed delivery progress'));
-  }
-
-  private get shortestMs(): number {
-    return Math.min(...this.levelsMs);
   }
 
   /** Delivers `m` in `ms`, retrying while the store refuses. */

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { AppendResult, MessageStore, NewMessage, StoredMessage } from '../store/message-store.js';
+import { readForward, type AppendResult, type MessageStore, type NewMessage, type StoredMessage } from '../store/message-store.js';
 import { Prop } from '../protocol/message-properties.js';
 import { ensureTopic } from './broker-context.js';
 
@@ -70,24 +70,12 @@ export class MessageKeyIndex {
     const kind = q.unique ? KIND_UNIQUE : KIND_KEY;
     const found = new Map<bigint, true>();
     // A record is stored a flush interval after its newest entry at most.
-    let offset = await this.store.offsetForTimestamp(KEY_INDEX_TOPIC, 0, Math.max(0, q.begin));
-    for (let done = false; !done && found.size < q.max;) {
-      const r = await this.store.read(KEY_INDEX_TOPIC, 0, offset, SCAN_BATCH, 16 * 1024 * 1024);
-      if (r.status === 'OFFSET_TOO_SMALL') {
-        offset = r.nextOffset;
-        continue;
+    const from = await this.store.offsetForTimestamp(KEY_INDEX_TOPIC, 0, Math.max(0, q.begin));
+    for await (const record of readForward(this.store, KEY_INDEX_TOPIC, 0, from, SCAN_BATCH)) {
+      if (found.size >= q.max || record.storeTimestamp > q.end + 10 * this.flushMs) break;
+      for (const e of decodeEntries(record.body)) {
+        if (e.kind === kind && e.key === q.key && e.topic === q.topic && e.storeTimestamp >= q.begin && e.storeTimestamp <= q.end) found.set(e.locator, true);
       }
-      if (r.messages.length === 0) break;
-      for (const record of r.messages) {
-        if (record.storeTimestamp > q.end + 10 * this.flushMs) {
-          done = true;
-          break;
-        }
-        for (const e of decodeEntries(record.body)) {
-          if (e.kind === kind && e.key === q.key && e.topic === q.topic && e.storeTimestamp >= q.begin && e.storeTimestamp <= q.end) found.set(e.locator, true);
-        }
-      }
-      offset = r.nextOffset;
     }
     const messages: StoredMessage[] = [];
     for (const locator of [...found.keys()].slice(0, q.max)) {

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { restoredMessage, type AppendResult, type MessageStore, type NewMessage, type StoredMessage } from '../store/message-store.js';
+import { readForward, restoredMessage, type AppendResult, type MessageStore, type NewMessage, type StoredMessage } from '../store/message-store.js';
 import { createRequest, ONEWAY_FLAG } from '../remoting/remoting-command.js';
 import { createOffsetMsgId, encodeStoredMessage, SysFlag } from '../protocol/message-codec.js';
 import { formatProperties, Prop } from '../protocol/message-properties.js';
@@ -12,7 +12,6 @@ export const HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
 export const OP_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
 /** Progress: every half message below this offset is resolved. */
 const PROGRESS_GROUP = '%TRANSACTION%';
-const SCAN_BATCH = 256;
 
 export interface TransactionSettings {
   /** How often unresolved half messages are checked (Apache's transactionCheckInterval). */
@@ -129,29 +128,15 @@ export class TransactionService {
   /** Rebuilds the unresolved set: half messages from the progress mark on, minus those with an op record. */
   private async recover(): Promise<void> {
     const resolved = new Set<number>();
-    await this.scan(OP_TOPIC, await this.store.minOffset(OP_TOPIC, 0), (m) => resolved.add(Number(m.body.toString())));
+    for await (const m of readForward(this.store, OP_TOPIC, 0, await this.store.minOffset(OP_TOPIC, 0))) resolved.add(Number(m.body.toString()));
     const from = (await this.store.committedOffset(PROGRESS_GROUP, HALF_TOPIC, 0)) ?? (await this.store.minOffset(HALF_TOPIC, 0));
     const now = Date.now();
-    await this.scan(HALF_TOPIC, from, (m) => {
-      if (resolved.has(m.queueOffset)) return;
+    for await (const m of readForward(this.store, HALF_TOPIC, 0, from)) {
+      if (resolved.has(m.queueOffset)) continue;
       const group = m.properties.get(Prop.PRODUCER_GROUP) ?? '';
       this.pending.set(m.queueOffset, { offset: m.queueOffset, locator: m.locator, group, storedAt: m.storeTimestamp, checks: Number(m.properties.get(Prop.TRANSACTION_CHECK_TIMES) ?? 0), nextCheckAt: now });
-    });
-    if (this.pending.size > 0) this.log.info({ unresolved: this.pending.size }, 'transactions recovered');
-  }
-
-  private async scan(topic: string, from: number, each: (m: StoredMessage) => void): Promise<void> {
-    let offset = from;
-    for (;;) {
-      const r = await this.store.read(topic, 0, offset, SCAN_BATCH, 16 * 1024 * 1024);
-      if (r.status === 'OFFSET_TOO_SMALL') {
-        offset = r.nextOffset;
-        continue;
-      }
-      if (r.messages.length === 0) return;
-      r.messages.forEach(each);
-      offset = r.nextOffset;
     }
+    if (this.pending.size > 0) this.log.info({ unresolved: this.pending.size }, 'transactions recovered');
   }
 
   private async checkAll(): Promise<void> {

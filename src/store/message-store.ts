@@ -74,6 +74,24 @@ export const restoredMessage = (m: StoredMessage, changes: Partial<NewMessage> =
   ...changes,
 });
 
+/**
+ * Every message of one queue from `from` to its current end, read in batches; a start the store no
+ * longer keeps moves up to the oldest message it does.
+ */
+export async function* readForward(store: MessageStore, topic: string, queueId: number, from: number, batch = 256): AsyncGenerator<StoredMessage> {
+  let offset = from;
+  for (;;) {
+    const r = await store.read(topic, queueId, offset, batch, 16 * 1024 * 1024);
+    if (r.status === 'OFFSET_TOO_SMALL') {
+      offset = r.nextOffset;
+      continue;
+    }
+    if (r.messages.length === 0) return;
+    yield* r.messages;
+    offset = r.nextOffset;
+  }
+}
+
 /** Just the TopicConfig fields of a store's richer topic record. */
 export const topicConfigOf = ({ name, readQueueNums, writeQueueNums, perm, topicSysFlag, order }: TopicConfig): TopicConfig => ({
   name,

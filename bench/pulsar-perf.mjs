@@ -149,7 +149,8 @@ function runTool(command, args, { timeoutMs = 600_000, onLine, javaOpts = [] } =
  * pulsar-perf produce. Options (defaults in brackets):
  *   topic (required), serviceUrl [pulsar://127.0.0.1:6650], adminUrl [http://127.0.0.1:8090], size [1024],
  *   messages [100000], producers [1], connections [1], maxPending [1000] (-o; 0 = the client's default, unbounded
- *   within its 64 MB memory limit), batching [true] (false: -db), batchDelayMs [1], rate [0 = unlimited],
+ *   within its 64 MB memory limit), batching [true] (false: -db), batchDelayMs [1], batchMaxMessages [the tool's
+ *   default, 1000], rate [0 = unlimited],
  *   warmupSeconds [0] (latencies of the first seconds are left out of the histogram; the tool's own default is 1),
  *   statsIntervalSeconds [1], timeoutMs [600000], onLine.
  * msgPerSec is `messages` over the time from "Created N producers" to the tool's "DONE" line, that is the
@@ -170,7 +171,7 @@ export async function runPulsarPerfProduce(opts) {
     '-s', String(o.size), '-m', String(o.messages), '-n', String(o.producers), '-c', String(o.connections),
     '-o', String(o.maxPending), '-r', String(o.rate > 0 ? o.rate : UNLIMITED_RATE),
     '--warmup-time', String(o.warmupSeconds), '-i', String(o.statsIntervalSeconds),
-    ...(o.batching ? ['-b', String(o.batchDelayMs)] : ['-db']),
+    ...(o.batching ? ['-b', String(o.batchDelayMs), ...(o.batchMaxMessages ? ['-bm', String(o.batchMaxMessages)] : [])] : ['-db']),
     o.topic,
   ];
   const run = await runTool('produce', args, o);
@@ -260,17 +261,18 @@ async function admin(adminUrl, method, path, body) {
 }
 
 /**
- * Creates a non-partitioned topic and a durable subscription on it at the earliest position, before anything is
+ * Creates a topic (non-partitioned, or with `partitions` partitions) and a durable subscription on it at the earliest position, before anything is
  * produced: the subscription holds the produced backlog for a later consume (with no subscription and no retention,
  * Pulsar may trim what was produced).
  */
-export async function createTopicWithSubscription(topic, subscription, adminUrl = DEFAULT_ADMIN_URL) {
-  await admin(adminUrl, 'PUT', topicPath(topic));
+export async function createTopicWithSubscription(topic, subscription, adminUrl = DEFAULT_ADMIN_URL, partitions = 0) {
+  if (partitions > 0) await admin(adminUrl, 'PUT', `${topicPath(topic)}/partitions`, partitions);
+  else await admin(adminUrl, 'PUT', topicPath(topic));
   await admin(adminUrl, 'PUT', `${topicPath(topic)}/subscription/${encodeURIComponent(subscription)}`, { ledgerId: -1, entryId: -1, partitionIndex: -1 });
 }
 
-export async function deleteTopic(topic, adminUrl = DEFAULT_ADMIN_URL) {
-  await admin(adminUrl, 'DELETE', `${topicPath(topic)}?force=true`);
+export async function deleteTopic(topic, adminUrl = DEFAULT_ADMIN_URL, partitioned = false) {
+  await admin(adminUrl, 'DELETE', `${topicPath(topic)}${partitioned ? '/partitions' : ''}?force=true`);
 }
 
 /** A topic name not used before, in public/default. */

@@ -1,10 +1,12 @@
-// Apache RocketMQ's own name server and broker (4.9.x) for differential tests, from Maven Central artifacts only
-// (no Docker, no distribution zip). Usage: node scripts/rocketmq.mjs start|stop|status
+// Apache RocketMQ's own name server and broker, from Maven Central artifacts only (no Docker, no distribution zip):
+// 4.9.x for the differential tests, 5.x for the benchmarks. Usage: node scripts/rocketmq.mjs start|stop|status
 //   ROCKETMQ_NAMESRV_PORT (19876), ROCKETMQ_BROKER_PORT (10911; the broker also takes port-2 for its VIP channel
 //   and port+1 for HA), ROCKETMQ_VERSION (4.9.8, else the first 4.9.x that resolves),
-//   ROCKETMQ_BROKER_CONF_EXTRA (key=value lines, newline- or ';'-separated, merged into broker.conf),
+//   ROCKETMQ_PROFILE (test: small store files, a short transaction check; bench: the broker's defaults but for
+//   ports, paths and the disk-full ratio), ROCKETMQ_HOME_DIR (.cache/rocketmq; one per version line, since lib/ holds
+//   one version), ROCKETMQ_BROKER_CONF_EXTRA (key=value lines, newline- or ';'-separated, merged into broker.conf),
 //   ROCKETMQ_KEEP_STORE=1 (keep the message store across a stop/start; by default each start begins empty).
-// Everything lives under the git-ignored .cache/rocketmq/: a generated pom, lib/ (the jars), conf, store, logs.
+// Everything lives under the git-ignored home: a generated pom, lib/ (the jars), conf, store, logs.
 import { spawn } from 'node:child_process';
 import { resolveClasspath } from './lib/maven-classpath.mjs';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,8 @@ const CANDIDATE_VERSIONS = process.env.ROCKETMQ_VERSION ? [process.env.ROCKETMQ_
 const NAMESRV_PORT = Number(process.env.ROCKETMQ_NAMESRV_PORT ?? 19876);
 const BROKER_PORT = Number(process.env.ROCKETMQ_BROKER_PORT ?? 10911);
 const START_TIMEOUT_MS = 120_000;
-const home = resolve('.cache', 'rocketmq');
+const home = resolve(process.env.ROCKETMQ_HOME_DIR ?? join('.cache', 'rocketmq'));
+const PROFILE = process.env.ROCKETMQ_PROFILE ?? 'test';
 const lib = join(home, 'lib');
 const confDir = join(home, 'conf');
 const logDir = join(home, 'logs');
@@ -214,22 +217,29 @@ function writeConfig() {
     ['autoCreateTopicEnable', 'true'],
     ['autoCreateSubscriptionGroup', 'true'],
     ['flushDiskType', 'ASYNC_FLUSH'],
+    // The disk this runs on is shared with everything else: do not refuse writes when it passes 75 %.
+    ['diskMaxUsedSpaceRatio', '95'],
+  ]);
+  if (PROFILE === 'test') addTestSettings(broker);
+  for (const [k, v] of extraBrokerConf()) broker.set(k, v);
+  const brokerConf = join(confDir, 'broker.conf');
+  writeFileSync(brokerConf, [...broker].map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  return { namesrvConf, brokerConf };
+}
+
+/** Small store files and the delay levels and transaction timings the differential tests compare against. */
+function addTestSettings(broker) {
+  for (const [k, v] of [
     // Small files: 64 MB commit log segments, 15,000-entry consume queue files, 200,000-entry index files
     // (the defaults are 1 GB, 300,000 entries and a 420 MB index file).
     ['mappedFileSizeCommitLog', String(64 * 1024 * 1024)],
     ['mappedFileSizeConsumeQueue', String(15_000 * 20)],
     ['maxHashSlotNum', '50000'],
     ['maxIndexNum', '200000'],
-    // The disk this runs on is shared with everything else: do not refuse writes when it passes 75 %.
-    ['diskMaxUsedSpaceRatio', '95'],
     ['messageDelayLevel', '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h'],
     ['transactionCheckInterval', '60000'],
     ['transactionTimeOut', '6000'],
-  ]);
-  for (const [k, v] of extraBrokerConf()) broker.set(k, v);
-  const brokerConf = join(confDir, 'broker.conf');
-  writeFileSync(brokerConf, [...broker].map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  return { namesrvConf, brokerConf };
+  ]) broker.set(k, v);
 }
 
 // ---- start / stop ----------------------------------------------------------------------------------------
@@ -301,7 +311,7 @@ async function start() {
     if (Date.now() > deadline) return failStart(`the name server did not answer on 127.0.0.1:${NAMESRV_PORT} within ${START_TIMEOUT_MS / 1000} s`);
     await sleep(250);
   }
-  const br = jvm('broker', ['-Xms256m', '-Xmx512m', '-XX:MaxDirectMemorySize=256m'], brokerConf);
+  const br = jvm('broker', PROFILE === 'bench' ? ['-Xms1g', '-Xmx1g', '-XX:MaxDirectMemorySize=1g'] : ['-Xms256m', '-Xmx512m', '-XX:MaxDirectMemorySize=256m'], brokerConf);
   next.broker = br.pid;
   writeFileSync(pidFile, JSON.stringify(next));
   while (!(await namesrvReady(NAMESRV_PORT, BROKER_PORT, true))) {

@@ -1,0 +1,28 @@
+// The benchmark's workloads. messages/warmup are message counts per run (the batch workloads send them in
+// requests of `batch`); `quick` marks the ones `npm run bench -- --quick` runs, with the quick counts.
+// A consume workload drains, with a new consumer group, the backlog its `from` workload left in the same round.
+
+const produce = (id, title, size, threads, batch, messages, warmup, quick = false) =>
+  ({ id, title, kind: 'produce', size, threads, batch, messages, warmup, quick });
+const together = (id, title, size, threads, batch, messages, warmup, quick = false) =>
+  ({ id, title, kind: 'produce+consume', size, threads, batch, messages, warmup, quick });
+const consume = (id, title, from, size, batch, quick = false) =>
+  ({ id, title, kind: 'consume', from, size, threads: 1, batch, messages: {}, warmup: {}, quick });
+
+export const WORKLOADS = [
+  produce('produce-1k-1t', 'Produce 1 KB, 1 thread', 1024, 1, 1, { full: 15_000 }, { full: 2_000 }),
+  produce('produce-1k-16t', 'Produce 1 KB, 16 threads', 1024, 16, 1, { quick: 20_000, full: 100_000 }, { quick: 5_000, full: 10_000 }, true),
+  consume('consume-1k', 'Consume 1 KB from a backlog', 'produce-1k-16t', 1024, 1, true),
+  together('produce-consume-1k-1t', 'Produce and consume 1 KB, 1 thread', 1024, 1, 1, { full: 15_000 }, { full: 2_000 }),
+  together('produce-consume-1k-16t', 'Produce and consume 1 KB, 16 threads', 1024, 16, 1, { quick: 20_000, full: 100_000 }, { quick: 5_000, full: 10_000 }, true),
+  produce('produce-64b-1t', 'Produce 64 B, 1 thread', 64, 1, 1, { full: 15_000 }, { full: 2_000 }),
+  produce('produce-64b-16t', 'Produce 64 B, 16 threads', 64, 16, 1, { full: 100_000 }, { full: 10_000 }),
+  consume('consume-64b', 'Consume 64 B from a backlog', 'produce-64b-16t', 64, 1),
+  together('produce-consume-64b-1t', 'Produce and consume 64 B, 1 thread', 64, 1, 1, { full: 15_000 }, { full: 2_000 }),
+  together('produce-consume-64b-16t', 'Produce and consume 64 B, 16 threads', 64, 16, 1, { full: 100_000 }, { full: 10_000 }),
+  produce('batch-1k-1t', 'Produce batches of 16 × 1 KB, 1 thread', 1024, 1, 16, { full: 64_000 }, { full: 8_000 }),
+  produce('batch-1k-16t', 'Produce batches of 16 × 1 KB, 16 threads', 1024, 16, 16, { full: 200_000 }, { full: 16_000 }),
+  consume('consume-batch-1k', 'Consume 1 KB sent in batches, from a backlog', 'batch-1k-16t', 1024, 16),
+  together('produce-consume-batch-1k-1t', 'Produce batches of 16 × 1 KB and consume, 1 thread', 1024, 1, 16, { full: 64_000 }, { full: 8_000 }),
+  together('produce-consume-batch-1k-16t', 'Produce batches of 16 × 1 KB and consume, 16 threads', 1024, 16, 16, { full: 200_000 }, { full: 16_000 }),
+];

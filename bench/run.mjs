@@ -1,0 +1,336 @@
+// npm run bench [-- --quick] [--pulsar auto|start|off] [--rounds N] [--workloads id,id] [--out bench/results/latest.md]
+//
+// RoP beside Apache RocketMQ, and RoP's Pulsar store beside Pulsar driven directly, in one run on 127.0.0.1:
+//   rop         the gateway on its embedded store
+//   rocketmq    Apache RocketMQ's own name server and broker (5.x from Maven Central, default settings, ASYNC_FLUSH)
+//   rop-pulsar  the gateway with --store pulsar              } when Pulsar runs (--pulsar auto, the default for
+//   pulsar      Pulsar itself, driven by pulsar-perf          }  --quick) or is started here (--pulsar start)
+// The three RocketMQ targets are driven by the same load generator, Apache RocketMQ's own benchmark programs
+// (rocketmq-example: Producer, BatchProducer, Consumer), so the client costs the same for each. Each workload runs
+// on each pair in rounds whose order alternates (A B, B A, ...) so drift of the machine cancels in the ratios.
+// Writes a Markdown report (and the raw figures beside it as .json) and prints it.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { prepareBenchmarkTool, startBenchmarkProgram } from './lib/rocketmq-benchmark-tool.mjs';
+import { sampleProcesses } from './lib/process-usage.mjs';
+import { renderReport } from './lib/report.mjs';
+import { WORKLOADS } from './lib/workloads.mjs';
+import {
+  DEFAULT_ADMIN_URL, DEFAULT_SERVICE_URL, createTopicWithSubscription, resolvePulsarPerf, runPulsarPerfConsume,
+  runPulsarPerfProduce,
+} from './pulsar-perf.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: v } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    pulsar: { type: 'string' },
+    rounds: { type: 'string' },
+    workloads: { type: 'string' },
+    out: { type: 'string', default: join('bench', 'results', 'latest.md') },
+    verbose: { type: 'boolean', short: 'v', default: false },
+  },
+});
+const quick = v.quick;
+const pulsarMode = v.pulsar ?? (quick ? 'auto' : 'start');
+if (!['auto', 'start', 'off'].includes(pulsarMode)) fail(`--pulsar must be auto, start or off, not ${pulsarMode}`);
+const rounds = Number(v.rounds ?? 2);
+const chosen = v.workloads ? v.workloads.split(',') : WORKLOADS.filter((w) => !quick || w.quick).map((w) => w.id);
+const workloads = chosen.map((id) => WORKLOADS.find((w) => w.id === id) ?? fail(`unknown workload ${id}; known: ${WORKLOADS.map((w) => w.id).join(', ')}`));
+const scale = quick ? 'quick' : 'full';
+const log = (m) => console.error(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${m}`);
+const began = Date.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const QUEUES = 4;
+const ROCKETMQ = { version: process.env.ROCKETMQ_BENCH_VERSION ?? '5.5.0', namesrvPort: 29876, brokerPort: 20911, home: join(root, '.cache', 'rocketmq-5') };
+const rocketmqEnv = {
+  ...process.env, ROCKETMQ_VERSION: ROCKETMQ.version, ROCKETMQ_PROFILE: 'bench', ROCKETMQ_HOME_DIR: ROCKETMQ.home,
+  ROCKETMQ_NAMESRV_PORT: String(ROCKETMQ.namesrvPort), ROCKETMQ_BROKER_PORT: String(ROCKETMQ.brokerPort), ROCKETMQ_BROKER_CONF_EXTRA: '',
+};
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+// ---- the targets --------------------------------------------------------------------------------------------
+
+function waitForPort(port, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((done, reject) => {
+    const attempt = () => {
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => { s.destroy(); done(); });
+      s.once('error', () => {
+        if (Date.now() > deadline) reject(new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000} s`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+/** A gateway process of our own, on an empty data dir. */
+function gatewayTarget(name, label, port, extraArgs, extraPids = () => ({})) {
+  const dataDir = join(root, '.cache', 'bench', name);
+  let child;
+  return {
+    name, label, kind: 'rocketmq', namesrv: `127.0.0.1:${port}`, broker: `127.0.0.1:${port}`,
+    async start() {
+      rmSync(dataDir, { recursive: true, force: true });
+      mkdirSync(dataDir, { recursive: true });
+      child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli.js'), '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs],
+        { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+      await waitForPort(port, 30_000, label);
+    },
+    pids: () => ({ gateway: child.pid, ...extraPids() }),
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      if (await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)])) return;
+      log(`${label} did not stop within 15 s of SIGTERM; killing it`);
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+function rocketmqTarget() {
+  const pidFile = join(ROCKETMQ.home, 'rocketmq.pid');
+  return {
+    name: 'rocketmq', label: `Apache RocketMQ ${ROCKETMQ.version}`, kind: 'rocketmq',
+    namesrv: `127.0.0.1:${ROCKETMQ.namesrvPort}`, broker: `127.0.0.1:${ROCKETMQ.brokerPort}`,
+    async start() {
+      spawnSync(process.execPath, [join(root, 'scripts', 'rocketmq.mjs'), 'stop'], { cwd: root, env: rocketmqEnv, stdio: 'ignore' });
+      const r = spawnSync(process.execPath, [join(root, 'scripts', 'rocketmq.mjs'), 'start'], { cwd: root, env: rocketmqEnv, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`Apache RocketMQ did not start: ${r.stdout}`);
+      log(r.stdout.trim());
+    },
+    pids() {
+      const s = JSON.parse(readFileSync(pidFile, 'utf8'));
+      return { broker: s.broker, namesrv: s.namesrv };
+    },
+    async stop() {
+      spawnSync(process.execPath, [join(root, 'scripts', 'rocketmq.mjs'), 'stop'], { cwd: root, env: rocketmqEnv, stdio: 'ignore' });
+    },
+  };
+}
+
+function pulsarPid() {
+  return Number(readFileSync(join(root, '.cache', 'pulsar', 'pulsar.pid'), 'utf8'));
+}
+
+function pulsarRunning() {
+  return spawnSync(process.execPath, [join(root, 'scripts', 'pulsar.mjs'), 'status'], { cwd: root, stdio: 'ignore' }).status === 0;
+}
+
+function pulsarPerfTarget(pulsarVersion) {
+  return { name: 'pulsar', label: `Pulsar ${pulsarVersion} direct (pulsar-perf)`, kind: 'pulsar-perf', start: async () => {}, stop: async () => {}, pids: () => ({ pulsar: pulsarPid() }) };
+}
+
+// ---- topics -------------------------------------------------------------------------------------------------
+
+/** Creates `topic` with QUEUES queues on a RocketMQ target (UPDATE_AND_CREATE_TOPIC to its broker). */
+async function createRocketMQTopic(target, topic) {
+  const { connectRemoting } = await import('../dist/src/remoting/remoting-client.js');
+  const { createRequest } = await import('../dist/src/remoting/remoting-command.js');
+  const conn = await connectRemoting(target.broker);
+  try {
+    const res = await conn.invoke(createRequest(17, {
+      topic, defaultTopic: 'TBW102', readQueueNums: String(QUEUES), writeQueueNums: String(QUEUES), perm: '6',
+      topicFilterType: 'SINGLE_TAG', topicSysFlag: '0', order: 'false',
+    }), 10_000);
+    if (res.code !== 0) throw new Error(`creating ${topic} on ${target.label}: code ${res.code} ${res.remark ?? ''}`);
+    // The name server learns of a new topic when the broker registers it; wait until it routes the topic.
+    const ns = await connectRemoting(target.namesrv);
+    try {
+      for (let i = 0; i < 100; i++) {
+        const route = await ns.invoke(createRequest(105, { topic }), 5000);
+        if (route.code === 0) return;
+        await sleep(100);
+      }
+      throw new Error(`the name server of ${target.label} never routed ${topic}`);
+    } finally {
+      ns.end();
+    }
+  } finally {
+    conn.end();
+  }
+}
+
+// ---- running one workload on one target -------------------------------------------------------------------
+
+const produced = new Map();
+const topicName = (w, target, round) => `bench_${w.id.replace(/[^A-Za-z0-9]/g, '_')}_${target.name.replace(/-/g, '_')}_${round}_${began.toString(36)}`;
+
+async function measured(target, body) {
+  const sampler = sampleProcesses(target.pids());
+  const result = await body();
+  return { ...result, usage: sampler.stop() };
+}
+
+function producerRun(tool, target, w, topic, count) {
+  const role = w.batch > 1 ? 'batch-producer' : 'producer';
+  const args = ['-n', target.namesrv, '-t', topic, '-w', String(w.threads), '-s', String(w.size), ...(w.batch > 1 ? ['-b', String(w.batch)] : [])];
+  return startBenchmarkProgram({
+    classpath: tool.classpath, role, count: Math.ceil(count / w.batch), warmup: Math.ceil(w.warmup[scale] / w.batch), programArgs: args,
+    log: v.verbose ? (l) => console.error(`  | ${l}`) : undefined,
+  });
+}
+
+function consumerRun(tool, target, topic, count, warmup) {
+  return startBenchmarkProgram({
+    classpath: tool.classpath, role: 'consumer', count, warmup, programArgs: ['-n', target.namesrv, '-t', topic, '-g', `${topic}_group`],
+    log: v.verbose ? (l) => console.error(`  | ${l}`) : undefined,
+  });
+}
+
+async function runRocketMQWorkload(tool, target, w, round) {
+  const count = w.messages[scale];
+  if (w.kind === 'consume') {
+    const source = produced.get(`${target.name}:${round}:${w.from}`);
+    if (!source) throw new Error(`workload ${w.id} consumes what ${w.from} produced; run that one too`);
+    return measured(target, async () => {
+      const consumer = await consumerRun(tool, target, source.topic, source.messages - source.warmup, source.warmup).done;
+      return { messages: consumer.measuredMessages, processed: consumer.completed, msgPerSec: consumer.msgPerSec, consume: consumer };
+    });
+  }
+  const topic = topicName(w, target, round);
+  await createRocketMQTopic(target, topic);
+  if (w.kind === 'produce') {
+    const r = await measured(target, async () => {
+      const producer = await producerRun(tool, target, w, topic, count).done;
+      return { messages: producer.measuredMessages, processed: producer.completed * w.batch, msgPerSec: producer.msgPerSec, send: producer };
+    });
+    produced.set(`${target.name}:${round}:${w.id}`, { topic, messages: r.send.completed * w.batch, warmup: r.send.warmup * w.batch });
+    return r;
+  }
+  const consumer = consumerRun(tool, target, topic, count, w.warmup[scale]);
+  await Promise.race([consumer.started, consumer.done]);
+  // Let the consumer's first rebalance assign it the queues before anything is sent.
+  await sleep(1500);
+  return measured(target, async () => {
+    const producer = await producerRun(tool, target, w, topic, count).done;
+    const consume = await consumer.done;
+    return { messages: producer.measuredMessages, processed: producer.completed * w.batch, msgPerSec: producer.msgPerSec, consumeMsgPerSec: consume.msgPerSec, send: producer, consume };
+  });
+}
+
+const pulsarTopic = (w, round) => `persistent://public/default/${topicName(w, { name: 'pulsar' }, round).replace(/_/g, '-')}`;
+const perfLatency = (l) => l && { p50: l.p50, p99: l.p99, p999: l.p999, max: l.max };
+
+/**
+ * The same workload with pulsar-perf straight to Pulsar: one producer whose in-flight window equals the RocketMQ
+ * programs' concurrency (threads x batch), batching only for the batch workloads (at most `batch` per entry).
+ */
+async function runPulsarWorkload(target, w, round) {
+  const count = w.messages[scale];
+  const produceOptions = (topic) => ({
+    topic, size: w.size, messages: count + w.warmup[scale], producers: 1, maxPending: w.threads * w.batch,
+    batching: w.batch > 1, batchMaxMessages: w.batch > 1 ? w.batch : undefined, warmupSeconds: 1,
+  });
+  if (w.kind === 'consume') {
+    const source = produced.get(`${target.name}:${round}:${w.from}`);
+    return measured(target, async () => {
+      const c = await runPulsarPerfConsume({ topic: source.topic, subscription: 'bench', messages: source.messages, size: w.size });
+      return { messages: source.messages, msgPerSec: c.msgPerSec, consume: { tool: c } };
+    });
+  }
+  const topic = pulsarTopic(w, round);
+  await createTopicWithSubscription(topic, 'bench', DEFAULT_ADMIN_URL, QUEUES);
+  if (w.kind === 'produce') {
+    const r = await measured(target, async () => {
+      const p = await runPulsarPerfProduce(produceOptions(topic));
+      return { messages: p.messages, msgPerSec: p.msgPerSec, send: { latencyMs: perfLatency(p.latencyMs), tool: p } };
+    });
+    produced.set(`${target.name}:${round}:${w.id}`, { topic, messages: count + w.warmup[scale], warmup: 0 });
+    return r;
+  }
+  return measured(target, async () => {
+    const consuming = runPulsarPerfConsume({ topic, subscription: 'bench', messages: count + w.warmup[scale], size: w.size });
+    const p = await runPulsarPerfProduce(produceOptions(topic));
+    const c = await consuming;
+    return {
+      messages: p.messages, msgPerSec: p.msgPerSec, consumeMsgPerSec: c.msgPerSec,
+      send: { latencyMs: perfLatency(p.latencyMs), tool: p }, consume: { latencyMs: c.publishToReceiveMs, tool: c },
+    };
+  });
+}
+
+// ---- the run ------------------------------------------------------------------------------------------------
+
+async function main() {
+  spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  log(`workloads: ${workloads.map((w) => w.id).join(', ')}; ${rounds} round(s) each; ${scale} sizes`);
+  const tool = prepareBenchmarkTool({ log });
+  const pairs = [];
+  const rop = gatewayTarget('rop', 'rop (embedded store)', 39876, []);
+  const rocketmq = rocketmqTarget();
+  pairs.push({ ours: rop, peer: rocketmq, ratio: 'rop / Apache RocketMQ' });
+
+  let startedPulsar = false;
+  let pulsar = pulsarMode !== 'off' && pulsarRunning();
+  if (!pulsar && pulsarMode === 'start') {
+    log('starting Pulsar standalone (scripts/pulsar.mjs)');
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'pulsar.mjs'), 'start'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    startedPulsar = pulsar = r.status === 0;
+    if (!pulsar) log('Pulsar did not start: the Pulsar targets are left out');
+  }
+  const pulsarNote = pulsar ? undefined : `Pulsar targets left out (--pulsar ${pulsarMode}${pulsarMode === 'auto' ? ': no Pulsar running; start one with npm run pulsar:start or pass --pulsar start' : ''}).`;
+  if (pulsar) {
+    resolvePulsarPerf({ log });
+    const ropPulsar = gatewayTarget('rop-pulsar', 'rop --store pulsar', 39877, [
+      '--store', 'pulsar', '--pulsar-url', DEFAULT_SERVICE_URL, '--pulsar-admin-url', DEFAULT_ADMIN_URL,
+      '--pulsar-namespace', `bench-${began.toString(36)}`,
+    ], () => ({ pulsar: pulsarPid() }));
+    pairs.push({ ours: ropPulsar, peer: pulsarPerfTarget(process.env.PULSAR_VERSION ?? '4.2.4'), ratio: 'rop-pulsar / Pulsar direct' });
+  }
+
+  const targets = pairs.flatMap((p) => [p.ours, p.peer]);
+  const results = [];
+  try {
+    for (const t of targets) {
+      log(`starting ${t.label}`);
+      await t.start();
+    }
+    for (const w of workloads) {
+      for (let round = 1; round <= rounds; round++) {
+        for (const pair of pairs) {
+          const order = round % 2 === 1 ? [pair.ours, pair.peer] : [pair.peer, pair.ours];
+          for (const t of order) {
+            const r = t.kind === 'pulsar-perf' ? await runPulsarWorkload(t, w, round) : await runRocketMQWorkload(tool, t, w, round);
+            log(`${w.id} round ${round} ${t.name}: ${Math.round(r.msgPerSec)} msg/s${r.send ? `, send p50 ${r.send.latencyMs?.p50} p99 ${r.send.latencyMs?.p99} ms` : ''}, server CPU ${r.usage.total.cpuSeconds.toFixed(1)} s, peak RSS ${r.usage.total.peakRssMB.toFixed(0)} MB`);
+            results.push({ workload: w.id, round, target: t.name, ...r });
+          }
+        }
+      }
+    }
+  } finally {
+    for (const t of targets) await t.stop().catch((e) => log(`stopping ${t.label}: ${e.message}`));
+    if (startedPulsar) spawnSync(process.execPath, [join(root, 'scripts', 'pulsar.mjs'), 'stop'], { cwd: root, stdio: 'ignore' });
+  }
+
+  const machine = {
+    cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version, java: spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0],
+  };
+  const report = renderReport({
+    at: new Date().toISOString(), seconds: (Date.now() - began) / 1000, scale, rounds, machine, tool: tool.version,
+    targets: targets.map((t) => ({ name: t.name, label: t.label })), pairs: pairs.map((p) => ({ ours: p.ours.name, peer: p.peer.name, ratio: p.ratio })),
+    workloads, results, notes: pulsarNote ? [pulsarNote] : [],
+  });
+  const out = resolve(root, v.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, report);
+  writeFileSync(out.replace(/\.md$/, '') + '.json', JSON.stringify({ machine, scale, rounds, workloads, results }, null, 2));
+  console.log(report);
+  log(`written to ${out}`);
+}
+
+await main();

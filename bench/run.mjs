@@ -1,4 +1,5 @@
 // npm run bench [-- --quick] [--pulsar auto|start|off] [--rounds N] [--workloads id,id] [--out bench/results/latest.md]
+//                [--profile]
 //
 // RoP beside Apache RocketMQ, and RoP's Pulsar store beside Pulsar driven directly, in one run on 127.0.0.1:
 //   rop         the gateway on its embedded store
@@ -8,15 +9,17 @@
 // The three RocketMQ targets are driven by the same load generator, Apache RocketMQ's own benchmark programs
 // (rocketmq-example: Producer, BatchProducer, Consumer), so the client costs the same for each. Each workload runs
 // on each pair in rounds whose order alternates (A B, B A, ...) so drift of the machine cancels in the ratios.
-// Writes a Markdown report (and the raw figures beside it as .json) and prints it.
+// Writes a Markdown report (and the raw figures beside it as .json) and prints it. --profile runs the gateways under
+// node --cpu-prof (profiles in bench/results/profiles/) and adds each one's heaviest functions to the report.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { prepareBenchmarkTool, startBenchmarkProgram } from './lib/rocketmq-benchmark-tool.mjs';
+import { summariseCpuProfile } from './lib/cpu-profile.mjs';
 import { sampleProcesses } from './lib/process-usage.mjs';
 import { renderReport } from './lib/report.mjs';
 import { WORKLOADS } from './lib/workloads.mjs';
@@ -34,6 +37,7 @@ const { values: v } = parseArgs({
     workloads: { type: 'string' },
     out: { type: 'string', default: join('bench', 'results', 'latest.md') },
     verbose: { type: 'boolean', short: 'v', default: false },
+    profile: { type: 'boolean', default: false },
   },
 });
 const quick = v.quick;
@@ -47,6 +51,7 @@ const log = (m) => console.error(`[bench ${((Date.now() - began) / 1000).toFixed
 const began = Date.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const QUEUES = 4;
+const PROFILE_DIR = join(root, 'bench', 'results', 'profiles');
 const ROCKETMQ = { version: process.env.ROCKETMQ_BENCH_VERSION ?? '5.5.0', namesrvPort: 29876, brokerPort: 20911, home: join(root, '.cache', 'rocketmq-5') };
 const rocketmqEnv = {
   ...process.env, ROCKETMQ_VERSION: ROCKETMQ.version, ROCKETMQ_PROFILE: 'bench', ROCKETMQ_HOME_DIR: ROCKETMQ.home,
@@ -84,7 +89,9 @@ function gatewayTarget(name, label, port, extraArgs, extraPids = () => ({})) {
     async start() {
       rmSync(dataDir, { recursive: true, force: true });
       mkdirSync(dataDir, { recursive: true });
-      child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli.js'), '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs],
+      const profiling = v.profile ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, name)] : [];
+      if (v.profile) rmSync(join(PROFILE_DIR, name), { recursive: true, force: true });
+      child = spawn(process.execPath, [...profiling, join(root, 'dist', 'src', 'cli.js'), '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs],
         { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
       await waitForPort(port, 30_000, label);
     },
@@ -320,10 +327,11 @@ async function main() {
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version, java: spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0],
   };
+  const profiles = v.profile ? gatewayProfiles(pairs.map((p) => p.ours)) : [];
   const report = renderReport({
     at: new Date().toISOString(), seconds: (Date.now() - began) / 1000, scale, rounds, machine, tool: tool.version,
     targets: targets.map((t) => ({ name: t.name, label: t.label })), pairs: pairs.map((p) => ({ ours: p.ours.name, peer: p.peer.name, ratio: p.ratio })),
-    workloads, results, notes: pulsarNote ? [pulsarNote] : [],
+    workloads, results, notes: pulsarNote ? [pulsarNote] : [], profiles,
   });
   const out = resolve(root, v.out);
   mkdirSync(dirname(out), { recursive: true });
@@ -331,6 +339,19 @@ async function main() {
   writeFileSync(out.replace(/\.md$/, '') + '.json', JSON.stringify({ machine, scale, rounds, workloads, results }, null, 2));
   console.log(report);
   log(`written to ${out}`);
+}
+
+/** The heaviest functions of each gateway's CPU profile, written when it exited. */
+function gatewayProfiles(gateways) {
+  return gateways.flatMap((g) => {
+    const dir = join(PROFILE_DIR, g.name);
+    const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+    if (!file) {
+      log(`no CPU profile from ${g.label} in ${dir}`);
+      return [];
+    }
+    return [{ label: g.label, file: relative(root, join(dir, file)), ...summariseCpuProfile(join(dir, file), { root }) }];
+  });
 }
 
 await main();

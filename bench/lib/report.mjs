@@ -35,7 +35,7 @@ function row(label, f) {
 /**
  * @param {{at: string, seconds: number, scale: string, rounds: number, machine: Record<string, any>, tool: string,
  *   targets: {name: string, label: string}[], pairs: {ours: string, peer: string, ratio: string}[],
- *   workloads: any[], results: any[], notes: string[]}} run
+ *   workloads: any[], results: any[], notes: string[], profiles?: any[]}} run
  */
 export function renderReport(run) {
   const label = Object.fromEntries(run.targets.map((t) => [t.name, t.label]));
@@ -68,5 +68,10 @@ export function renderReport(run) {
   }
   lines.push('## Throughput ratios', '', `| Workload | ${run.pairs.map((p) => p.ratio).join(' | ')} |`, `|---|${run.pairs.map(() => '---').join('|')}|`, ...summary, '');
   lines.push('Ratios above 1× mean ours is faster (msg/s) or, in the latency, CPU and RSS columns, higher. Send latency is per request (a batch is one request); e2e is consume time less the message\'s born time, measured while producing.', '');
+  for (const p of run.profiles ?? []) {
+    sections.push(`## CPU profile: ${p.label}`, '', `\`${p.file}\`, ${fmt(p.totalMs / 1000, 1)} s sampled over the whole run; self time by function:`, '',
+      '| Self ms | Share | Function | Where |', '|---|---|---|---|',
+      ...p.top.map((t) => `| ${fmt(t.selfMs)} | ${(t.share * 100).toFixed(1)} % | \`${t.fn}\` | ${t.where} |`), '');
+  }
   return [...lines, ...sections].join('\n');
 }

@@ -15,3 +15,17 @@ export class Backoff {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `attempt` until it succeeds, `transient` says an error is final, or `budgetMs` has passed. */
+export async function retryTransient<T>(attempt: () => Promise<T>, transient: (err: unknown) => boolean, budgetMs: number): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  const backoff = new Backoff(50, 2000);
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!transient(err) || Date.now() >= deadline) throw err;
+      await sleep(Math.min(backoff.next(), Math.max(0, deadline - Date.now())));
+    }
+  }
+}

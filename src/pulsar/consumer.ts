@@ -8,7 +8,8 @@ import type { PulsarConnection, ResourceHandler } from './pulsar-connection.js';
 import type { PayloadFrame } from './frame-codec.js';
 import { decodeBatch } from './batch-codec.js';
 import { PulsarFrameError } from './frame-codec.js';
-import { Backoff, sleep } from './backoff.js';
+import { Backoff, retryTransient, sleep } from './backoff.js';
+import { ATTACH_BUDGET_MS, worthRetryingAttach } from './errors.js';
 
 export interface MessageId {
   ledgerId: number;
@@ -94,7 +95,7 @@ export class PulsarConsumer implements ResourceHandler {
 
   static async subscribe(client: PulsarClient, topic: string, options: ConsumerOptions): Promise<PulsarConsumer> {
     const c = new PulsarConsumer(client, topic, options);
-    await c.attach();
+    await retryTransient(() => c.attach(), worthRetryingAttach, ATTACH_BUDGET_MS);
     return c;
   }
 

@@ -20,3 +20,16 @@ export class PulsarTimeoutError extends Error {
   override name = 'PulsarTimeoutError';
   readonly retriable = true;
 }
+
+/**
+ * Whether attaching a producer or consumer may succeed if tried again soon. Besides the retriable errors this
+ * includes a broker refusing a partition whose partitioned topic was created a moment ago: its metadata cache can
+ * still hold the "not found" of an earlier lookup, for a few hundred milliseconds.
+ */
+export function worthRetryingAttach(err: unknown): boolean {
+  if (err instanceof PulsarServerError) return err.retriable || err.message.includes('Partition metadata not found');
+  return err instanceof PulsarConnectionError || err instanceof PulsarTimeoutError;
+}
+
+/** How long creating a producer or consumer keeps retrying errors that `worthRetryingAttach` accepts. */
+export const ATTACH_BUDGET_MS = 10_000;

@@ -1,8 +1,8 @@
 import { CommandType, u64, type BaseCommand, type KeyValue, type MessageIdData, type MessageMetadata } from './pulsar-api.js';
 import type { PulsarClient } from './pulsar-client.js';
 import type { PulsarConnection, ResourceHandler } from './pulsar-connection.js';
-import { PulsarServerError, PulsarConnectionError } from './errors.js';
-import { Backoff, sleep } from './backoff.js';
+import { ATTACH_BUDGET_MS, PulsarServerError, PulsarConnectionError, worthRetryingAttach } from './errors.js';
+import { Backoff, retryTransient, sleep } from './backoff.js';
 import { encodeBatch } from './batch-codec.js';
 
 export interface OutgoingMessage {
@@ -97,7 +97,7 @@ export class PulsarProducer implements ResourceHandler {
 
   static async create(client: PulsarClient, topic: string, options: ProducerOptions = {}): Promise<PulsarProducer> {
     const p = new PulsarProducer(client, topic, options);
-    await p.attach();
+    await retryTransient(() => p.attach(), worthRetryingAttach, ATTACH_BUDGET_MS);
     p.timeoutTimer = setInterval(() => p.expireSends(), 1000);
     p.timeoutTimer.unref();
     return p;

@@ -138,3 +138,29 @@ test('a queue the topic does not have is an UnknownQueueError', async () => {
   await store.putTopic(topicConfig('StoreSmall', 1));
   await assert.rejects(store.read('StoreSmall', 5, 0, 1, 1024), { name: 'UnknownQueueError' });
 });
+
+test('gateways sharing a system namespace but mapping into different Pulsar namespaces keep their topics and offsets apart', async () => {
+  // The same RocketMQ topic name lands in each gateway's own Pulsar namespace; a second gateway must create its
+  // partitioned topic rather than take the first one's table entry for its own.
+  const otherNs = `${ns}-other`;
+  const other = new PulsarStore({ ...options, namespace: otherNs }, log);
+  await other.open();
+  try {
+    await store.putTopic(topicConfig('SharedName', 1));
+    await store.append('SharedName', 0, [message(1), message(2)]);
+    await store.commitOffset('g', 'SharedName', 0, 2);
+    assert.equal(other.getTopic('SharedName'), undefined);
+    assert.ok(!other.listTopics().some((t) => t.name === 'SharedName'));
+    await other.putTopic(topicConfig('SharedName', 3));
+    assert.equal(await admin.partitionCount(`rocketmq/${otherNs}/SharedName`), 3);
+    assert.equal(await admin.partitionCount(`rocketmq/${ns}/SharedName`), 1);
+    const appended = await other.append('SharedName', 0, [message(3)]);
+    assert.equal(appended.firstOffset, 0);
+    assert.equal(await other.committedOffset('g', 'SharedName', 0), undefined);
+    assert.equal(await store.maxOffset('SharedName', 0), 2);
+    assert.equal(store.getTopic('SharedName')?.writeQueueNums, 1);
+  } finally {
+    await other.close();
+    await admin.deleteNamespace(`rocketmq/${otherNs}`, true).catch(() => undefined);
+  }
+});

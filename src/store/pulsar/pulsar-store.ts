@@ -65,6 +65,7 @@ export class PulsarStore implements MessageStore {
   private readonly queues = new Map<string, Promise<PulsarQueue>>();
   private readonly listeners = new Set<(topic: string, queueId: number) => void>();
   private readonly namespacesReady = new Map<string, Promise<void>>();
+  private readonly pulsarNames = new Map<string, string>();
 
   constructor(private readonly opts: PulsarStoreOptions, private readonly log: Logger) {
     this.client = new PulsarClient({ serviceUrl: opts.serviceUrl });
@@ -93,19 +94,20 @@ export class PulsarStore implements MessageStore {
   }
 
   getTopic(name: string): TopicConfig | undefined {
-    const t = this.topics.get(name);
+    const t = this.topics.get(this.pulsarName(name));
     return t && topicConfigOf(t);
   }
 
   listTopics(): TopicConfig[] {
-    return [...this.topics.entries()].map(([, t]) => topicConfigOf(t));
+    return this.ownTopics().map((t) => topicConfigOf(t));
   }
 
   async putTopic(config: TopicConfig): Promise<TopicConfig> {
     const location = locate(config.name, this.defaults);
     await this.ensureNamespace(`${location.tenant}/${location.namespace}`);
-    const path = pulsarTopicName(config.name, this.defaults).slice('persistent://'.length);
-    const existing = this.topics.get(config.name);
+    const key = this.pulsarName(config.name);
+    const path = key.slice('persistent://'.length);
+    const existing = this.topics.get(key);
     let wanted = Math.max(config.readQueueNums, config.writeQueueNums);
     const partitions = await this.admin.partitionCount(path).catch(() => 0);
     let adopted = { ...config };
@@ -124,7 +126,7 @@ export class PulsarStore implements MessageStore {
     const queueKeys = existing?.queueKeys.slice() ?? [];
     for (let q = queueKeys.length; q < wanted; q++) queueKeys.push(this.freeQueueKey(queueKeys));
     const entry: TopicEntry = { ...adopted, queueKeys };
-    await this.topics.set(config.name, entry);
+    await this.topics.set(key, entry);
     return topicConfigOf(entry);
   }
 
@@ -175,23 +177,23 @@ export class PulsarStore implements MessageStore {
 
   async lookup(locator: bigint): Promise<StoredMessage | undefined> {
     const { queueKey, offset } = unpackLocator(locator);
-    for (const [name, t] of this.topics.entries()) {
+    for (const t of this.ownTopics()) {
       const queueId = t.queueKeys.indexOf(queueKey);
       if (queueId < 0) continue;
-      const q = await this.queue(name, queueId);
+      const q = await this.queue(t.name, queueId);
       if (offset >= q.maxOffset) return undefined;
       const [m] = await q.read(offset, 1, 0);
-      return m && m.index === offset ? this.stored(name, queueId, queueKey, m) : undefined;
+      return m && m.index === offset ? this.stored(t.name, queueId, queueKey, m) : undefined;
     }
     return undefined;
   }
 
   async commitOffset(group: string, topic: string, queueId: number, offset: number): Promise<void> {
-    await this.offsets.set(offsetKey(group, topic, queueId), offset);
+    await this.offsets.set(offsetKey(group, this.pulsarName(topic), queueId), offset);
   }
 
   async committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined> {
-    return this.offsets.get(offsetKey(group, topic, queueId));
+    return this.offsets.get(offsetKey(group, this.pulsarName(topic), queueId));
   }
 
   onAppend(listener: (topic: string, queueId: number) => void): () => void {
@@ -204,7 +206,25 @@ export class PulsarStore implements MessageStore {
   }
 
   private queueKey(topic: string, queueId: number): number {
-    return this.topics.get(topic)!.queueKeys[queueId]!;
+    return this.topics.get(this.pulsarName(topic))!.queueKeys[queueId]!;
+  }
+
+  /**
+   * The Pulsar topic of a RocketMQ topic, which also keys its entries in the system tables: gateways sharing a
+   * system namespace may map the same RocketMQ name into different Pulsar namespaces (--pulsar-namespace).
+   */
+  private pulsarName(topic: string): string {
+    let name = this.pulsarNames.get(topic);
+    if (name === undefined) {
+      name = pulsarTopicName(topic, this.defaults);
+      this.pulsarNames.set(topic, name);
+    }
+    return name;
+  }
+
+  /** The topic entries this gateway's mapping reaches (the table may hold other gateways' namespaces too). */
+  private ownTopics(): TopicEntry[] {
+    return [...this.topics.entries()].filter(([key, t]) => key === this.pulsarName(t.name)).map(([, t]) => t);
   }
 
   /** The open queue, opened on first use; a queue that failed to open is retried next time. */
@@ -212,11 +232,11 @@ export class PulsarStore implements MessageStore {
     const name = queueName(topic, queueId);
     const existing = this.queues.get(name);
     if (existing) return existing;
-    const t = this.topics.get(topic);
+    const t = this.topics.get(this.pulsarName(topic));
     if (!t || queueId < 0 || queueId >= t.queueKeys.length) {
       return Promise.reject(new UnknownQueueError(`queue ${queueId} of topic ${topic} does not exist`));
     }
-    const partition = partitionName(pulsarTopicName(topic, this.defaults), queueId);
+    const partition = partitionName(this.pulsarName(topic), queueId);
     const q = new PulsarQueue(this.client, this.admin, partition, this.queueOptions, () => {
       for (const l of this.listeners) l(topic, queueId);
     }, this.log);

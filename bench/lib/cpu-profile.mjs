@@ -1,0 +1,28 @@
+// Summarises a V8 .cpuprofile (node --cpu-prof): self time per function, heaviest first.
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+
+/** @returns {{totalMs: number, top: {fn: string, where: string, selfMs: number, share: number}[]}} */
+export function summariseCpuProfile(file, { root = process.cwd(), limit = 25 } = {}) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfMicros = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i];
+    selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const byFunction = new Map();
+  let total = 0;
+  for (const [id, micros] of selfMicros) {
+    const { callFrame: f } = byId.get(id);
+    const url = f.url.startsWith('file://') ? relative(root, f.url.slice(7)) : f.url;
+    const key = `${f.functionName || '(anonymous)'}\t${url ? `${url}:${f.lineNumber + 1}` : ''}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
+    total += micros;
+  }
+  const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([key, micros]) => {
+    const [fn, where] = key.split('\t');
+    return { fn, where, selfMs: micros / 1000, share: micros / total };
+  });
+  return { totalMs: total / 1000, top };
+}

@@ -246,7 +246,7 @@ async function runPulsarWorkload(target, w, round) {
     const source = produced.get(`${target.name}:${round}:${w.from}`);
     return measured(target, async () => {
       const c = await runPulsarPerfConsume({ topic: source.topic, subscription: 'bench', messages: source.messages, size: w.size });
-      return { messages: source.messages, msgPerSec: c.msgPerSec, consume: { tool: c } };
+      return { messages: source.messages, processed: source.messages, msgPerSec: c.msgPerSec, consume: { tool: c } };
     });
   }
   const topic = pulsarTopic(w, round);
@@ -254,7 +254,7 @@ async function runPulsarWorkload(target, w, round) {
   if (w.kind === 'produce') {
     const r = await measured(target, async () => {
       const p = await runPulsarPerfProduce(produceOptions(topic));
-      return { messages: p.messages, msgPerSec: p.msgPerSec, send: { latencyMs: perfLatency(p.latencyMs), tool: p } };
+      return { messages: p.messages, processed: p.messages, msgPerSec: p.msgPerSec, send: { latencyMs: perfLatency(p.latencyMs), tool: p } };
     });
     produced.set(`${target.name}:${round}:${w.id}`, { topic, messages: count + w.warmup[scale], warmup: 0 });
     return r;
@@ -264,7 +264,7 @@ async function runPulsarWorkload(target, w, round) {
     const p = await runPulsarPerfProduce(produceOptions(topic));
     const c = await consuming;
     return {
-      messages: p.messages, msgPerSec: p.msgPerSec, consumeMsgPerSec: c.msgPerSec,
+      messages: p.messages, processed: p.messages, msgPerSec: p.msgPerSec, consumeMsgPerSec: c.msgPerSec,
       send: { latencyMs: perfLatency(p.latencyMs), tool: p }, consume: { latencyMs: c.publishToReceiveMs, tool: c },
     };
   });

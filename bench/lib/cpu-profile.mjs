@@ -1,8 +1,9 @@
-// Summarises a V8 .cpuprofile (node --cpu-prof): self time per function, heaviest first.
+// Summarises a V8 .cpuprofile (node --cpu-prof): self time per function, heaviest first, as shares of the time the
+// process was busy (idle samples are left out).
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
-/** @returns {{totalMs: number, top: {fn: string, where: string, selfMs: number, share: number}[]}} */
+/** @returns {{busyMs: number, top: {fn: string, where: string, selfMs: number, share: number}[]}} */
 export function summariseCpuProfile(file, { root = process.cwd(), limit = 25 } = {}) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -15,6 +16,7 @@ export function summariseCpuProfile(file, { root = process.cwd(), limit = 25 } =
   let total = 0;
   for (const [id, micros] of selfMicros) {
     const { callFrame: f } = byId.get(id);
+    if (f.functionName === '(idle)') continue;
     const url = f.url.startsWith('file://') ? relative(root, f.url.slice(7)) : f.url;
     const key = `${f.functionName || '(anonymous)'}\t${url ? `${url}:${f.lineNumber + 1}` : ''}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
@@ -24,5 +26,5 @@ export function summariseCpuProfile(file, { root = process.cwd(), limit = 25 } =
     const [fn, where] = key.split('\t');
     return { fn, where, selfMs: micros / 1000, share: micros / total };
   });
-  return { totalMs: total / 1000, top };
+  return { busyMs: total / 1000, top };
 }

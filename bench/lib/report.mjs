@@ -69,8 +69,8 @@ export function renderReport(run) {
   lines.push('## Throughput ratios', '', `| Workload | ${run.pairs.map((p) => p.ratio).join(' | ')} |`, `|---|${run.pairs.map(() => '---').join('|')}|`, ...summary, '');
   lines.push('Ratios above 1× mean ours is faster (msg/s) or, in the latency, CPU and RSS columns, higher. Send latency is per request (a batch is one request); e2e is consume time less the message\'s born time, measured while producing.', '');
   for (const p of run.profiles ?? []) {
-    sections.push(`## CPU profile: ${p.label}`, '', `\`${p.file}\`, ${fmt(p.totalMs / 1000, 1)} s sampled over the whole run; self time by function:`, '',
-      '| Self ms | Share | Function | Where |', '|---|---|---|---|',
+    sections.push(`## CPU profile: ${p.label}`, '', `\`${p.file}\`: busy ${fmt(p.busyMs / 1000, 1)} s over the whole run (idle left out); self time by function:`, '',
+      '| Self ms | Share of busy | Function | Where |', '|---|---|---|---|',
       ...p.top.map((t) => `| ${fmt(t.selfMs)} | ${(t.share * 100).toFixed(1)} % | \`${t.fn}\` | ${t.where} |`), '');
   }
   return [...lines, ...sections].join('\n');

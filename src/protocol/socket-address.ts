@@ -6,8 +6,28 @@ export interface SocketAddressBytes {
   port: number;
 }
 
-/** Parses `host:port` / `[v6]:port`; IPv4-mapped IPv6 becomes IPv4. Unparseable input yields 0.0.0.0:0. */
+/**
+ * Parsed addresses: every message sent or pulled names its born and store host, and a gateway sees few distinct
+ * ones. Bounded, since born hosts come from clients.
+ */
+const parsed = new Map<string, SocketAddressBytes>();
+const PARSED_MAX = 4096;
+
+/**
+ * Parses `host:port` / `[v6]:port`; IPv4-mapped IPv6 becomes IPv4. Unparseable input yields 0.0.0.0:0.
+ * The result is shared between callers: read it, do not change it.
+ */
 export function parseSocketAddress(address: string): SocketAddressBytes {
+  let known = parsed.get(address);
+  if (!known) {
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    known = parseUncached(address);
+    parsed.set(address, known);
+  }
+  return known;
+}
+
+function parseUncached(address: string): SocketAddressBytes {
   let host = address;
   let port = 0;
   const m = /^\[(.*)\]:(\d+)$/.exec(address) ?? /^([^:]*):(\d+)$/.exec(address) ?? /^(.*):(\d+)$/.exec(address);

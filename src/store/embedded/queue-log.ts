@@ -5,7 +5,8 @@ import { decodeRecord, encodedSize, encodeProps, STORE_TIME_POS, validRecordLeng
 
 /**
  * One segment: `<base>.log` holds records back to back, `<base>.idx` one u32 position per
- * record, so offset → position is a direct lookup. Both are written before an append returns.
+ * record, so offset → position is a direct lookup. Records are written before an append returns;
+ * index entries at the next flush, since recovery rebuilds a lagging index from the records.
  */
 interface Segment {
   base: number;
@@ -16,6 +17,8 @@ interface Segment {
   size: number;
   positions: Uint32Array;
   count: number;
+  /** Index entries already written to `<base>.idx`; the rest are only in `positions`. */
+  indexed: number;
   dirty: boolean;
 }
 
@@ -82,15 +85,14 @@ export class QueueLog {
     }
     const first = seg.base + seg.count;
     const buf = Buffer.allocUnsafe(total);
-    const idx = Buffer.allocUnsafe(4 * messages.length);
     let pos = 0;
-    for (let i = 0; i < messages.length; i++) {
-      idx.writeUInt32BE(seg.size + pos, 4 * i);
-      pos = writeRecord(buf, pos, messages[i]!, props[i]!, first + i, storeTimestamp);
-    }
+    for (let i = 0; i < messages.length; i++) pos = writeRecord(buf, pos, messages[i]!, props[i]!, first + i, storeTimestamp);
     writeFully(seg.fd, buf, seg.size);
-    writeFully(seg.idxFd, idx, seg.count * 4);
-    for (let i = 0; i < messages.length; i++) this.pushPosition(seg, idx.readUInt32BE(4 * i));
+    pos = seg.size;
+    for (let i = 0; i < messages.length; i++) {
+      this.pushPosition(seg, pos);
+      pos += sizes[i]!;
+    }
     seg.size += total;
     seg.dirty = true;
     return first;
@@ -156,15 +158,19 @@ export class QueueLog {
     return deleted;
   }
 
-  /** fdatasync of every segment written since the last flush. */
+  /** Writes pending index entries, then fdatasync of every segment written since the last flush. */
   async flush(): Promise<void> {
     const dirty = this.segments.filter((s) => s.dirty);
-    for (const s of dirty) s.dirty = false;
+    for (const s of dirty) {
+      s.dirty = false;
+      writeIndex(s);
+    }
     await Promise.all(dirty.flatMap((s) => [syncFd(s.fd), syncFd(s.idxFd)]));
   }
 
   close(): void {
     for (const s of this.segments) {
+      writeIndex(s);
       closeSync(s.fd);
       closeSync(s.idxFd);
     }
@@ -188,7 +194,7 @@ export class QueueLog {
     const idxPath = join(this.dir, `${segmentName(base)}.idx`);
     const fd = openSync(logPath, create ? 'w+' : 'r+');
     const idxFd = openSync(idxPath, create ? 'w+' : (existsSync(idxPath) ? 'r+' : 'w+'));
-    const seg: Segment = { base, logPath, idxPath, fd, idxFd, size: fstatSync(fd).size, positions: new Uint32Array(1024), count: 0, dirty: false };
+    const seg: Segment = { base, logPath, idxPath, fd, idxFd, size: fstatSync(fd).size, positions: new Uint32Array(1024), count: 0, indexed: 0, dirty: false };
     if (!create) {
       const idxBytes = Buffer.allocUnsafe(Math.floor(fstatSync(idxFd).size / 4) * 4);
       readFully(idxFd, idxBytes, 0);
@@ -197,6 +203,7 @@ export class QueueLog {
         if (p >= seg.size) break;
         this.pushPosition(seg, p);
       }
+      seg.indexed = seg.count;
     }
     return seg;
   }
@@ -241,6 +248,7 @@ export class QueueLog {
     for (let i = 0; i < seg.count; i++) idx.writeUInt32BE(seg.positions[i]!, 4 * i);
     ftruncateSync(seg.idxFd, 0);
     writeFully(seg.idxFd, idx, 0);
+    seg.indexed = seg.count;
     return { truncatedBytes: truncated, recoveredRecords: recovered };
   }
 
@@ -256,6 +264,15 @@ export class QueueLog {
 
 const endOf = (seg: Segment, i: number): number => (i + 1 < seg.count ? seg.positions[i + 1]! : seg.size);
 
+
+/** Appends the index entries of `seg` not yet in its .idx file. */
+function writeIndex(seg: Segment): void {
+  if (seg.indexed >= seg.count) return;
+  const idx = Buffer.allocUnsafe(4 * (seg.count - seg.indexed));
+  for (let i = seg.indexed; i < seg.count; i++) idx.writeUInt32BE(seg.positions[i]!, 4 * (i - seg.indexed));
+  writeFully(seg.idxFd, idx, seg.indexed * 4);
+  seg.indexed = seg.count;
+}
 
 function writeFully(fd: number, buf: Buffer, position: number): void {
   let done = 0;

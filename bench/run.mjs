@@ -43,7 +43,8 @@ const { values: v } = parseArgs({
 const quick = v.quick;
 const pulsarMode = v.pulsar ?? (quick ? 'auto' : 'start');
 if (!['auto', 'start', 'off'].includes(pulsarMode)) fail(`--pulsar must be auto, start or off, not ${pulsarMode}`);
-const rounds = Number(v.rounds ?? 2);
+// Quick runs each workload once per target; the pair's order still alternates from one workload to the next.
+const rounds = Number(v.rounds ?? (quick ? 1 : 2));
 const chosen = v.workloads ? v.workloads.split(',') : WORKLOADS.filter((w) => !quick || w.quick).map((w) => w.id);
 const workloads = chosen.map((id) => WORKLOADS.find((w) => w.id === id) ?? fail(`unknown workload ${id}; known: ${WORKLOADS.map((w) => w.id).join(', ')}`));
 const scale = quick ? 'quick' : 'full';
@@ -123,8 +124,10 @@ function rocketmqTarget() {
       const s = JSON.parse(readFileSync(pidFile, 'utf8'));
       return { broker: s.broker, namesrv: s.namesrv };
     },
-    async stop() {
-      spawnSync(process.execPath, [join(root, 'scripts', 'rocketmq.mjs'), 'stop'], { cwd: root, env: rocketmqEnv, stdio: 'ignore' });
+    stop() {
+      return new Promise((done) => {
+        spawn(process.execPath, [join(root, 'scripts', 'rocketmq.mjs'), 'stop'], { cwd: root, env: rocketmqEnv, stdio: 'ignore' }).on('close', done);
+      });
     },
   };
 }
@@ -306,10 +309,10 @@ async function main() {
       log(`starting ${t.label}`);
       await t.start();
     }
-    for (const w of workloads) {
+    for (const [i, w] of workloads.entries()) {
       for (let round = 1; round <= rounds; round++) {
         for (const pair of pairs) {
-          const order = round % 2 === 1 ? [pair.ours, pair.peer] : [pair.peer, pair.ours];
+          const order = (round + i) % 2 === 1 ? [pair.ours, pair.peer] : [pair.peer, pair.ours];
           for (const t of order) {
             const r = t.kind === 'pulsar-perf' ? await runPulsarWorkload(t, w, round) : await runRocketMQWorkload(tool, t, w, round);
             log(`${w.id} round ${round} ${t.name}: ${Math.round(r.msgPerSec)} msg/s${r.send ? `, send p50 ${r.send.latencyMs?.p50} p99 ${r.send.latencyMs?.p99} ms` : ''}, server CPU ${r.usage.total.cpuSeconds.toFixed(1)} s, peak RSS ${r.usage.total.peakRssMB.toFixed(0)} MB`);
@@ -319,7 +322,7 @@ async function main() {
       }
     }
   } finally {
-    for (const t of targets) await t.stop().catch((e) => log(`stopping ${t.label}: ${e.message}`));
+    await Promise.all(targets.map((t) => t.stop().catch((e) => log(`stopping ${t.label}: ${e.message}`))));
     if (startedPulsar) spawnSync(process.execPath, [join(root, 'scripts', 'pulsar.mjs'), 'stop'], { cwd: root, stdio: 'ignore' });
   }
 

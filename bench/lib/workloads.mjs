@@ -11,10 +11,10 @@ const consume = (id, title, from, size, batch, quick = false) =>
 
 export const WORKLOADS = [
   produce('produce-1k-1t', 'Produce 1 KB, 1 thread', 1024, 1, 1, { full: 15_000 }, { full: 2_000 }),
-  produce('produce-1k-16t', 'Produce 1 KB, 16 threads', 1024, 16, 1, { quick: 20_000, full: 100_000 }, { quick: 5_000, full: 10_000 }, true),
+  produce('produce-1k-16t', 'Produce 1 KB, 16 threads', 1024, 16, 1, { quick: 15_000, full: 100_000 }, { quick: 3_000, full: 10_000 }, true),
   consume('consume-1k', 'Consume 1 KB from a backlog', 'produce-1k-16t', 1024, 1, true),
   together('produce-consume-1k-1t', 'Produce and consume 1 KB, 1 thread', 1024, 1, 1, { full: 15_000 }, { full: 2_000 }),
-  together('produce-consume-1k-16t', 'Produce and consume 1 KB, 16 threads', 1024, 16, 1, { quick: 20_000, full: 100_000 }, { quick: 5_000, full: 10_000 }, true),
+  together('produce-consume-1k-16t', 'Produce and consume 1 KB, 16 threads', 1024, 16, 1, { quick: 15_000, full: 100_000 }, { quick: 3_000, full: 10_000 }, true),
   produce('produce-64b-1t', 'Produce 64 B, 1 thread', 64, 1, 1, { full: 15_000 }, { full: 2_000 }),
   produce('produce-64b-16t', 'Produce 64 B, 16 threads', 64, 16, 1, { full: 100_000 }, { full: 10_000 }),
   consume('consume-64b', 'Consume 64 B from a backlog', 'produce-64b-16t', 64, 1),

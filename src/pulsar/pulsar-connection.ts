@@ -52,7 +52,7 @@ export class PulsarConnection extends EventEmitter {
 
   private constructor(private readonly socket: Socket, private readonly requestTimeoutMs: number) {
     super();
-    this.writer = new WriteCoalescer(socket);
+    this.writer = new WriteCoalescer(socket, 'iteration');
     socket.setNoDelay(true);
   }
 

@@ -221,7 +221,9 @@ public class RocketMQBenchmarkMain {
     for (String group : consumerGroups(c)) {
       MQConsumerInner inner = c.selectConsumer(group);
       if (!(inner instanceof DefaultMQPushConsumerImpl)) continue;
-      ((DefaultMQPushConsumerImpl) inner).registerConsumeMessageHook(new ConsumeMessageHook() {
+      DefaultMQPushConsumerImpl consumer = (DefaultMQPushConsumerImpl) inner;
+      announceAssignment(consumer);
+      consumer.registerConsumeMessageHook(new ConsumeMessageHook() {
         public String hookName() { return "rop-benchmark"; }
         public void consumeMessageBefore(ConsumeMessageContext ctx) {
           long nowMs = System.currentTimeMillis();
@@ -233,6 +235,29 @@ public class RocketMQBenchmarkMain {
       hooked = true;
     }
     return hooked;
+  }
+
+  /**
+   * Prints "ASSIGNED n" once the consumer's rebalance has given it queues: a consumer can take many seconds to get
+   * its first queues (a route refresh), and producing before that would measure a backlog, not end-to-end latency.
+   */
+  static void announceAssignment(DefaultMQPushConsumerImpl consumer) {
+    Thread t = new Thread(() -> {
+      try {
+        while (!finished) {
+          int queues = consumer.getRebalanceImpl().getProcessQueueTable().size();
+          if (queues > 0) {
+            System.out.println("ASSIGNED " + queues);
+            return;
+          }
+          Thread.sleep(20);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "benchmark-assignment");
+    t.setDaemon(true);
+    t.start();
   }
 
   static Iterable<String> consumerGroups(MQClientInstance c) {

@@ -44,7 +44,7 @@ export function renderReport(run) {
   lines.push(`# RoP benchmark (${run.scale})`, '');
   lines.push(`Run ${run.at} in ${Math.round(run.seconds)} s on ${run.machine.cpu}, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}, ${run.machine.java}; everything on 127.0.0.1.`);
   lines.push(`Load generator for every RocketMQ target: Apache RocketMQ's benchmark programs (rocketmq-example ${run.tool}, sync sends). ${run.rounds} round(s) per workload, the order of each pair alternating between rounds and workloads.`);
-  lines.push('"server" is the target\'s own processes: the gateway; the broker and name server; the gateway and Pulsar; Pulsar. The load generator is not counted.', '');
+  lines.push('"server" is the target\'s own processes: the gateway; the broker and name server; the gateway and Pulsar; Pulsar. The load generator is not counted. Their CPU includes what they spend idle in the background (JVM housekeeping) over the run, which dominates the per-message figure of slow runs (the 1-thread Pulsar ones).', '');
   for (const note of run.notes) lines.push(`> ${note}`, '');
   const sections = [];
   for (const w of run.workloads) {

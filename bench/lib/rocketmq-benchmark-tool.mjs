@@ -36,7 +36,7 @@ export function prepareBenchmarkTool({ log = (m) => console.error(m) } = {}) {
 /**
  * Starts one benchmark program (role producer | batch-producer | consumer) through the driver. `programArgs` are
  * the program's own options (-n, -t, -w, -s, -g ...). Resolves `done` with the driver's figures; `started` resolves
- * when the program says its client has started (the consumer's "Consumer Started.").
+ * when the client is ready to measure (at once for producers; for the consumer, once its rebalance assigned it queues).
  * @param {{classpath: string, role: string, count: number, warmup?: number, timeoutSeconds?: number,
  *   programArgs: string[], log?: (line: string) => void}} o
  */
@@ -57,7 +57,7 @@ export function startBenchmarkProgram({ classpath, role, count, warmup = 0, time
     else {
       tail.push(line);
       if (tail.length > 40) tail.shift();
-      if (line.includes('Consumer Started.')) markStarted();
+      if (line.startsWith('ASSIGNED ')) markStarted();
       log?.(line);
     }
   };

@@ -21,6 +21,8 @@ export interface SendReceipt {
   partition: number;
   /** Position inside the batch entry, or -1 when the message was sent on its own. */
   batchIndex: number;
+  /** Messages in the entry (1 for a message sent on its own). */
+  entryMessages: number;
   sequenceId: number;
 }
 
@@ -210,7 +212,7 @@ export class PulsarProducer implements ResourceHandler {
         const id: MessageIdData | undefined = r.messageId;
         const at = { ledgerId: u64(id?.ledgerId), entryId: u64(id?.entryId), partition: id?.partition ?? -1 };
         const batched = head.numMessages > 1;
-        head.settle.forEach((s, i) => s.resolve({ ...at, batchIndex: batched ? i : -1, sequenceId: seq + i }));
+        head.settle.forEach((s, i) => s.resolve({ ...at, batchIndex: batched ? i : -1, entryMessages: head.numMessages, sequenceId: seq + i }));
         this.released(head.numMessages);
         return;
       }

@@ -164,3 +164,33 @@ test('gateways sharing a system namespace but mapping into different Pulsar name
     await admin.deleteNamespace(`rocketmq/${otherNs}`, true).catch(() => undefined);
   }
 });
+
+test('appends interleaved with another producer\'s batched and single entries get the offsets they are stored at', async () => {
+  // Offsets of the store's own entries are worked out from the entry before when it is known; a foreign writer
+  // in between must never make them wrong.
+  const name = 'StoreMixed';
+  await store.putTopic(topicConfig(name, 1));
+  const client = new PulsarClient({ serviceUrl: pulsarServiceUrl });
+  try {
+    const foreign = await PulsarProducer.create(client, `persistent://rocketmq/${ns}/${name}-partition-0`, { batching: { maxMessages: 3, maxBytes: 1 << 20 } });
+    const ours: Promise<{ firstOffset: number; body: string }[]>[] = [];
+    const theirs: Promise<unknown>[] = [];
+    for (let round = 0; round < 30; round++) {
+      const batch = Array.from({ length: 1 + (round % 3) }, (_, i) => message(round * 10 + i));
+      ours.push(store.append(name, 0, batch).then((r) => batch.map((m, i) => ({ firstOffset: r.firstOffset + i, body: m.body.toString() }))));
+      for (let k = 0; k < round % 4; k++) theirs.push(foreign.send({ payload: Buffer.from(`foreign-${round}-${k}`), properties: {} }));
+      if (round % 5 === 0) await Promise.all(theirs);
+    }
+    const placed = (await Promise.all(ours)).flat();
+    await Promise.all(theirs);
+    await foreign.close();
+    assert.equal(new Set(placed.map((p) => p.firstOffset)).size, placed.length);
+    for (const p of placed) {
+      const r = await store.read(name, 0, p.firstOffset, 1, 1 << 20);
+      assert.equal(r.status, 'FOUND');
+      assert.equal(r.messages[0]!.body.toString(), p.body, `offset ${p.firstOffset}`);
+    }
+  } finally {
+    await client.close();
+  }
+});

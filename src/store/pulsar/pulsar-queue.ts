@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../logger.js';
 import type { PulsarClient } from '../../pulsar/pulsar-client.js';
 import type { PulsarAdmin } from '../../pulsar/admin.js';
-import { PulsarProducer, type OutgoingMessage } from '../../pulsar/producer.js';
+import { PulsarProducer, type OutgoingMessage, type SendReceipt } from '../../pulsar/producer.js';
 import { PulsarConsumer, compareMessageIds, type ReceivedMessage } from '../../pulsar/consumer.js';
 
 /** A message read from the partition with its broker entry index, which is its RocketMQ queue offset. */
@@ -33,6 +33,7 @@ interface CatchUpReader {
 }
 
 const messageKey = (ledgerId: number, entryId: number, batchIndex: number): string => `${ledgerId}:${entryId}:${batchIndex}`;
+const entryKey = (ledgerId: number, entryId: number): string => `${ledgerId}:${entryId}`;
 /** Own messages remembered for appends whose receipt comes after the tail saw them; a receipt lags by far less. */
 const SEEN_ENTRIES = 8192;
 
@@ -44,12 +45,21 @@ const SEEN_ENTRIES = 8192;
  * positioned readers, found by the cache or by the broker's index lookup, and reused by sequential pulls.
  */
 export class PulsarQueue {
-  /** Offset the next message will get. */
+  /** Offset after the last message the tail has seen. */
   private next = 0;
+  /** Offset after the last message acknowledged to a writer; may run a little ahead of the tail. */
+  private acknowledged = 0;
+  private readonly tailWaiters: Array<{ offset: number; done: () => void }> = [];
   private readonly recent: IndexedMessage[] = [];
   private recentBytes = 0;
   /** ledger:entry:batchIndex → index, for this gateway's own messages seen lately. */
   private readonly seen = new Map<string, number>();
+  /**
+   * ledger:entry → index of the entry's last message, for recent entries: seen by the tail (anyone's), or worked
+   * out from the entry before. Entry ids within a ledger have no gaps, so an entry's last index is the previous
+   * entry's plus its own message count; a receipt whose previous entry is known needs no wait for the tail.
+   */
+  private readonly entryEnds = new Map<string, number>();
   private readonly indexWaiters = new Map<string, Array<(index: number) => void>>();
   private readonly catchUp = new Map<number, CatchUpReader>();
   private tail?: PulsarConsumer;
@@ -88,7 +98,7 @@ export class PulsarQueue {
   }
 
   get maxOffset(): number {
-    return this.next;
+    return Math.max(this.next, this.acknowledged);
   }
 
   /** Appends in order; resolves with each message's offset once Pulsar has persisted it. */
@@ -106,8 +116,8 @@ export class PulsarQueue {
       this.producer = undefined;
       throw err;
     }
-    const receipts = await Promise.all(messages.map((m) => producer.send(m)));
-    return Promise.all(receipts.map((r) => this.indexOf(r.ledgerId, r.entryId, r.batchIndex)));
+    // Indexes are worked out as receipts arrive, in their order, so each entry can build on the one before.
+    return Promise.all(messages.map((m) => producer.send(m).then((r) => this.indexOf(r))));
   }
 
   /**
@@ -115,6 +125,7 @@ export class PulsarQueue {
    * past `maxBytes` but returning at least one. Empty when `offset` is no longer kept.
    */
   async read(offset: number, max: number, maxBytes: number): Promise<IndexedMessage[]> {
+    if (offset >= this.next) await this.tailPast(offset);
     const first = this.recent[0];
     if (first && offset >= first.index) {
       const from = offset - first.index;
@@ -178,8 +189,33 @@ export class PulsarQueue {
     }
   }
 
+  /**
+   * Resolves once the tail has seen `offset` (an acknowledged append it has not reached yet), or after
+   * indexWaitMs, when a read falls back to the positioned readers.
+   */
+  private tailPast(offset: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter = { offset, done: () => { clearTimeout(timer); resolve(); } };
+      const timer = setTimeout(() => {
+        this.tailWaiters.splice(this.tailWaiters.indexOf(waiter), 1);
+        resolve();
+      }, this.options.indexWaitMs);
+      this.tailWaiters.push(waiter);
+    });
+  }
+
   private remember(m: IndexedMessage): void {
     this.next = Math.max(this.next, m.index + 1);
+    this.noteEntryEnd(entryKey(m.id.ledgerId, m.id.entryId), m.index);
+    if (this.tailWaiters.length > 0) {
+      for (let i = this.tailWaiters.length - 1; i >= 0; i--) {
+        const w = this.tailWaiters[i]!;
+        if (w.offset < this.next) {
+          this.tailWaiters.splice(i, 1);
+          w.done();
+        }
+      }
+    }
     // The window must stay contiguous: a message seen again is dropped, and after a gap it starts over.
     const last = this.recent[this.recent.length - 1];
     if (last && m.index <= last.index) return;
@@ -212,8 +248,29 @@ export class PulsarQueue {
     }
   }
 
-  /** The index of a message this gateway wrote: seen by the tail, or else asked of the broker. */
-  private indexOf(ledgerId: number, entryId: number, batchIndex: number): Promise<number> {
+  private noteEntryEnd(key: string, lastIndex: number): void {
+    if ((this.entryEnds.get(key) ?? -1) >= lastIndex) return;
+    this.entryEnds.set(key, lastIndex);
+    if (this.entryEnds.size > SEEN_ENTRIES) this.entryEnds.delete(this.entryEnds.keys().next().value!);
+  }
+
+  /**
+   * The index of a message this gateway wrote: from its entry's known end or the previous entry's, else as the
+   * tail sees it, else (after indexWaitMs) asked of the broker.
+   */
+  private indexOf(r: SendReceipt): Promise<number> {
+    const { ledgerId, entryId, batchIndex, entryMessages } = r;
+    const here = entryKey(ledgerId, entryId);
+    let end = this.entryEnds.get(here);
+    if (end === undefined && entryId > 0) {
+      const before = this.entryEnds.get(entryKey(ledgerId, entryId - 1));
+      if (before !== undefined) {
+        end = before + entryMessages;
+        this.noteEntryEnd(here, end);
+        this.acknowledged = Math.max(this.acknowledged, end + 1);
+      }
+    }
+    if (end !== undefined) return Promise.resolve(batchIndex < 0 ? end : end - (entryMessages - 1) + batchIndex);
     const key = messageKey(ledgerId, entryId, batchIndex);
     const known = this.seen.get(key);
     if (known !== undefined) return Promise.resolve(known);

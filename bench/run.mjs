@@ -235,13 +235,16 @@ const pulsarTopic = (w, round) => `persistent://public/default/${topicName(w, { 
 const perfLatency = (l) => l && { p50: l.p50, p99: l.p99, p999: l.p999, max: l.max };
 
 /**
- * The same workload with pulsar-perf straight to Pulsar: one producer whose in-flight window equals the RocketMQ
- * programs' concurrency (threads x batch), batching only for the batch workloads (at most `batch` per entry).
+ * The same workload with pulsar-perf straight to Pulsar: one producer with as many messages in flight in all as the
+ * RocketMQ programs have (threads x batch), batching only for the batch workloads (at most `batch` per entry).
+ * pulsar-perf's window (-o) is per partition, so the topic has min(threads, QUEUES) partitions and each gets its
+ * share: a 1-thread run gets 1 partition, or Pulsar would have 4 sends in flight to the RocketMQ client's 1.
  */
 async function runPulsarWorkload(target, w, round) {
   const count = w.messages[scale];
+  const partitions = Math.min(w.threads, QUEUES);
   const produceOptions = (topic) => ({
-    topic, size: w.size, messages: count + w.warmup[scale], producers: 1, maxPending: w.threads * w.batch,
+    topic, size: w.size, messages: count + w.warmup[scale], producers: 1, maxPending: (w.threads * w.batch) / partitions,
     batching: w.batch > 1, batchMaxMessages: w.batch > 1 ? w.batch : undefined, warmupSeconds: 1,
   });
   if (w.kind === 'consume') {
@@ -252,7 +255,7 @@ async function runPulsarWorkload(target, w, round) {
     });
   }
   const topic = pulsarTopic(w, round);
-  await createTopicWithSubscription(topic, 'bench', DEFAULT_ADMIN_URL, QUEUES);
+  await createTopicWithSubscription(topic, 'bench', DEFAULT_ADMIN_URL, partitions);
   if (w.kind === 'produce') {
     const r = await measured(target, async () => {
       const p = await runPulsarPerfProduce(produceOptions(topic));

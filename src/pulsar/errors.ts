@@ -22,12 +22,11 @@ export class PulsarTimeoutError extends Error {
 }
 
 /**
- * Whether attaching a producer or consumer may succeed if tried again soon. Besides the retriable errors this
- * includes a broker refusing a partition whose partitioned topic was created a moment ago: its metadata cache can
- * still hold the "not found" of an earlier lookup, for a few hundred milliseconds.
+ * Whether attaching a producer or consumer may succeed if tried again soon: a broker still starting, a topic
+ * being moved or unloaded, a connection that dropped. Anything else is the caller's to handle.
  */
 export function worthRetryingAttach(err: unknown): boolean {
-  if (err instanceof PulsarServerError) return err.retriable || err.message.includes('Partition metadata not found');
+  if (err instanceof PulsarServerError) return err.retriable;
   return err instanceof PulsarConnectionError || err instanceof PulsarTimeoutError;
 }
 

@@ -102,7 +102,10 @@ test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the
   // Same port, as a real restart: clients in this process share one ali-ons MQClient that remembers the address.
   const gw2 = await startGateway({ dataDir, port: gw1.port });
   gateways.push(gw2);
-  const probe2 = await RemotingProbe.connect(gw2.address);
+  // This step once failed with ECONNREFUSED on CI and could not be reproduced; say whether the gateway had died.
+  const probe2 = await RemotingProbe.connect(gw2.address).catch((err: Error) => {
+    throw new Error(`connecting to the restarted gateway: ${err.message}; it exited with ${gw2.child.exitCode ?? gw2.child.signalCode ?? 'nothing (still running)'}; last logs: ${JSON.stringify(gw2.logs.slice(-5))}`);
+  });
   closers.push(async () => probe2.close());
   // The consumer outlived the crash; closing it now lets it persist its progress and leave the group cleanly
   // (ali-ons cannot unregister from a dead broker and would keep its client alive forever).

@@ -125,7 +125,9 @@ export class PulsarQueue {
    * past `maxBytes` but returning at least one. Empty when `offset` is no longer kept.
    */
   async read(offset: number, max: number, maxBytes: number): Promise<IndexedMessage[]> {
-    if (offset >= this.next) await this.tailPast(offset);
+    // Read what was acknowledged: an append may be acknowledged before the tail has seen it.
+    const wanted = Math.min(offset + max, this.acknowledged);
+    if (wanted > this.next || offset >= this.next) await this.tailPast(Math.max(offset, wanted - 1));
     const first = this.recent[0];
     if (first && offset >= first.index) {
       const from = offset - first.index;
@@ -191,7 +193,7 @@ export class PulsarQueue {
 
   /**
    * Resolves once the tail has seen `offset` (an acknowledged append it has not reached yet), or after
-   * indexWaitMs, when a read falls back to the positioned readers.
+   * indexWaitMs, when a read falls back to the positioned readers (or returns what the tail has).
    */
   private tailPast(offset: number): Promise<void> {
     return new Promise((resolve) => {

@@ -31,6 +31,8 @@ export interface ReceivedMessage {
   payload: Buffer;
   redeliveryCount: number;
   producerName: string;
+  /** Messages in the entry this one came in (1 when it was sent on its own). */
+  entryMessages: number;
 }
 
 export type SubscriptionType = keyof typeof SubType;
@@ -194,7 +196,8 @@ export class PulsarConsumer implements ResourceHandler {
     else if (meta.compression && meta.compression !== CompressionType.NONE) {
       throw new PulsarFrameError(`compression type ${meta.compression} on ${this.topic} is not supported`);
     }
-    const common = { publishTime: u64(meta.publishTime), redeliveryCount: m.redeliveryCount ?? 0, producerName: meta.producerName, brokerTimestamp };
+    const entryMessages = hasOwn(meta, 'numMessagesInBatch') ? (meta.numMessagesInBatch ?? 1) : 1;
+    const common = { publishTime: u64(meta.publishTime), redeliveryCount: m.redeliveryCount ?? 0, producerName: meta.producerName, brokerTimestamp, entryMessages };
     // A reader re-subscribed after a drop may get a whole batch entry again; skip what it already handed out.
     const fresh = (id: MessageId): boolean =>
       this.options.durable !== false || !this.lastDelivered || compareMessageIds(id, this.lastDelivered) > 0;
@@ -206,7 +209,7 @@ export class PulsarConsumer implements ResourceHandler {
       });
     } else {
       // The entry index belongs to the batch's last message; earlier ones count back from it.
-      const n = meta.numMessagesInBatch ?? 1;
+      const n = entryMessages;
       const entries = decodeBatch(payload, n);
       entries.forEach((e, i) => {
         if (e.metadata.compactedOut || !fresh({ ...base, batchIndex: i })) return;

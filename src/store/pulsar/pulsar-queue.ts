@@ -208,7 +208,8 @@ export class PulsarQueue {
 
   private remember(m: IndexedMessage): void {
     this.next = Math.max(this.next, m.index + 1);
-    this.noteEntryEnd(entryKey(m.id.ledgerId, m.id.entryId), m.index);
+    // Only a whole entry has a known end: the tail may hand a large batch entry over in two receives.
+    if (m.id.batchIndex === m.entryMessages - 1 || m.id.batchIndex < 0) this.noteEntryEnd(entryKey(m.id.ledgerId, m.id.entryId), m.index);
     if (this.tailWaiters.length > 0) {
       for (let i = this.tailWaiters.length - 1; i >= 0; i--) {
         const w = this.tailWaiters[i]!;

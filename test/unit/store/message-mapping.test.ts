@@ -8,7 +8,7 @@ const at = { topic: 'T', queueId: 2, queueOffset: 41, locator: 7n };
 function received(over: Partial<ReceivedMessage>): ReceivedMessage {
   return {
     id: { ledgerId: 1, entryId: 2, partition: 2, batchIndex: -1 }, index: 41, brokerTimestamp: 1700000000500, publishTime: 1700000000400,
-    eventTime: 0, properties: new Map(), payload: Buffer.from('x'), redeliveryCount: 0, producerName: 'p', ...over,
+    eventTime: 0, properties: new Map(), payload: Buffer.from('x'), redeliveryCount: 0, producerName: 'p', entryMessages: 1, ...over,
   };
 }
 

@@ -14,7 +14,7 @@ export class ClientManageProcessor {
   readonly heartbeat = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> => {
     const body = parseJsonBody<HeartbeatBody>(req.body, 'heartbeat');
     if (typeof body.clientID !== 'string' || body.clientID === '') throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, 'heartbeat has no clientID');
-    const consumers = this.registry.heartbeat(body, conn, req.serializeType);
+    const consumers = this.registry.heartbeat(body, conn, { serializeType: req.serializeType, language: req.language, version: req.version });
     for (const c of consumers) {
       if ((c.messageModel ?? 'CLUSTERING') === 'CLUSTERING') await this.ctx.topicOrCreate(RETRY_PREFIX + c.groupName);
     }

@@ -5,18 +5,37 @@ import { RequestCode } from '../protocol/request-code.js';
 import { parseTagExpression, type TagSubscription } from '../protocol/subscription.js';
 import type { ConsumerDataBody, HeartbeatBody } from '../protocol/bodies.js';
 
-export interface ClientChannel {
+/** What a client's heartbeat command says about the client itself. */
+export interface ClientIdentity {
+  serializeType: SerializeType;
+  /** RocketMQ LanguageCode name, e.g. JAVA, NODE_JS */
+  language: string;
+  /** the client's RocketMQ version ordinal */
+  version: number;
+}
+
+export interface ClientChannel extends ClientIdentity {
   clientId: string;
   connection: RemotingConnection;
-  serializeType: SerializeType;
   lastHeartbeat: number;
+}
+
+export interface ConsumerGroupView {
+  clients: ClientChannel[];
+  /** topic → the subscription's tag expression as the client sent it */
+  subscriptions: Map<string, string>;
+  messageModel: string;
+  consumeFromWhere: string;
+  consumeType: string;
 }
 
 interface ConsumerGroup {
   clients: Map<string, ClientChannel>;
   subscriptions: Map<string, TagSubscription>;
+  expressions: Map<string, string>;
   messageModel: string;
   consumeFromWhere: string;
+  consumeType: string;
 }
 
 /**
@@ -38,9 +57,9 @@ export class ConsumerRegistry {
   }
 
   /** Registers a heartbeat; returns the consumer groups it names (retry topics for clustering groups are the caller's). */
-  heartbeat(body: HeartbeatBody, connection: RemotingConnection, serializeType: SerializeType): ConsumerDataBody[] {
+  heartbeat(body: HeartbeatBody, connection: RemotingConnection, identity: ClientIdentity): ConsumerDataBody[] {
     const now = Date.now();
-    const channel = (): ClientChannel => ({ clientId: body.clientID, connection, serializeType, lastHeartbeat: now });
+    const channel = (): ClientChannel => ({ clientId: body.clientID, connection, ...identity, lastHeartbeat: now });
     for (const p of body.producerDataSet ?? []) {
       let group = this.producers.get(p.groupName);
       if (!group) this.producers.set(p.groupName, (group = new Map()));
@@ -50,16 +69,27 @@ export class ConsumerRegistry {
     for (const c of consumers) {
       let group = this.consumers.get(c.groupName);
       if (!group) {
-        group = { clients: new Map(), subscriptions: new Map(), messageModel: c.messageModel ?? 'CLUSTERING', consumeFromWhere: c.consumeFromWhere ?? '' };
+        group = {
+          clients: new Map(),
+          subscriptions: new Map(),
+          expressions: new Map(),
+          messageModel: c.messageModel ?? 'CLUSTERING',
+          consumeFromWhere: c.consumeFromWhere ?? '',
+          consumeType: c.consumeType ?? '',
+        };
         this.consumers.set(c.groupName, group);
       }
       group.messageModel = c.messageModel ?? group.messageModel;
       group.consumeFromWhere = c.consumeFromWhere ?? group.consumeFromWhere;
-      for (const s of c.subscriptionDataSet ?? []) group.subscriptions.set(s.topic, parseTagExpression(s.subString));
+      group.consumeType = c.consumeType ?? group.consumeType;
+      for (const s of c.subscriptionDataSet ?? []) {
+        group.subscriptions.set(s.topic, parseTagExpression(s.subString));
+        group.expressions.set(s.topic, s.subString ?? '*');
+      }
       const isNew = !group.clients.has(body.clientID);
       const existing = group.clients.get(body.clientID);
       if (existing && existing.connection !== connection) existing.connection = connection;
-      group.clients.set(body.clientID, existing ? { ...existing, connection, serializeType, lastHeartbeat: now } : channel());
+      group.clients.set(body.clientID, existing ? { ...existing, connection, ...identity, lastHeartbeat: now } : channel());
       if (isNew) {
         this.log.info({ group: c.groupName, clientId: body.clientID, members: group.clients.size }, 'consumer joined group');
         this.notifyChanged(c.groupName);
@@ -101,6 +131,32 @@ export class ConsumerRegistry {
 
   consumerIds(group: string): string[] {
     return [...(this.consumers.get(group)?.clients.keys() ?? [])];
+  }
+
+  consumerGroupNames(): string[] {
+    return [...this.consumers.keys()];
+  }
+
+  producerGroupNames(): string[] {
+    return [...this.producers].filter(([, clients]) => clients.size > 0).map(([name]) => name);
+  }
+
+  consumerGroup(name: string): ConsumerGroupView | undefined {
+    const g = this.consumers.get(name);
+    if (!g) return undefined;
+    return { clients: [...g.clients.values()], subscriptions: new Map(g.expressions), messageModel: g.messageModel, consumeFromWhere: g.consumeFromWhere, consumeType: g.consumeType };
+  }
+
+  producersOf(group: string): ClientChannel[] {
+    return [...(this.producers.get(group)?.values() ?? [])];
+  }
+
+  /** Every live client channel, a producer and consumer on one connection counted once per role. */
+  channels(): Array<{ role: 'producer' | 'consumer'; channel: ClientChannel }> {
+    const result: Array<{ role: 'producer' | 'consumer'; channel: ClientChannel }> = [];
+    for (const group of this.producers.values()) for (const channel of group.values()) result.push({ role: 'producer', channel });
+    for (const group of this.consumers.values()) for (const channel of group.clients.values()) result.push({ role: 'consumer', channel });
+    return result;
   }
 
   subscription(group: string, topic: string): TagSubscription | undefined {

@@ -102,6 +102,13 @@ export const topicConfigOf = ({ name, readQueueNums, writeQueueNums, perm, topic
   order,
 });
 
+export interface CommittedOffset {
+  group: string;
+  topic: string;
+  queueId: number;
+  offset: number;
+}
+
 /** A topic or queue the store does not have. */
 export class UnknownQueueError extends Error {
   override readonly name = 'UnknownQueueError';
@@ -130,6 +137,8 @@ export interface MessageStore {
 
   commitOffset(group: string, topic: string, queueId: number, offset: number): Promise<void>;
   committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined>;
+  /** Every committed offset of topics this store reaches, for admin views of groups. */
+  committedOffsets(): CommittedOffset[];
 
   /** Called after every append with the queue that grew; returns an unsubscribe function. */
   onAppend(listener: (topic: string, queueId: number) => void): () => void;

@@ -5,6 +5,7 @@ import {
   UnknownQueueError,
   topicConfigOf,
   type AppendResult,
+  type CommittedOffset,
   type MessageStore,
   type NewMessage,
   type ReadResult,
@@ -173,6 +174,10 @@ export class EmbeddedStore implements MessageStore {
 
   async committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined> {
     return this.offsets.get(group, topic, queueId);
+  }
+
+  committedOffsets(): CommittedOffset[] {
+    return this.offsets.entries().map(([group, topic, queueId, offset]) => ({ group, topic, queueId, offset }));
   }
 
   onAppend(listener: (topic: string, queueId: number) => void): () => void {

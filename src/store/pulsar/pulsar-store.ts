@@ -5,6 +5,7 @@ import {
   UnknownQueueError,
   topicConfigOf,
   type AppendResult,
+  type CommittedOffset,
   type MessageStore,
   type NewMessage,
   type ReadResult,
@@ -194,6 +195,17 @@ export class PulsarStore implements MessageStore {
 
   async committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined> {
     return this.offsets.get(offsetKey(group, this.pulsarName(topic), queueId));
+  }
+
+  committedOffsets(): CommittedOffset[] {
+    const names = new Map(this.ownTopics().map((t) => [this.pulsarName(t.name), t.name]));
+    const result: CommittedOffset[] = [];
+    for (const [key, offset] of this.offsets.entries()) {
+      const [group, pulsarTopic, queueId] = key.split('\u0001') as [string, string, string];
+      const topic = names.get(pulsarTopic);
+      if (topic !== undefined) result.push({ group, topic, queueId: Number(queueId), offset });
+    }
+    return result;
   }
 
   onAppend(listener: (topic: string, queueId: number) => void): () => void {

@@ -1,0 +1,160 @@
+import { createRequest, ONEWAY_FLAG } from '../remoting/remoting-command.js';
+import { RequestCode } from '../protocol/request-code.js';
+import { fastjsonBody, ObjectKeyMap } from '../protocol/fastjson.js';
+import { RETRY_PREFIX, type BrokerContext } from './broker-context.js';
+import type { ClientChannel, ConsumerRegistry } from './consumer-registry.js';
+
+export interface QueueStats {
+  queueId: number;
+  minOffset: number;
+  /** offset the next message will get */
+  maxOffset: number;
+  /** store time of the newest message, 0 for an empty queue */
+  lastUpdateTimestamp: number;
+}
+
+export interface GroupQueueProgress {
+  topic: string;
+  queueId: number;
+  /** the queue's max offset */
+  brokerOffset: number;
+  /** committed offset, 0 when the group has committed none */
+  consumerOffset: number;
+  lag: number;
+  /** store time of the last consumed message, 0 when none */
+  lastTimestamp: number;
+}
+
+export interface ClientInfo {
+  clientId: string;
+  clientAddr: string;
+  language: string;
+  version: number;
+  lastHeartbeat: number;
+}
+
+export interface ConsumerGroupInfo {
+  members: ClientInfo[];
+  subscriptions: Array<{ topic: string; expression: string }>;
+  messageModel: string;
+  consumeFromWhere: string;
+  consumeType: string;
+}
+
+/** Where a reset moves a group: the first message stored at or after a time, or an explicit offset. */
+export type ResetTarget = { timestamp: number } | { offset: number };
+
+export interface ResetResult {
+  queues: Array<{ queueId: number; offset: number }>;
+  /** online clients told to drop what they hold and resume from the new offsets */
+  notifiedClients: number;
+}
+
+const clientInfo = (c: ClientChannel): ClientInfo =>
+  ({ clientId: c.clientId, clientAddr: c.connection.remoteAddress, language: c.language, version: c.version, lastHeartbeat: c.lastHeartbeat });
+
+/**
+ * What operators ask of the broker, whichever surface they ask through (mqadmin's request codes, the HTTP
+ * admin API, the dashboard, metrics): queue and group statistics, group members, offset resets.
+ */
+export class AdminService {
+  constructor(private readonly ctx: BrokerContext, private readonly registry: ConsumerRegistry) {}
+
+  /** Per-queue offsets of an existing topic (TOPIC_NOT_EXIST otherwise). */
+  async topicStats(topic: string): Promise<QueueStats[]> {
+    const t = this.ctx.existingTopic(topic);
+    const store = this.ctx.store;
+    const queues = Math.max(t.readQueueNums, t.writeQueueNums);
+    return Promise.all(Array.from({ length: queues }, async (_, queueId) => {
+      const [minOffset, maxOffset] = await Promise.all([store.minOffset(topic, queueId), store.maxOffset(topic, queueId)]);
+      return { queueId, minOffset, maxOffset, lastUpdateTimestamp: maxOffset > minOffset ? await this.storeTime(topic, queueId, maxOffset - 1) : 0 };
+    }));
+  }
+
+  /** Groups with an online consumer or a committed offset, sorted. */
+  groupNames(): string[] {
+    const names = new Set(this.registry.consumerGroupNames());
+    for (const c of this.ctx.store.committedOffsets()) names.add(c.group);
+    return [...names].sort();
+  }
+
+  /**
+   * Progress of a group on each queue of the topics it subscribes to or has committed offsets in (its retry
+   * topic included), or of `topic` only. Lag is exact: offsets are contiguous in every store.
+   */
+  async groupProgress(group: string, topic?: string): Promise<GroupQueueProgress[]> {
+    const topics = topic !== undefined ? [topic] : this.groupTopics(group);
+    const rows: GroupQueueProgress[] = [];
+    for (const name of topics) {
+      const t = this.ctx.store.getTopic(name);
+      if (!t) continue;
+      for (let queueId = 0; queueId < t.readQueueNums; queueId++) {
+        const [brokerOffset, committed] = await Promise.all([this.ctx.store.maxOffset(name, queueId), this.ctx.store.committedOffset(group, name, queueId)]);
+        const consumerOffset = Math.max(0, committed ?? 0);
+        const minOffset = await this.ctx.store.minOffset(name, queueId);
+        const lastTimestamp = consumerOffset > minOffset && consumerOffset <= brokerOffset ? await this.storeTime(name, queueId, consumerOffset - 1) : 0;
+        rows.push({ topic: name, queueId, brokerOffset, consumerOffset, lag: Math.max(0, brokerOffset - consumerOffset), lastTimestamp });
+      }
+    }
+    return rows;
+  }
+
+  consumerGroup(group: string): ConsumerGroupInfo | undefined {
+    const g = this.registry.consumerGroup(group);
+    if (!g) return undefined;
+    return {
+      members: g.clients.map(clientInfo),
+      subscriptions: [...g.subscriptions].map(([topic, expression]) => ({ topic, expression })),
+      messageModel: g.messageModel,
+      consumeFromWhere: g.consumeFromWhere,
+      consumeType: g.consumeType,
+    };
+  }
+
+  producers(group: string): ClientInfo[] {
+    return this.registry.producersOf(group).map(clientInfo);
+  }
+
+  /**
+   * Commits new offsets for every queue of `topic`, then tells the group's online clients
+   * (RESET_CONSUMER_CLIENT_OFFSET) so that they drop what they hold and do not commit their old positions
+   * over the new ones. A time moves each queue to its first message stored at or after it; an offset is
+   * clamped into each queue's range.
+   */
+  async resetOffsets(group: string, topic: string, target: ResetTarget): Promise<ResetResult> {
+    const stats = await this.topicStats(topic);
+    const queues = await Promise.all(stats.map(async (q) => ({
+      queueId: q.queueId,
+      offset: 'timestamp' in target
+        ? await this.ctx.store.offsetForTimestamp(topic, q.queueId, target.timestamp)
+        : Math.max(q.minOffset, Math.min(target.offset, q.maxOffset)),
+    })));
+    for (const q of queues) await this.ctx.store.commitOffset(group, topic, q.queueId, q.offset);
+    const clients = this.registry.consumerGroup(group)?.clients ?? [];
+    const body = fastjsonBody({
+      offsetTable: new ObjectKeyMap(queues.map((q) => [{ brokerName: this.ctx.settings.brokerName, queueId: q.queueId, topic }, q.offset] as const)),
+    });
+    const timestamp = 'timestamp' in target ? target.timestamp : Date.now();
+    for (const c of clients) {
+      // Clients answer nothing to this request, so it goes one way, as Apache RocketMQ's broker sends it.
+      const req = createRequest(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, { topic, group, timestamp: String(timestamp), isForce: 'true' }, body, c.serializeType);
+      req.flag |= ONEWAY_FLAG;
+      c.connection.send(req);
+    }
+    this.ctx.log.info({ group, topic, queues: queues.length, notifiedClients: clients.length }, 'consumer offsets reset');
+    return { queues, notifiedClients: clients.length };
+  }
+
+  private groupTopics(group: string): string[] {
+    const topics = new Set<string>();
+    for (const s of this.registry.consumerGroup(group)?.subscriptions.keys() ?? []) topics.add(s);
+    for (const c of this.ctx.store.committedOffsets()) if (c.group === group) topics.add(c.topic);
+    if (this.ctx.store.getTopic(RETRY_PREFIX + group)) topics.add(RETRY_PREFIX + group);
+    return [...topics].sort();
+  }
+
+  private async storeTime(topic: string, queueId: number, offset: number): Promise<number> {
+    const r = await this.ctx.store.read(topic, queueId, offset, 1, 1);
+    return r.messages[0]?.storeTimestamp ?? 0;
+  }
+}

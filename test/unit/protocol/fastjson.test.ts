@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ObjectKeyMap, toFastjson } from '../../../src/protocol/fastjson.js';
+
+test('a map keyed by message queues is written with the key objects as keys, as fastjson does', () => {
+  const body = {
+    offsetTable: new ObjectKeyMap([
+      [{ brokerName: 'b', queueId: 0, topic: 'T' }, 5],
+      [{ brokerName: 'b', queueId: 1, topic: 'T' }, { minOffset: 0, maxOffset: 7 }],
+    ]),
+  };
+  assert.equal(
+    toFastjson(body),
+    '{"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:5,{"brokerName":"b","queueId":1,"topic":"T"}:{"minOffset":0,"maxOffset":7}}}',
+  );
+});
+
+test('everything else is plain JSON: strings escaped, undefined fields left out, bigints as digits, Maps as objects', () => {
+  assert.equal(toFastjson({ a: 'x"y', b: undefined, c: [1, null], d: 2n ** 63n - 1n, e: new Map([['k', true]]) }), '{"a":"x\\"y","c":[1,null],"d":9223372036854775807,"e":{"k":true}}');
+  assert.equal(toFastjson(new ObjectKeyMap([])), '{}');
+});

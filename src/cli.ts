@@ -4,6 +4,7 @@ import { defaultConfig, type GatewayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './gateway.js';
 import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js';
+import { applyLayers, ConfigError, describeLayers, readConfigFile } from './config-layers.js';
 
 const EXIT_USAGE = 2;
 
@@ -53,7 +54,16 @@ function delayLevels(value: string): string {
   return value;
 }
 
-function parseConfig(argv: string[]): GatewayConfig {
+/** Options about where settings come from; they are not settings themselves. */
+const META_OPTIONS = ['config', 'printConfig'];
+
+interface ParsedCommandLine {
+  config: GatewayConfig;
+  /** the effective settings with their sources, when --print-config asked for them */
+  printed?: string;
+}
+
+function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine {
   const d = defaultConfig;
   const program = new Command('rop')
     .description('RocketMQ-compatible gateway: name server and broker on one port, messages in Apache Pulsar or an embedded store')
@@ -61,6 +71,7 @@ function parseConfig(argv: string[]): GatewayConfig {
     .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') })
     .option('--host <host>', 'address to listen on', d.host)
     .option('--port <port>', 'port for RocketMQ remoting (name server and broker)', integer(0, 65535), d.port)
+    .option('--http-port <port>', 'port of the admin HTTP server (health, JSON API, /metrics, dashboard); 0 turns it off', integer(0, 65535), d.httpPort)
     .option('--advertised-address <host:port>', 'broker address put in routes and message ids (default: host:bound port)', hostPort)
     .option('--data-dir <dir>', 'where the embedded store keeps its files', d.dataDir)
     .addOption(new Option('--store <kind>', 'message store').choices(['embedded', 'pulsar']).default(d.store))
@@ -83,12 +94,18 @@ function parseConfig(argv: string[]): GatewayConfig {
     .option('--transaction-check-max <n>', 'checks before an unresolved transaction is rolled back', integer(1, 1000), d.transactionCheckMax)
     .option('--cluster-name <name>', 'cluster name in routes and cluster info', d.clusterName)
     .option('--broker-name <name>', 'broker name in routes and cluster info', d.brokerName)
+    .option('--config <file>', 'YAML or JSON file of settings named like the options in camelCase (httpPort: 8080); also ROP_CONFIG')
+    .option('--print-config', 'print the effective configuration, with where each value came from, and exit')
+    .addHelpText('after', '\nEvery option can also come from an environment variable, ROP_ and its name in capitals (ROP_HTTP_PORT),\nor from the --config file. Flags win over environment variables, which win over the file.')
     .allowExcessArguments(false);
   program.parse(argv, { from: 'user' });
+  const configPath: string | undefined = program.opts().config ?? env.ROP_CONFIG;
+  applyLayers(program, env, configPath === undefined ? undefined : { path: configPath, settings: readConfigFile(configPath) }, META_OPTIONS);
   const o = program.opts();
-  return {
+  const config: GatewayConfig = {
     host: o.host,
     port: o.port,
+    httpPort: o.httpPort,
     advertisedAddress: o.advertisedAddress,
     dataDir: o.dataDir,
     store: o.store,
@@ -112,14 +129,24 @@ function parseConfig(argv: string[]): GatewayConfig {
     clusterName: o.clusterName,
     brokerName: o.brokerName,
   };
+  return { config, printed: o.printConfig ? describeLayers(program, META_OPTIONS) : undefined };
 }
 
 async function main(): Promise<void> {
   let config: GatewayConfig;
   try {
-    config = parseConfig(process.argv.slice(2));
+    const parsed = parseConfig(process.argv.slice(2), process.env);
+    if (parsed.printed !== undefined) {
+      process.stdout.write(parsed.printed);
+      return;
+    }
+    config = parsed.config;
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+    if (err instanceof ConfigError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exit(EXIT_USAGE);
+    }
     throw err;
   }
   const log = createLogger(config.logLevel);

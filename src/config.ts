@@ -4,6 +4,8 @@ import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js
 export interface GatewayConfig {
   host: string;
   port: number;
+  /** port of the admin HTTP server (health, JSON API, metrics, dashboard); 0 means none */
+  httpPort: number;
   /** host:port advertised in routes and message ids; defaults to host:port actually bound */
   advertisedAddress?: string;
   dataDir: string;
@@ -38,6 +40,7 @@ export interface GatewayConfig {
 export const defaultConfig: GatewayConfig = {
   host: '127.0.0.1',
   port: 9876,
+  httpPort: 8080,
   dataDir: './data',
   store: 'embedded',
   pulsarUrl: 'pulsar://127.0.0.1:6650',

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { readFileSync } from 'node:fs';
 import type { GatewayConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { RemotingServer } from './remoting/remoting-server.js';
@@ -23,6 +24,9 @@ import { RouteProcessor } from './namesrv/route-processor.js';
 import { EmbeddedStore } from './store/embedded/embedded-store.js';
 import { PulsarStore } from './store/pulsar/pulsar-store.js';
 import type { MessageStore } from './store/message-store.js';
+import { AdminService } from './broker/admin-service.js';
+import { GatewayMetrics } from './admin/gateway-metrics.js';
+import { AdminHttpServer } from './admin/admin-http-server.js';
 
 /** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
 const CLIENT_EXPIRY_MS = 120_000;
@@ -31,8 +35,12 @@ const KEY_INDEX_FLUSH_MS = 200;
 /** An orderly consumer's queue lock lapses unless renewed within this (Apache RocketMQ's lockMaxLiveTime). */
 const QUEUE_LOCK_LIFETIME_MS = 60_000;
 
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export interface Gateway {
   readonly port: number;
+  /** port of the admin HTTP server, or undefined when it is off */
+  readonly httpPort?: number;
   readonly advertisedAddress: string;
   readonly store: MessageStore;
   stop(): Promise<void>;
@@ -102,9 +110,21 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     },
     log,
     keyIndex,
+    // The metrics are built from the context's services below; traffic reaches them only once requests flow.
+    { messagesIn: (topic, count, bytes) => metrics.messagesIn(topic, count, bytes), messagesOut: (group, topic, count, bytes) => metrics.messagesOut(group, topic, count, bytes) },
   );
   const registry = new ConsumerRegistry(log, CLIENT_EXPIRY_MS);
   const holds = new PullHoldService(store);
+  const adminService = new AdminService(ctx, registry);
+  const metrics = new GatewayMetrics({
+    clusterName: config.clusterName,
+    brokerName: config.brokerName,
+    store,
+    admin: adminService,
+    registry,
+    heldPulls: () => holds.heldCount,
+  });
+  server.observe((code, responseCode, ms) => metrics.requestAnswered(code, responseCode, ms));
   server.on('disconnect', (conn) => registry.connectionClosed(conn));
 
   const scheduled = new ScheduledDeliveryService(store, config.delayLevelsMs, async (topic, queueId, message) => {
@@ -156,22 +176,59 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, routes.getAllTopicList);
   server.register(C.GET_KV_CONFIG, routes.getKvConfig);
 
-  log.info({ host: config.host, port, advertised: advertisedAddress, dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
-
   let stopping: Promise<void> | undefined;
+  let http: AdminHttpServer | undefined;
+  // The admin server closes after the remoting server has drained, so /readyz says "stopping" meanwhile.
+  const stopServices = async (): Promise<void> => {
+    holds.close();
+    registry.close();
+    await server.close();
+    await http?.close();
+    metrics.close();
+    await scheduled.stop();
+    await transactions.stop();
+    await keyIndex.stop();
+    await store.close();
+  };
+  let httpPort: number | undefined;
+  if (config.httpPort !== 0) {
+    http = new AdminHttpServer({
+      host: config.host,
+      port: config.httpPort,
+      log,
+      ctx,
+      admin: adminService,
+      registry,
+      metrics,
+      storeKind: config.store,
+      startedAt: Date.now(),
+      version: VERSION,
+      notReady: () => {
+        if (stopping) return 'stopping';
+        const status = store.status();
+        return status.ready ? undefined : `store: ${status.detail}`;
+      },
+    });
+    try {
+      httpPort = await http.listen();
+    } catch (err) {
+      http = undefined;
+      await stopServices();
+      throw new Error(`admin HTTP server cannot listen on ${config.host}:${config.httpPort} (${(err as Error).message}); choose another --http-port, or 0 to turn it off`);
+    }
+    log.info({ host: config.host, port: httpPort }, 'admin http listening');
+  }
+
+  log.info({ host: config.host, port, httpPort, advertised: advertisedAddress, dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
+
   return {
     port,
+    httpPort,
     advertisedAddress,
     store,
     stop() {
       stopping ??= (async () => {
-        holds.close();
-        registry.close();
-        await server.close();
-        await scheduled.stop();
-        await transactions.stop();
-        await keyIndex.stop();
-        await store.close();
+        await stopServices();
         log.info('rop stopped');
       })();
       return stopping;

@@ -1,6 +1,10 @@
 import { createRequest, ONEWAY_FLAG } from '../remoting/remoting-command.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { fastjsonBody, ObjectKeyMap } from '../protocol/fastjson.js';
+import { createOffsetMsgId, parseOffsetMsgId } from '../protocol/message-codec.js';
+import { RemotingRequestError } from '../remoting/errors.js';
+import { ResponseCode } from '../protocol/request-code.js';
+import type { StoredMessage } from '../store/message-store.js';
 import { RETRY_PREFIX, type BrokerContext } from './broker-context.js';
 import type { ClientChannel, ConsumerRegistry } from './consumer-registry.js';
 
@@ -39,6 +43,19 @@ export interface ConsumerGroupInfo {
   messageModel: string;
   consumeFromWhere: string;
   consumeType: string;
+}
+
+/** How an operator looks for messages. */
+export type MessageSearch =
+  | { by: 'key'; topic: string; key: string; max: number }
+  /** an offsetMsgId (store address and locator), or a client msgId (UNIQ_KEY), which needs the topic */
+  | { by: 'id'; msgId: string; topic?: string }
+  | { by: 'offset'; topic: string; queueId: number; offset: number; max: number };
+
+/** A found message with the ids clients know it by. */
+export interface FoundMessage {
+  message: StoredMessage;
+  offsetMsgId: string;
 }
 
 /** Where a reset moves a group: the first message stored at or after a time, or an explicit offset. */
@@ -82,7 +99,7 @@ export class AdminService {
    * Progress of a group on each queue of the topics it subscribes to or has committed offsets in (its retry
    * topic included), or of `topic` only. Lag is exact: offsets are contiguous in every store.
    */
-  async groupProgress(group: string, topic?: string): Promise<GroupQueueProgress[]> {
+  async groupProgress(group: string, topic?: string, withLastTimestamp = true): Promise<GroupQueueProgress[]> {
     const topics = topic !== undefined ? [topic] : this.groupTopics(group);
     const rows: GroupQueueProgress[] = [];
     for (const name of topics) {
@@ -91,8 +108,9 @@ export class AdminService {
       for (let queueId = 0; queueId < t.readQueueNums; queueId++) {
         const [brokerOffset, committed] = await Promise.all([this.ctx.store.maxOffset(name, queueId), this.ctx.store.committedOffset(group, name, queueId)]);
         const consumerOffset = Math.max(0, committed ?? 0);
-        const minOffset = await this.ctx.store.minOffset(name, queueId);
-        const lastTimestamp = consumerOffset > minOffset && consumerOffset <= brokerOffset ? await this.storeTime(name, queueId, consumerOffset - 1) : 0;
+        const lastTimestamp = withLastTimestamp && consumerOffset > (await this.ctx.store.minOffset(name, queueId)) && consumerOffset <= brokerOffset
+          ? await this.storeTime(name, queueId, consumerOffset - 1)
+          : 0;
         rows.push({ topic: name, queueId, brokerOffset, consumerOffset, lag: Math.max(0, brokerOffset - consumerOffset), lastTimestamp });
       }
     }
@@ -143,6 +161,34 @@ export class AdminService {
     }
     this.ctx.log.info({ group, topic, queues: queues.length, notifiedClients: clients.length }, 'consumer offsets reset');
     return { queues, notifiedClients: clients.length };
+  }
+
+  /** Messages by key, by id or from an offset; none found is an empty list, an unknown topic TOPIC_NOT_EXIST. */
+  async findMessages(q: MessageSearch): Promise<FoundMessage[]> {
+    const found = (m: StoredMessage): FoundMessage => ({ message: m, offsetMsgId: createOffsetMsgId(this.ctx.settings.advertisedAddress, m.locator) });
+    const lookup = (locator: bigint) => this.ctx.store.lookup(locator);
+    if (q.by === 'offset') {
+      this.ctx.existingTopic(q.topic);
+      const r = await this.ctx.store.read(q.topic, q.queueId, q.offset, q.max, 4 * 1024 * 1024);
+      return r.status === 'FOUND' ? r.messages.map(found) : [];
+    }
+    if (q.by === 'key') {
+      this.ctx.existingTopic(q.topic);
+      const messages = await this.ctx.keyIndex.query({ topic: q.topic, key: q.key, unique: false, begin: 0, end: Number.MAX_SAFE_INTEGER, max: q.max }, lookup);
+      return messages.map(found);
+    }
+    const offsetId = parseOffsetMsgId(q.msgId);
+    if (offsetId) {
+      const m = await this.ctx.store.lookup(offsetId.locator);
+      if (m && (q.topic === undefined || m.topic === q.topic)) return [found(m)];
+    }
+    if (q.topic === undefined) {
+      if (offsetId) return [];
+      throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `${q.msgId} is not an offsetMsgId; a client msgId needs its topic`);
+    }
+    this.ctx.existingTopic(q.topic);
+    const messages = await this.ctx.keyIndex.query({ topic: q.topic, key: q.msgId, unique: true, begin: 0, end: Number.MAX_SAFE_INTEGER, max: 1 }, lookup);
+    return messages.map(found);
   }
 
   private groupTopics(group: string): string[] {

@@ -6,6 +6,7 @@ import type { MessageKeyIndex } from './message-key-index.js';
 import { Perm } from '../protocol/bodies.js';
 import { RemotingRequestError } from '../remoting/errors.js';
 import { ResponseCode } from '../protocol/request-code.js';
+import { ignoreTraffic, type TrafficObserver } from './traffic-observer.js';
 
 /** What every processor needs to know about this gateway. */
 export interface BrokerSettings {
@@ -51,7 +52,13 @@ export function validateTopicName(topic: string): void {
 }
 
 export class BrokerContext {
-  constructor(readonly store: MessageStore, readonly settings: BrokerSettings, readonly log: Logger, readonly keyIndex: MessageKeyIndex) {}
+  constructor(
+    readonly store: MessageStore,
+    readonly settings: BrokerSettings,
+    readonly log: Logger,
+    readonly keyIndex: MessageKeyIndex,
+    readonly traffic: TrafficObserver = ignoreTraffic,
+  ) {}
 
   /**
    * The topic, created on first use when auto-creation is on. Retry and dead-letter topics are

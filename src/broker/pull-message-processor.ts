@@ -98,6 +98,7 @@ export class PullMessageProcessor {
         const body = Buffer.concat(
           matched.map((m) => encodeStoredMessage({ ...m, properties: formatProperties(m.properties) }, s.advertisedAddress)),
         );
+        this.ctx.traffic.messagesOut(pull.group, pull.topic, matched.length, body.length);
         return createResponse(req, ResponseCode.SUCCESS, undefined, header(result), body);
       }
       case 'NO_MESSAGE_IN_QUEUE':

@@ -67,6 +67,9 @@ export class SendMessageProcessor {
     const result = prepared
       ? await this.transactions.prepare(target, queueId, messages[0]!, h.optStr('producerGroup') ?? '')
       : await this.ctx.putMessages(target, queueId, messages);
+    let bytes = 0;
+    for (const m of messages) bytes += m.body.length;
+    this.ctx.traffic.messagesIn(target, messages.length, bytes);
     const addr = this.ctx.settings.advertisedAddress;
     const ids = result.locators.map((l) => createOffsetMsgId(addr, l));
     return createResponse(req, ResponseCode.SUCCESS, undefined, {

@@ -26,6 +26,9 @@ export class PulsarClient {
   private readonly connections = new Map<string, Promise<PulsarConnection>>();
   private closed = false;
   private nextResourceId = 1;
+  private opened = 0;
+  private failed = 0;
+  private open = 0;
 
   constructor(readonly options: PulsarClientOptions) {
     parseServiceUrl(options.serviceUrl);
@@ -45,8 +48,18 @@ export class PulsarClient {
     });
     this.connections.set(url, opening);
     opening.then(
-      (c) => c.once('close', () => { if (this.connections.get(url) === opening) this.connections.delete(url); }),
-      () => { if (this.connections.get(url) === opening) this.connections.delete(url); },
+      (c) => {
+        this.opened++;
+        this.open++;
+        c.once('close', () => {
+          this.open--;
+          if (this.connections.get(url) === opening) this.connections.delete(url);
+        });
+      },
+      () => {
+        this.failed++;
+        if (this.connections.get(url) === opening) this.connections.delete(url);
+      },
     );
     return opening;
   }
@@ -54,6 +67,11 @@ export class PulsarClient {
   /** Producer and consumer ids are unique per client, so a resource keeps its id across reconnects. */
   newResourceId(): number {
     return this.nextResourceId++;
+  }
+
+  /** Connections open now, opened so far (a reconnect opens one more) and attempts that failed. */
+  get connectionStats(): { open: number; opened: number; failed: number } {
+    return { open: this.open, opened: this.opened, failed: this.failed };
   }
 
   get isClosed(): boolean {

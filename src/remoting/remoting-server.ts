@@ -14,6 +14,9 @@ const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const SYSTEM_ERROR = 1;
 const REQUEST_CODE_NOT_SUPPORTED = 3;
 
+/** Told of every request answered: its code, the response code (-1 for none) and how long it took. */
+export type RequestObserver = (code: number, responseCode: number, durationMs: number) => void;
+
 export interface RemotingServerEvents {
   connection: [RemotingConnection];
   disconnect: [RemotingConnection];
@@ -24,10 +27,15 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   private readonly processors = new Map<number, RequestProcessor>();
   private readonly connections = new Set<RemotingConnection>();
   private readonly inFlight = new Set<Promise<void>>();
+  private observer?: RequestObserver;
 
   constructor(private readonly log: Logger, private readonly maxFrameSize: number) {
     super();
     this.server = createServer((socket) => this.accept(socket));
+  }
+
+  observe(observer: RequestObserver): void {
+    this.observer = observer;
   }
 
   register(code: number, processor: RequestProcessor): void {
@@ -87,6 +95,13 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   }
 
   private async dispatch(conn: RemotingConnection, req: RemotingCommand): Promise<void> {
+    const started = this.observer ? performance.now() : 0;
+    const response = await this.answer(conn, req);
+    if (response && !isOneway(req)) conn.send(response);
+    this.observer?.(req.code, response?.code ?? -1, performance.now() - started);
+  }
+
+  private async answer(conn: RemotingConnection, req: RemotingCommand): Promise<RemotingCommand | null> {
     const processor = this.processors.get(req.code);
     let response: RemotingCommand | null;
     if (!processor) {
@@ -97,14 +112,12 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
       } catch (err) {
         if (err instanceof RemotingRequestError) {
           this.log.debug({ code: req.code, remote: conn.remoteAddress, responseCode: err.responseCode, reason: err.message }, 'request refused');
-          response = createResponse(req, err.responseCode, err.message);
-          if (!isOneway(req)) conn.send(response);
-          return;
+          return createResponse(req, err.responseCode, err.message);
         }
         this.log.error({ code: req.code, remote: conn.remoteAddress, err }, 'request failed');
         response = createResponse(req, SYSTEM_ERROR, `request code ${req.code} failed: ${(err as Error).message}`);
       }
     }
-    if (response && !isOneway(req)) conn.send(response);
+    return response;
   }
 }

@@ -102,6 +102,18 @@ export const topicConfigOf = ({ name, readQueueNums, writeQueueNums, perm, topic
   order,
 });
 
+/** How a store is doing, for health checks and metrics. */
+export interface StoreStatus {
+  kind: 'embedded' | 'pulsar';
+  /** false while the store cannot serve, e.g. it has no connection to Pulsar */
+  ready: boolean;
+  detail: string;
+  /** bytes of messages kept on local disk (embedded store) */
+  diskBytes?: number;
+  /** the Pulsar client's connections: open now, opened since start, attempts that failed */
+  pulsarConnections?: { open: number; opened: number; failed: number };
+}
+
 export interface CommittedOffset {
   group: string;
   topic: string;
@@ -139,6 +151,10 @@ export interface MessageStore {
   committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined>;
   /** Every committed offset of topics this store reaches, for admin views of groups. */
   committedOffsets(): CommittedOffset[];
+
+  status(): StoreStatus;
+  /** Called after each flush to durable storage with how long it took; returns an unsubscribe function. */
+  onFlush(listener: (durationMs: number) => void): () => void;
 
   /** Called after every append with the queue that grew; returns an unsubscribe function. */
   onAppend(listener: (topic: string, queueId: number) => void): () => void;

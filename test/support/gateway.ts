@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { createServer } from 'node:net';
 import { pulsarAdminUrl, pulsarServiceUrl } from './pulsar.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,6 +19,8 @@ export interface GatewayProcess {
   readonly dataDir: string;
   /** tenant/namespace of its topics when it runs on the Pulsar store */
   readonly pulsarNamespace?: string;
+  /** http://127.0.0.1:port of the admin HTTP server, when started with `http: true` */
+  readonly httpUrl?: string;
   readonly child: ChildProcess;
   /** every JSON log line the gateway printed so far */
   readonly logs: Array<Record<string, unknown>>;
@@ -35,6 +38,17 @@ export interface GatewayOptions {
   args?: string[];
   env?: NodeJS.ProcessEnv;
   startTimeoutMs?: number;
+  /** start the admin HTTP server on a free port (off otherwise, so that gateways never contend for 8080) */
+  http?: boolean;
+}
+
+/** A port nothing listens on right now: bound and released, as the CLI takes 0 for "no admin server". */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /**
@@ -62,7 +76,8 @@ function storeArgs(dataDir: string): string[] {
 export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayProcess> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rop-test-'));
-  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--data-dir', dataDir, ...storeArgs(dataDir), ...(opts.args ?? [])];
+  const httpPort = opts.http ? await freePort() : 0;
+  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--http-port', String(httpPort), '--data-dir', dataDir, ...storeArgs(dataDir), ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
@@ -83,6 +98,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayPr
     port,
     dataDir,
     ...(testStore === 'pulsar' ? { pulsarNamespace: `rocketmq/${pulsarNamespaceFor(dataDir)}` } : {}),
+    ...(opts.http ? { httpUrl: `http://127.0.0.1:${httpPort}` } : {}),
     child,
     logs,
     async stop() {

@@ -6,6 +6,7 @@ import {
   topicConfigOf,
   type AppendResult,
   type CommittedOffset,
+  type StoreStatus,
   type MessageStore,
   type NewMessage,
   type ReadResult,
@@ -50,6 +51,8 @@ export class EmbeddedStore implements MessageStore {
   private readonly queues = new Map<string, OpenQueue>();
   private readonly byKey = new Map<number, OpenQueue>();
   private readonly listeners = new Set<(topic: string, queueId: number) => void>();
+  private readonly flushListeners = new Set<(durationMs: number) => void>();
+  private opened = false;
   private readonly offsets: ConsumerOffsetTable;
   private nextQueueKey = 0;
   private lastStoreTimestamp = 0;
@@ -82,11 +85,13 @@ export class EmbeddedStore implements MessageStore {
     this.retentionTimer = setInterval(() => this.deleteExpired(), this.opts.retentionCheckIntervalMs);
     this.flushTimer.unref();
     this.retentionTimer.unref();
+    this.opened = true;
   }
 
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
     clearInterval(this.retentionTimer);
+    this.opened = false;
     await this.flushAll();
     for (const q of this.queues.values()) q.log.close();
     this.queues.clear();
@@ -176,6 +181,17 @@ export class EmbeddedStore implements MessageStore {
     return this.offsets.get(group, topic, queueId);
   }
 
+  status(): StoreStatus {
+    let diskBytes = 0;
+    for (const q of this.queues.values()) diskBytes += q.log.sizeBytes;
+    return { kind: 'embedded', ready: this.opened, detail: this.opened ? `data in ${this.opts.dataDir}` : 'not open', diskBytes };
+  }
+
+  onFlush(listener: (durationMs: number) => void): () => void {
+    this.flushListeners.add(listener);
+    return () => this.flushListeners.delete(listener);
+  }
+
   committedOffsets(): CommittedOffset[] {
     return this.offsets.entries().map(([group, topic, queueId, offset]) => ({ group, topic, queueId, offset }));
   }
@@ -208,7 +224,10 @@ export class EmbeddedStore implements MessageStore {
   }
 
   private async flushAll(): Promise<void> {
+    const started = performance.now();
     await Promise.all([...[...this.queues.values()].map((q) => q.log.flush()), this.offsets.flush()]);
+    const took = performance.now() - started;
+    for (const l of this.flushListeners) l(took);
   }
 
   /** Group commit: appends that arrive while an fsync runs share the next one. */

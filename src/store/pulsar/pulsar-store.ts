@@ -6,6 +6,7 @@ import {
   topicConfigOf,
   type AppendResult,
   type CommittedOffset,
+  type StoreStatus,
   type MessageStore,
   type NewMessage,
   type ReadResult,
@@ -67,6 +68,8 @@ export class PulsarStore implements MessageStore {
   private readonly listeners = new Set<(topic: string, queueId: number) => void>();
   private readonly namespacesReady = new Map<string, Promise<void>>();
   private readonly pulsarNames = new Map<string, string>();
+  private readonly flushListeners = new Set<(durationMs: number) => void>();
+  private opened = false;
 
   constructor(private readonly opts: PulsarStoreOptions, private readonly log: Logger) {
     this.client = new PulsarClient({ serviceUrl: opts.serviceUrl });
@@ -75,7 +78,12 @@ export class PulsarStore implements MessageStore {
     this.queueOptions = { ...DEFAULT_QUEUE_OPTIONS, ...opts.queue };
     const system = `persistent://${opts.systemNamespace}`;
     this.topics = new SystemTable(this.client, `${system}/topics`, { writeBehindMs: 0 }, log);
-    this.offsets = new SystemTable(this.client, `${system}/consumer-offsets`, { writeBehindMs: opts.offsetFlushMs }, log);
+    this.offsets = new SystemTable(this.client, `${system}/consumer-offsets`, {
+      writeBehindMs: opts.offsetFlushMs,
+      onFlushed: (ms) => {
+        for (const l of this.flushListeners) l(ms);
+      },
+    }, log);
   }
 
   async open(): Promise<void> {
@@ -83,10 +91,12 @@ export class PulsarStore implements MessageStore {
     await this.admin.setCompactionThreshold(this.opts.systemNamespace, COMPACTION_THRESHOLD_BYTES);
     await this.ensureNamespace(`${this.opts.tenant}/${this.opts.namespace}`);
     await Promise.all([this.topics.open(), this.offsets.open()]);
+    this.opened = true;
     this.log.info({ serviceUrl: this.opts.serviceUrl, topics: [...this.topics.entries()].length }, 'Pulsar store open');
   }
 
   async close(): Promise<void> {
+    this.opened = false;
     const queues = await Promise.all([...this.queues.values()].map((q) => q.catch(() => undefined)));
     this.queues.clear();
     await Promise.all(queues.map((q) => q?.close()));
@@ -195,6 +205,24 @@ export class PulsarStore implements MessageStore {
 
   async committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined> {
     return this.offsets.get(offsetKey(group, this.pulsarName(topic), queueId));
+  }
+
+  /** Ready once open while at least one connection to the cluster is up (one is opened again on demand). */
+  status(): StoreStatus {
+    const connections = this.client.connectionStats;
+    const ready = this.opened && connections.open > 0;
+    return {
+      kind: 'pulsar',
+      ready,
+      detail: !this.opened ? 'not open' : ready ? `connected to ${this.opts.serviceUrl}` : `no connection to ${this.opts.serviceUrl}`,
+      pulsarConnections: connections,
+    };
+  }
+
+  /** The Pulsar store's own flushes are the consumer-offset table's writes; appends are durable per send. */
+  onFlush(listener: (durationMs: number) => void): () => void {
+    this.flushListeners.add(listener);
+    return () => this.flushListeners.delete(listener);
   }
 
   committedOffsets(): CommittedOffset[] {

@@ -7,6 +7,8 @@ import { PulsarConsumer, compareMessageIds, type ReceivedMessage } from '../../p
 export interface SystemTableOptions {
   /** Writes wait this long to be coalesced (latest value per key wins); 0 writes at once. */
   writeBehindMs: number;
+  /** told how long each write of pending changes took */
+  onFlushed?: (durationMs: number) => void;
 }
 
 /**
@@ -76,9 +78,11 @@ export class SystemTable<V> {
       if (this.dirty.size === 0 || !this.producer) return;
       const batch = [...this.dirty];
       this.dirty.clear();
+      const started = performance.now();
       try {
         await Promise.all(batch.map(([key, value]) =>
           this.producer!.send({ key, payload: value === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(value)) })));
+        this.options.onFlushed?.(performance.now() - started);
       } catch (err) {
         // Put back what failed unless a newer value replaced it meanwhile.
         for (const [key, value] of batch) if (!this.dirty.has(key)) this.dirty.set(key, value);

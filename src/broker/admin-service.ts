@@ -183,8 +183,9 @@ export class AdminService {
       if (m && (q.topic === undefined || m.topic === q.topic)) return [found(m)];
     }
     if (q.topic === undefined) {
-      if (offsetId) return [];
-      throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `${q.msgId} is not an offsetMsgId; a client msgId needs its topic`);
+      // A client msgId of an IPv4 client has the very shape of an offsetMsgId, so not found says both.
+      const why = offsetId ? 'no message has this offsetMsgId' : 'it is not an offsetMsgId';
+      throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `${why}; to find ${q.msgId} as a client msgId, give its topic`);
     }
     this.ctx.existingTopic(q.topic);
     const messages = await this.ctx.keyIndex.query({ topic: q.topic, key: q.msgId, unique: true, begin: 0, end: Number.MAX_SAFE_INTEGER, max: 1 }, lookup);

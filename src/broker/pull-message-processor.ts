@@ -1,4 +1,5 @@
 import { RemotingRequestError } from '../remoting/errors.js';
+import type { RemotingConnection } from '../remoting/remoting-connection.js';
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import { encodeStoredMessage } from '../protocol/message-codec.js';
@@ -31,7 +32,7 @@ export class PullMessageProcessor {
     private readonly holds: PullHoldService,
   ) {}
 
-  readonly process = async (req: RemotingCommand): Promise<RemotingCommand> => {
+  readonly process = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand | null> => {
     // A pull that arrives while the gateway stops could be cut off unanswered when the connection closes,
     // and the client would wait out its timeout (30 s); refused, it retries in a few seconds.
     if (this.holds.stopping) throw stopping();
@@ -63,6 +64,8 @@ export class PullMessageProcessor {
       const asked = h.optInt('suspendTimeoutMillis') ?? 15_000;
       const holdMs = Math.max(0, Math.min(asked, this.ctx.settings.maxPullHoldMs));
       await this.holds.wait(topicName, queueId, holdMs, async () => (await this.ctx.store.maxOffset(topicName, queueId)) <= offset);
+      // A client gone while its pull was held gets nothing read for it (nor counted as handed out).
+      if (conn.isClosed) return null;
       answer = await this.attempt(req, pull);
     }
     // While stopping, "nothing new" would make the client pull again at once, and that pull could be cut

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cliPath, startGateway } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 
@@ -46,3 +48,61 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     rmSync(gw.dataDir, { recursive: true, force: true });
   });
 }
+
+test('settings merge flags over ROP_* env vars over the --config file, and --print-config shows each with its source', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rop-config-'));
+  try {
+    const yamlPath = join(dir, 'rop.yaml');
+    writeFileSync(yamlPath, 'port: 9999\nhttpPort: 0\nstore: pulsar\nautoCreateTopics: false\ndefaultQueues: 8\n');
+    const r = spawnSync(process.execPath, [cliPath, '--config', yamlPath, '--default-queues', '2', '--print-config'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, ROP_PORT: '7777', ROP_AUTO_CREATE_TOPICS: 'true' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = new Map(r.stdout.split('\n').filter((l) => !l.startsWith('#') && l).map((l) => [l.split(':')[0], l]));
+    assert.equal(lines.get('port'), 'port: 7777  # env ROP_PORT');
+    assert.equal(lines.get('autoCreateTopics'), 'autoCreateTopics: true  # env ROP_AUTO_CREATE_TOPICS');
+    assert.equal(lines.get('defaultQueues'), 'defaultQueues: 2  # cli');
+    assert.equal(lines.get('store'), 'store: "pulsar"  # config');
+    assert.equal(lines.get('httpPort'), 'httpPort: 0  # config');
+    assert.equal(lines.get('host'), 'host: "127.0.0.1"  # default');
+
+    // What --print-config prints is a config file that gives the same settings back.
+    const jsonPath = join(dir, 'rop.json');
+    writeFileSync(jsonPath, JSON.stringify({ flush: 'sync', retentionHours: 5 }));
+    const printed = join(dir, 'printed.yaml');
+    writeFileSync(printed, rop('--config', jsonPath, '--print-config').stdout);
+    const again = rop('--config', printed, '--print-config').stdout;
+    assert.match(again, /^flush: "sync"  # config$/m);
+    assert.match(again, /^retentionHours: 5  # config$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad settings in the config file or environment give one clear line and exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rop-config-'));
+  try {
+    const cases: Array<[string, string, NodeJS.ProcessEnv, RegExp]> = [
+      ['bad.yaml', 'bogus: 1\n', {}, /unknown setting bogus/],
+      ['range.json', '{"port": 70000}', {}, /range\.json: port: expected a number from 0 to 65535/],
+      ['list.yaml', 'port: [1]\n', {}, /expected a single value for port/],
+      ['broken.json', '{"port": ', {}, /is not valid JSON/],
+      ['choice.yaml', 'store: cassandra\n', {}, /store/],
+      ['ok.yaml', 'port: 1\n', { ROP_HTTP_PORT: 'eighty' }, /ROP_HTTP_PORT: expected a whole number/],
+      ['ok2.yaml', 'port: 1\n', { ROP_AUTO_CREATE_TOPICS: 'maybe' }, /ROP_AUTO_CREATE_TOPICS: expected true or false/],
+    ];
+    for (const [name, content, env, expected] of cases) {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      const r = spawnSync(process.execPath, [cliPath, '--config', path, '--print-config'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...env } });
+      assert.equal(r.status, 2, `${name}: ${r.stdout}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, expected);
+    }
+    assert.match(rop('--config', join(dir, 'missing.yaml')).stderr, /cannot read config file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

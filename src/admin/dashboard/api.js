@@ -1,0 +1,36 @@
+/** A poll that hangs must not stall the page: the next one starts once this one gives up. */
+const REQUEST_TIMEOUT_MS = 5000;
+
+export class ApiError extends Error {
+  /**
+   * status: the HTTP status, 0 when there was no answer
+   * reason: the gateway's own words (its `error`), or the message when it said nothing
+   */
+  constructor(message, status, reason = message) {
+    super(message);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+/** GETs JSON from the admin API; failures become an ApiError whose message is fit to show a person. */
+export async function getJson(path) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  } catch (err) {
+    const timedOut = err instanceof DOMException && err.name === 'TimeoutError';
+    throw new ApiError(timedOut ? `${path} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s` : `cannot reach the gateway (${path})`, 0);
+  }
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    throw new ApiError(`${path} answered ${response.status} without JSON`, response.status);
+  }
+  if (!response.ok) {
+    const reason = body && typeof body.error === 'string' ? body.error : response.statusText;
+    throw new ApiError(`${path}: ${response.status} ${reason}`, response.status, reason);
+  }
+  return body;
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type GatewayProcess } from '../support/gateway.js';
+import { startGateway, testStore, type GatewayProcess } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 import { JavaHarness, deliveries, expectedMessage, type HarnessEvent } from '../support/java-harness.js';
 
@@ -118,7 +118,8 @@ test('the admin HTTP API and /metrics report a known load exactly', { timeout: 2
   assert.ok(sum(samples, 'rocketmq_rpc_latency_count', { request_code: 'PULL_MESSAGE' }) > 0, 'pulls are in the latency histogram');
   assert.ok(sum(samples, 'rop_store_flush_latency_seconds_count') > 0, 'flushes are timed');
   assert.ok(samples.some((s) => s.name === 'rop_held_pulls'));
-  assert.ok(samples.some((s) => s.name === 'rop_store_ready' && s.value === 1));
+  assert.ok(samples.some((s) => s.name === 'rop_store_ready' && s.labels.store === testStore && s.value === 1));
+  if (testStore === 'pulsar') assert.ok(sum(samples, 'rop_pulsar_connections') >= 1, 'the Pulsar client reports its open connections');
 
   // Messages by key (both runs sent key-5), by client msgId, by offsetMsgId, by offset.
   const byKey = await call(gw, 'GET', `/api/messages?topic=${TOPIC}&key=key-5`);

@@ -76,11 +76,22 @@ function createStore(config: GatewayConfig, log: Logger): MessageStore {
 
 /** Starts one gateway: name server and broker on one port, over the configured store. */
 export async function startGateway(config: GatewayConfig, log: Logger = createLogger(config.logLevel)): Promise<Gateway> {
+  const http = config.httpPort !== 0 ? new AdminHttpServer({ host: config.host, port: config.httpPort, log }) : undefined;
+  let httpPort: number | undefined;
+  if (http) {
+    try {
+      httpPort = await http.listen();
+    } catch (err) {
+      throw new Error(`admin HTTP server cannot listen on ${config.host}:${config.httpPort} (${(err as Error).message}); choose another --http-port, or 0 to turn it off`);
+    }
+    log.info({ host: config.host, port: httpPort }, 'admin http listening');
+  }
   const store = createStore(config, log);
   try {
     await store.open();
   } catch (err) {
     await store.close().catch(() => undefined);
+    await http?.close();
     throw err;
   }
   const server = new RemotingServer(log, config.maxFrameSize);
@@ -89,6 +100,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     port = await server.listen(config.host, config.port);
   } catch (err) {
     await store.close();
+    await http?.close();
     throw err;
   }
   const advertisedAddress = config.advertisedAddress ?? `${isIP(config.host) && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${port}`;
@@ -177,47 +189,20 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.GET_KV_CONFIG, routes.getKvConfig);
 
   let stopping: Promise<void> | undefined;
-  let http: AdminHttpServer | undefined;
-  // The admin server closes after the remoting server has drained, so /readyz says "stopping" meanwhile.
-  const stopServices = async (): Promise<void> => {
-    holds.close();
-    registry.close();
-    await server.close();
-    await http?.close();
-    metrics.close();
-    await scheduled.stop();
-    await transactions.stop();
-    await keyIndex.stop();
-    await store.close();
-  };
-  let httpPort: number | undefined;
-  if (config.httpPort !== 0) {
-    http = new AdminHttpServer({
-      host: config.host,
-      port: config.httpPort,
-      log,
-      ctx,
-      admin: adminService,
-      registry,
-      metrics,
-      storeKind: config.store,
-      startedAt: Date.now(),
-      version: VERSION,
-      notReady: () => {
-        if (stopping) return 'stopping';
-        const status = store.status();
-        return status.ready ? undefined : `store: ${status.detail}`;
-      },
-    });
-    try {
-      httpPort = await http.listen();
-    } catch (err) {
-      http = undefined;
-      await stopServices();
-      throw new Error(`admin HTTP server cannot listen on ${config.host}:${config.httpPort} (${(err as Error).message}); choose another --http-port, or 0 to turn it off`);
-    }
-    log.info({ host: config.host, port: httpPort }, 'admin http listening');
-  }
+  http?.serve({
+    ctx,
+    admin: adminService,
+    registry,
+    metrics,
+    storeKind: config.store,
+    startedAt: Date.now(),
+    version: VERSION,
+    notReady: () => {
+      if (stopping) return 'stopping';
+      const status = store.status();
+      return status.ready ? undefined : `store: ${status.detail}`;
+    },
+  });
 
   log.info({ host: config.host, port, httpPort, advertised: advertisedAddress, dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
 
@@ -228,7 +213,16 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     store,
     stop() {
       stopping ??= (async () => {
-        await stopServices();
+        holds.close();
+        registry.close();
+        await server.close();
+        // The admin server closes after the remoting server has drained, so /readyz says "stopping" meanwhile.
+        await http?.close();
+        metrics.close();
+        await scheduled.stop();
+        await transactions.stop();
+        await keyIndex.stop();
+        await store.close();
         log.info('rop stopped');
       })();
       return stopping;

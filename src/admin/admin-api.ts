@@ -85,11 +85,12 @@ async function answering<T>(work: () => Promise<T> | T): Promise<T> {
   }
 }
 
-/** The JSON admin API under /api: cluster, topics, consumer groups, messages. */
-export function registerAdminApi(app: FastifyInstance, d: AdminApiDeps): void {
-  const { ctx, admin, registry, metrics } = d;
+/** The JSON admin API under /api: cluster, topics, consumer groups, messages; `deps` is asked per request. */
+export function registerAdminApi(app: FastifyInstance, deps: () => AdminApiDeps): void {
 
   app.get('/api/cluster', async () => {
+    const d = deps();
+    const { ctx, admin, registry } = d;
     const connections = { producer: 0, consumer: 0 };
     for (const { role } of registry.channels()) connections[role]++;
     return {
@@ -108,6 +109,7 @@ export function registerAdminApi(app: FastifyInstance, d: AdminApiDeps): void {
   });
 
   app.get('/api/topics', async () => {
+    const { ctx, admin, metrics } = deps();
     const rates = metrics.topicRates();
     const topics = ctx.store.listTopics().sort((a, b) => a.name.localeCompare(b.name));
     return Promise.all(topics.map(async (t) => {
@@ -123,11 +125,13 @@ export function registerAdminApi(app: FastifyInstance, d: AdminApiDeps): void {
   });
 
   app.get<{ Params: { name: string } }>('/api/topics/:name', (req) => answering(async () => {
+    const { ctx, admin } = deps();
     const t = ctx.existingTopic(req.params.name);
     return { ...topicJson(t), queues: await admin.topicStats(t.name) };
   }));
 
   app.post<{ Body: Record<string, unknown> | undefined }>('/api/topics', (req, reply) => answering(async () => {
+    const { ctx, admin } = deps();
     const b = req.body ?? {};
     if (typeof b !== 'object' || Array.isArray(b)) throw new HttpError(400, 'the body must be a JSON object');
     const name = text(b.name, 'name');
@@ -149,21 +153,25 @@ export function registerAdminApi(app: FastifyInstance, d: AdminApiDeps): void {
     return { ...topicJson(created), queues: await admin.topicStats(name) };
   }));
 
-  app.get('/api/groups', async () => Promise.all(admin.groupNames().map(async (group) => {
-    const info = admin.consumerGroup(group);
-    const progress = await admin.groupProgress(group, undefined, false);
-    return {
-      group,
-      // the gateway's own cursors (%SCHEDULE%, %TRANSACTION%): their lag is what waits to be delivered or checked
-      system: group.startsWith('%'),
-      online: info?.members.length ?? 0,
-      messageModel: info?.messageModel ?? null,
-      lag: progress.reduce((n, p) => n + p.lag, 0),
-      topics: [...new Set(progress.map((p) => p.topic))],
-    };
-  })));
+  app.get('/api/groups', async () => {
+    const { admin } = deps();
+    return Promise.all(admin.groupNames().map(async (group) => {
+      const info = admin.consumerGroup(group);
+      const progress = await admin.groupProgress(group, undefined, false);
+      return {
+        group,
+        // the gateway's own cursors (%SCHEDULE%, %TRANSACTION%): their lag is what waits to be delivered or checked
+        system: group.startsWith('%'),
+        online: info?.members.length ?? 0,
+        messageModel: info?.messageModel ?? null,
+        lag: progress.reduce((n, p) => n + p.lag, 0),
+        topics: [...new Set(progress.map((p) => p.topic))],
+      };
+    }));
+  });
 
   app.get<{ Params: { group: string } }>('/api/groups/:group', (req) => answering(async () => {
+    const { admin } = deps();
     const group = req.params.group;
     const info = admin.consumerGroup(group);
     if (!info && !admin.groupNames().includes(group)) throw new HttpError(404, `consumer group ${group} has no member online and no committed offset`);
@@ -180,6 +188,7 @@ export function registerAdminApi(app: FastifyInstance, d: AdminApiDeps): void {
   }));
 
   app.post<{ Params: { group: string }; Body: Record<string, unknown> | undefined }>('/api/groups/:group/reset-offsets', (req) => answering(async () => {
+    const { ctx, admin } = deps();
     const b = req.body ?? {};
     const topic = text(b.topic, 'topic');
     const given = ['timestamp', 'offset', 'position'].filter((k) => b[k] !== undefined);
@@ -201,6 +210,7 @@ export function registerAdminApi(app: FastifyInstance, d: AdminApiDeps): void {
   }));
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/messages', (req) => answering(async () => {
+    const { admin } = deps();
     const q = req.query;
     const max = q.max === undefined ? 32 : wholeNumber(q.max, 'max', 1, MAX_MESSAGES);
     let search: MessageSearch;

@@ -8,20 +8,27 @@ import { registerAdminApi, HttpError, type AdminApiDeps } from './admin-api.js';
 /** The dashboard's files are served from the source tree: plain HTML, CSS and browser modules, nothing to build. */
 const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'admin', 'dashboard');
 
-export interface AdminHttpOptions extends AdminApiDeps {
+export interface AdminHttpOptions {
   host: string;
   port: number;
   log: Logger;
+}
+
+/** What the server answers from once the gateway has started. */
+export interface AdminServices extends AdminApiDeps {
   /** why the gateway cannot serve now, or undefined when it can */
   notReady: () => string | undefined;
 }
 
 /**
  * The admin HTTP server: /healthz and /readyz, the JSON API, /metrics in Prometheus text, and the
- * dashboard at /. Errors are JSON `{ "error": message }` with their status.
+ * dashboard at /. Errors are JSON `{ "error": message }` with their status. It listens before the store
+ * opens (attaching to Pulsar can take a while), answering health checks at once and the rest with 503
+ * until `serve` hands it the gateway's services.
  */
 export class AdminHttpServer {
   private readonly app: FastifyInstance;
+  private services?: AdminServices;
 
   constructor(private readonly opts: AdminHttpOptions) {
     this.app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
@@ -34,18 +41,28 @@ export class AdminHttpServer {
       return reply.code(500).send({ error: (err as Error).message });
     });
     app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no such endpoint: ${req.method} ${req.url.split('?')[0]}` }));
+    app.addHook('onRequest', async (req, reply) => {
+      if (!this.services && (req.url.startsWith('/api/') || req.url.startsWith('/metrics'))) {
+        await reply.code(503).send({ error: 'the gateway is starting' });
+      }
+    });
     app.get('/healthz', async () => ({ status: 'ok' }));
     app.get('/readyz', async (_req, reply) => {
-      const reason = opts.notReady();
+      const reason = this.services ? this.services.notReady() : 'starting';
       if (reason !== undefined) return reply.code(503).send({ status: 'not ready', reason });
       return { status: 'ready' };
     });
     app.get('/metrics', async (_req, reply) => {
-      reply.header('content-type', opts.metrics.registry.contentType);
-      return opts.metrics.registry.metrics();
+      const { registry } = this.services!.metrics;
+      reply.header('content-type', registry.contentType);
+      return registry.metrics();
     });
-    registerAdminApi(app, opts);
+    registerAdminApi(app, () => this.services!);
     void app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: 'index.html' });
+  }
+
+  serve(services: AdminServices): void {
+    this.services = services;
   }
 
   /** Listens; resolves with the bound port. */

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, testStore, type GatewayProcess } from '../support/gateway.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliPath, freePort, startGateway, testStore, type GatewayProcess } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 import { JavaHarness, deliveries, expectedMessage, type HarnessEvent } from '../support/java-harness.js';
 
@@ -156,4 +161,36 @@ test('the admin HTTP API and /metrics report a known load exactly', { timeout: 2
   const cluster = (await call(gw, 'GET', '/api/cluster')).body;
   assert.equal(cluster.advertisedAddress, gw.address);
   assert.ok(cluster.topicCount >= 1);
+});
+
+test('while the store is still opening, /healthz answers, /readyz says starting and the API 503', { timeout: 60_000 }, async () => {
+  // A Pulsar "cluster" that accepts connections and never answers keeps the store opening.
+  const silent = createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+  const deadPort = (silent.address() as { port: number }).port;
+  const httpPort = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'rop-starting-'));
+  const child = spawn(process.execPath, [cliPath, '--port', '0', '--http-port', String(httpPort), '--data-dir', dataDir, '--store', 'pulsar',
+    '--pulsar-url', `pulsar://127.0.0.1:${deadPort}`, '--pulsar-admin-url', `http://127.0.0.1:${deadPort}`], { stdio: 'ignore' });
+  try {
+    const base = `http://127.0.0.1:${httpPort}`;
+    let health: Response | undefined;
+    for (let i = 0; i < 100 && !health; i++) {
+      health = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+      if (!health) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(health?.status, 200, '/healthz answers while the store opens');
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.deepEqual(await ready.json(), { status: 'not ready', reason: 'starting' });
+    const api = await fetch(`${base}/api/topics`);
+    assert.equal(api.status, 503);
+    assert.equal(((await api.json()) as { error: string }).error, 'the gateway is starting');
+    assert.equal((await fetch(`${base}/metrics`)).status, 503);
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    silent.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

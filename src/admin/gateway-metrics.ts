@@ -38,6 +38,8 @@ export class GatewayMetrics implements TrafficObserver {
   private readonly flushLatency: Histogram;
   private readonly inChildren = new Map<string, [Counter.Internal, Counter.Internal]>();
   private readonly outChildren = new Map<string, [Counter.Internal, Counter.Internal]>();
+  /** keyed by request code × 65536 + response code + 1 (-1 is "no response"; codes fit in 16 bits) */
+  private readonly latencyChildren = new Map<number, Histogram.Internal<'request_code' | 'response_code'>>();
   /** per-topic and per-group-topic message counts, sampled for rates */
   private readonly totalsIn = new Map<string, number>();
   private readonly totalsOut = new Map<string, { group: string; topic: string; count: number; bytes: number }>();
@@ -238,7 +240,10 @@ export class GatewayMetrics implements TrafficObserver {
 
   /** A remoting request answered (RemotingServer's observer). */
   requestAnswered(code: number, responseCode: number, durationMs: number): void {
-    this.rpcLatency.observe({ request_code: CODE_NAMES.get(code) ?? String(code), response_code: String(responseCode) }, durationMs);
+    const key = code * 65536 + responseCode + 1;
+    let child = this.latencyChildren.get(key);
+    if (!child) this.latencyChildren.set(key, (child = this.rpcLatency.labels(CODE_NAMES.get(code) ?? String(code), String(responseCode))));
+    child.observe(durationMs);
   }
 
   /** Per-topic message rates in and out (summed over groups), for the dashboard. */

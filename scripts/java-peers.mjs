@@ -2,10 +2,12 @@
 //   test/harness/java        → target/rop-java-harness.jar    (Apache RocketMQ's Java client, end-to-end tests)
 //   test/harness/pulsar-java → target/rop-pulsar-harness.jar  (Apache Pulsar's Java client, Pulsar interop tests)
 // Maven fetches the clients from Maven Central into ~/.m2. A module is skipped when its jar is newer than
-// its pom and every source file. Usage: node scripts/java-peers.mjs
+// its pom and every source file. Also resolves Apache RocketMQ's mqadmin (scripts/mqadmin.mjs) for its e2e test.
+// Usage: node scripts/java-peers.mjs
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { resolveMqadmin } from './mqadmin.mjs';
 
 const peers = [
   { dir: join('test', 'harness', 'java'), jar: 'rop-java-harness.jar' },
@@ -36,4 +38,12 @@ for (const { dir, jar: jarName } of peers) {
     process.exit(1);
   }
   console.log(`java peers: built ${jar} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+try {
+  const r = resolveMqadmin();
+  if (r.cached) console.log(`java peers: mqadmin ${r.version} is up to date`);
+} catch (err) {
+  console.error(`java peers: ${err.message}`);
+  process.exit(1);
 }

@@ -114,6 +114,28 @@ export interface StoreStatus {
   pulsarConnections?: { open: number; opened: number; failed: number };
 }
 
+/**
+ * A consumer group as an operator declared it (RocketMQ's subscription group config): kept and read back; the
+ * broker decides what each setting means.
+ */
+export interface SubscriptionGroupConfig {
+  groupName: string;
+  consumeEnable: boolean;
+  consumeFromMinEnable: boolean;
+  consumeBroadcastEnable: boolean;
+  consumeMessageOrderly: boolean;
+  retryQueueNums: number;
+  retryMaxTimes: number;
+  brokerId: number;
+  whichBrokerWhenConsumeSlowly: number;
+  notifyConsumerIdsChangedEnable: boolean;
+  groupSysFlag: number;
+  consumeTimeoutMinute: number;
+  attributes: Record<string, string>;
+  /** RocketMQ 5's retry policy, kept as declared */
+  groupRetryPolicy?: Record<string, unknown>;
+}
+
 export interface CommittedOffset {
   group: string;
   topic: string;
@@ -135,6 +157,8 @@ export interface MessageStore {
   listTopics(): TopicConfig[];
   /** Creates the topic or changes its queue counts and permissions. */
   putTopic(config: TopicConfig): Promise<TopicConfig>;
+  /** Removes the topic with its messages and every group's committed offsets in it; a missing topic is no error. */
+  deleteTopic(name: string): Promise<void>;
 
   /** Appends to one queue; resolves once the store's durability policy is met. */
   append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult>;
@@ -151,6 +175,15 @@ export interface MessageStore {
   committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined>;
   /** Every committed offset of topics this store reaches, for admin views of groups. */
   committedOffsets(): CommittedOffset[];
+  /** Forgets every offset `group` committed. */
+  deleteCommittedOffsets(group: string): Promise<void>;
+
+  getSubscriptionGroup(name: string): SubscriptionGroupConfig | undefined;
+  listSubscriptionGroups(): SubscriptionGroupConfig[];
+  /** Creates or replaces the group's config. */
+  putSubscriptionGroup(config: SubscriptionGroupConfig): Promise<void>;
+  /** A missing group is no error. */
+  deleteSubscriptionGroup(name: string): Promise<void>;
 
   status(): StoreStatus;
   /** Called after each flush to durable storage with how long it took; returns an unsubscribe function. */

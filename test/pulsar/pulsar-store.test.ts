@@ -194,3 +194,41 @@ test('appends interleaved with another producer\'s batched and single entries ge
     await client.close();
   }
 });
+
+test('a deleted topic is gone from Pulsar with its committed offsets, and comes back empty', async () => {
+  await store.putTopic(topicConfig('StoreDeleted', 2));
+  await store.putTopic(topicConfig('StoreKept', 1));
+  await store.append('StoreDeleted', 1, [message(0), message(1)]);
+  await store.commitOffset('G', 'StoreDeleted', 1, 2);
+  await store.commitOffset('G', 'StoreKept', 0, 0);
+  await store.deleteTopic('StoreDeleted');
+  await store.deleteTopic('StoreMissing');
+  assert.equal(store.getTopic('StoreDeleted'), undefined);
+  assert.ok(!(await admin.topics(`rocketmq/${ns}`)).some((t) => t.endsWith('/StoreDeleted')), 'the partitioned topic is deleted');
+  assert.equal(await store.committedOffset('G', 'StoreDeleted', 1), undefined);
+  assert.equal(await store.committedOffset('G', 'StoreKept', 0), 0);
+  await store.close();
+  store = new PulsarStore(options, log);
+  await store.open();
+  assert.equal(store.getTopic('StoreDeleted'), undefined);
+  assert.equal(await store.committedOffset('G', 'StoreDeleted', 1), undefined);
+  await store.putTopic(topicConfig('StoreDeleted', 2));
+  assert.equal(await store.maxOffset('StoreDeleted', 1), 0, 'a topic created again under the name starts empty');
+});
+
+test('subscription group configs persist in the system namespace; deleting one leaves the others', async () => {
+  const config = (groupName: string, retryMaxTimes: number) => ({
+    groupName, consumeEnable: true, consumeFromMinEnable: false, consumeBroadcastEnable: false, consumeMessageOrderly: false,
+    retryQueueNums: 1, retryMaxTimes, brokerId: 0, whichBrokerWhenConsumeSlowly: 1, notifyConsumerIdsChangedEnable: true,
+    groupSysFlag: 0, consumeTimeoutMinute: 15, attributes: { k: 'v' },
+  });
+  await store.putSubscriptionGroup(config('GA', 5));
+  await store.putSubscriptionGroup(config('GB', 3));
+  await store.deleteSubscriptionGroup('GB');
+  await store.close();
+  store = new PulsarStore(options, log);
+  await store.open();
+  assert.deepEqual(store.getSubscriptionGroup('GA'), config('GA', 5));
+  assert.equal(store.getSubscriptionGroup('GB'), undefined);
+  assert.deepEqual(store.listSubscriptionGroups().map((g) => g.groupName), ['GA']);
+});

@@ -57,6 +57,17 @@ export class ConsumerOffsetTable {
     if (this.journalSize > COMPACT_AT_BYTES) this.compact();
   }
 
+  /** Drops every entry `matches` selects; rare (topic or group deletion), so it rewrites the snapshot at once. */
+  remove(matches: (group: string, topic: string) => boolean): void {
+    let removed = false;
+    for (const [k, e] of this.offsets) {
+      if (!matches(e[0], e[1])) continue;
+      this.offsets.delete(k);
+      removed = true;
+    }
+    if (removed) this.compact();
+  }
+
   entries(): Entry[] {
     return [...this.offsets.values()];
   }

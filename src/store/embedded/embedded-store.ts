@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../logger.js';
 import {
@@ -11,10 +11,12 @@ import {
   type NewMessage,
   type ReadResult,
   type StoredMessage,
+  type SubscriptionGroupConfig,
   type TopicConfig,
 } from '../message-store.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { ConsumerOffsetTable } from './consumer-offset-table.js';
+import { SubscriptionGroupTable } from './subscription-group-table.js';
 import { QueueLog } from './queue-log.js';
 import { MAX_QUEUE_KEYS, packLocator, unpackLocator } from '../locator.js';
 
@@ -54,6 +56,7 @@ export class EmbeddedStore implements MessageStore {
   private readonly flushListeners = new Set<(durationMs: number) => void>();
   private opened = false;
   private readonly offsets: ConsumerOffsetTable;
+  private readonly groups: SubscriptionGroupTable;
   private nextQueueKey = 0;
   private lastStoreTimestamp = 0;
   private flushTimer?: NodeJS.Timeout;
@@ -63,6 +66,7 @@ export class EmbeddedStore implements MessageStore {
 
   constructor(private readonly opts: EmbeddedStoreOptions, private readonly log: Logger) {
     this.offsets = new ConsumerOffsetTable(opts.dataDir);
+    this.groups = new SubscriptionGroupTable(opts.dataDir);
   }
 
   private get topicsPath(): string {
@@ -80,6 +84,7 @@ export class EmbeddedStore implements MessageStore {
       }
     }
     this.offsets.open();
+    this.groups.open();
     this.deleteExpired();
     this.flushTimer = setInterval(() => void this.flushAll().catch((err) => this.log.error({ err }, 'flush failed')), this.opts.flushIntervalMs);
     this.retentionTimer = setInterval(() => this.deleteExpired(), this.opts.retentionCheckIntervalMs);
@@ -121,6 +126,24 @@ export class EmbeddedStore implements MessageStore {
     queueKeys.forEach((k, q) => this.queues.has(queueName(config.name, q)) || this.openQueue(config.name, q, k));
     this.saveTopics();
     return topicConfigOf(entry);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    const t = this.topics.get(name);
+    if (!t) return;
+    for (let q = 0; q < t.queueKeys.length; q++) {
+      const open = this.queues.get(queueName(name, q));
+      if (!open) continue;
+      this.queues.delete(queueName(name, q));
+      this.byKey.delete(open.key);
+      open.log.close();
+    }
+    // Files first: a crash before topics.json is saved leaves the topic empty, never its old messages
+    // waiting for a later topic of the same name.
+    rmSync(this.topicDir(name), { recursive: true, force: true });
+    this.topics.delete(name);
+    this.saveTopics();
+    this.offsets.remove((_, topic) => topic === name);
   }
 
   async append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
@@ -196,6 +219,26 @@ export class EmbeddedStore implements MessageStore {
     return this.offsets.entries().map(([group, topic, queueId, offset]) => ({ group, topic, queueId, offset }));
   }
 
+  async deleteCommittedOffsets(group: string): Promise<void> {
+    this.offsets.remove((g) => g === group);
+  }
+
+  getSubscriptionGroup(name: string): SubscriptionGroupConfig | undefined {
+    return this.groups.get(name);
+  }
+
+  listSubscriptionGroups(): SubscriptionGroupConfig[] {
+    return this.groups.list();
+  }
+
+  async putSubscriptionGroup(config: SubscriptionGroupConfig): Promise<void> {
+    this.groups.put(config);
+  }
+
+  async deleteSubscriptionGroup(name: string): Promise<void> {
+    this.groups.delete(name);
+  }
+
   onAppend(listener: (topic: string, queueId: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -208,7 +251,7 @@ export class EmbeddedStore implements MessageStore {
   }
 
   private openQueue(topic: string, queueId: number, key: number): void {
-    const log = new QueueLog(join(this.opts.dataDir, 'queues', encodeURIComponent(topic), String(queueId)), this.opts.segmentBytes);
+    const log = new QueueLog(join(this.topicDir(topic), String(queueId)), this.opts.segmentBytes);
     const report = log.open();
     if (report.truncatedBytes > 0 || report.recoveredRecords > 0) {
       this.log.warn({ topic, queueId, ...report }, 'queue recovered: torn tail truncated or unindexed records re-indexed');
@@ -216,6 +259,10 @@ export class EmbeddedStore implements MessageStore {
     const q: OpenQueue = { topic, queueId, key, log };
     this.queues.set(queueName(topic, queueId), q);
     this.byKey.set(key, q);
+  }
+
+  private topicDir(topic: string): string {
+    return join(this.opts.dataDir, 'queues', encodeURIComponent(topic));
   }
 
   private saveTopics(): void {

@@ -11,6 +11,7 @@ import {
   type NewMessage,
   type ReadResult,
   type StoredMessage,
+  type SubscriptionGroupConfig,
   type TopicConfig,
 } from '../message-store.js';
 import { MAX_QUEUE_KEYS, packLocator, unpackLocator } from '../locator.js';
@@ -64,6 +65,7 @@ export class PulsarStore implements MessageStore {
   private readonly queueOptions: PulsarQueueOptions;
   private readonly topics: SystemTable<TopicEntry>;
   private readonly offsets: SystemTable<number>;
+  private readonly groups: SystemTable<SubscriptionGroupConfig>;
   private readonly queues = new Map<string, Promise<PulsarQueue>>();
   private readonly listeners = new Set<(topic: string, queueId: number) => void>();
   private readonly namespacesReady = new Map<string, Promise<void>>();
@@ -84,13 +86,14 @@ export class PulsarStore implements MessageStore {
         for (const l of this.flushListeners) l(ms);
       },
     }, log);
+    this.groups = new SystemTable(this.client, `${system}/subscription-groups`, { writeBehindMs: 0 }, log);
   }
 
   async open(): Promise<void> {
     await this.ensureNamespace(this.opts.systemNamespace);
     await this.admin.setCompactionThreshold(this.opts.systemNamespace, COMPACTION_THRESHOLD_BYTES);
     await this.ensureNamespace(`${this.opts.tenant}/${this.opts.namespace}`);
-    await Promise.all([this.topics.open(), this.offsets.open()]);
+    await Promise.all([this.topics.open(), this.offsets.open(), this.groups.open()]);
     this.opened = true;
     this.log.info({ serviceUrl: this.opts.serviceUrl, topics: [...this.topics.entries()].length }, 'Pulsar store open');
   }
@@ -100,7 +103,7 @@ export class PulsarStore implements MessageStore {
     const queues = await Promise.all([...this.queues.values()].map((q) => q.catch(() => undefined)));
     this.queues.clear();
     await Promise.all(queues.map((q) => q?.close()));
-    await Promise.all([this.topics.close(), this.offsets.close()]);
+    await Promise.all([this.topics.close(), this.offsets.close(), this.groups.close()]);
     await this.client.close();
   }
 
@@ -139,6 +142,25 @@ export class PulsarStore implements MessageStore {
     const entry: TopicEntry = { ...adopted, queueKeys };
     await this.topics.set(key, entry);
     return topicConfigOf(entry);
+  }
+
+  /**
+   * Closes the topic's queues, force-deletes the partitioned topic (disconnecting whoever else reads or writes
+   * it), then drops its config and the offsets committed in it.
+   */
+  async deleteTopic(name: string): Promise<void> {
+    const key = this.pulsarName(name);
+    const entry = this.topics.get(key);
+    if (!entry) return;
+    await Promise.all(entry.queueKeys.map(async (_, queueId) => {
+      const opening = this.queues.get(queueName(name, queueId));
+      if (!opening) return;
+      this.queues.delete(queueName(name, queueId));
+      await (await opening.catch(() => undefined))?.close();
+    }));
+    await this.admin.deletePartitionedTopic(key.slice('persistent://'.length), true);
+    await this.topics.set(key, undefined);
+    await this.deleteOffsetsWhere((_, topic) => topic === key);
   }
 
   async append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
@@ -236,9 +258,39 @@ export class PulsarStore implements MessageStore {
     return result;
   }
 
+  deleteCommittedOffsets(group: string): Promise<void> {
+    return this.deleteOffsetsWhere((g) => g === group);
+  }
+
+  getSubscriptionGroup(name: string): SubscriptionGroupConfig | undefined {
+    return this.groups.get(name);
+  }
+
+  listSubscriptionGroups(): SubscriptionGroupConfig[] {
+    return [...this.groups.entries()].map(([, g]) => g);
+  }
+
+  putSubscriptionGroup(config: SubscriptionGroupConfig): Promise<void> {
+    return this.groups.set(config.groupName, config);
+  }
+
+  deleteSubscriptionGroup(name: string): Promise<void> {
+    return this.groups.get(name) ? this.groups.set(name, undefined) : Promise.resolve();
+  }
+
   onAppend(listener: (topic: string, queueId: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Deletes the offsets `matches` selects (by group and Pulsar topic) and waits until the deletions are written. */
+  private async deleteOffsetsWhere(matches: (group: string, pulsarTopic: string) => boolean): Promise<void> {
+    const doomed = [...this.offsets.entries()].map(([k]) => k).filter((k) => {
+      const [group, pulsarTopic] = k.split('\u0001') as [string, string];
+      return matches(group, pulsarTopic);
+    });
+    for (const k of doomed) await this.offsets.set(k, undefined);
+    await this.offsets.flush();
   }
 
   private stored(topic: string, queueId: number, queueKey: number, m: IndexedMessage): StoredMessage {

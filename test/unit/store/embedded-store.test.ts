@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { EmbeddedStore, type EmbeddedStoreOptions } from '../../../src/store/embedded/embedded-store.js';
-import type { NewMessage } from '../../../src/store/message-store.js';
+import type { NewMessage, SubscriptionGroupConfig } from '../../../src/store/message-store.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -204,5 +204,62 @@ test('sync flush resolves appends after fsync, grouping concurrent ones', () =>
     await s.putTopic(topic);
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.append('T', i % 2, [msg(i)])));
     assert.deepEqual(results.filter((_, i) => i % 2 === 0).map((r) => r.firstOffset), [...Array(10).keys()]);
+    await s.close();
+  }));
+
+const groupConfig = (groupName: string, retryMaxTimes: number): SubscriptionGroupConfig => ({
+  groupName, consumeEnable: true, consumeFromMinEnable: false, consumeBroadcastEnable: false, consumeMessageOrderly: false,
+  retryQueueNums: 1, retryMaxTimes, brokerId: 0, whichBrokerWhenConsumeSlowly: 1, notifyConsumerIdsChangedEnable: true,
+  groupSysFlag: 0, consumeTimeoutMinute: 15, attributes: {}, groupRetryPolicy: { type: 'CUSTOMIZED' },
+});
+
+test('a deleted topic loses its files and committed offsets, survives a restart as deleted, and comes back empty', () =>
+  withStore(async (dir) => {
+    let s = new EmbeddedStore(options(dir), silent);
+    await s.open();
+    await s.putTopic(topic);
+    await s.putTopic({ ...topic, name: 'Kept' });
+    await s.append('T', 0, [msg(0), msg(1)]);
+    await s.append('Kept', 0, [msg(0)]);
+    await s.commitOffset('G', 'T', 0, 2);
+    await s.commitOffset('G', 'Kept', 0, 1);
+    await s.deleteTopic('T');
+    await s.deleteTopic('Missing');
+    assert.equal(s.getTopic('T'), undefined);
+    assert.deepEqual(readdirSync(join(dir, 'queues')), ['Kept']);
+    assert.deepEqual(s.committedOffsets(), [{ group: 'G', topic: 'Kept', queueId: 0, offset: 1 }]);
+    await assert.rejects(s.maxOffset('T', 0), /does not exist/);
+    await s.close();
+
+    s = new EmbeddedStore(options(dir), silent);
+    await s.open();
+    assert.deepEqual(s.listTopics().map((t) => t.name), ['Kept']);
+    assert.equal(await s.committedOffset('G', 'T', 0), undefined);
+    await s.putTopic(topic);
+    assert.equal(await s.maxOffset('T', 0), 0, 'a topic created again under the name starts empty');
+    await s.close();
+  }));
+
+test('subscription group configs persist; deleting a group config or its offsets leaves the rest', () =>
+  withStore(async (dir) => {
+    let s = new EmbeddedStore(options(dir), silent);
+    await s.open();
+    await s.putSubscriptionGroup(groupConfig('A', 5));
+    await s.putSubscriptionGroup(groupConfig('B', 16));
+    await s.putSubscriptionGroup(groupConfig('A', 7));
+    await s.deleteSubscriptionGroup('B');
+    await s.deleteSubscriptionGroup('Missing');
+    await s.putTopic(topic);
+    await s.commitOffset('A', 'T', 0, 1);
+    await s.commitOffset('B', 'T', 1, 1);
+    await s.deleteCommittedOffsets('A');
+    await s.close();
+
+    s = new EmbeddedStore(options(dir), silent);
+    await s.open();
+    assert.deepEqual(s.listSubscriptionGroups(), [groupConfig('A', 7)]);
+    assert.deepEqual(s.getSubscriptionGroup('A'), groupConfig('A', 7));
+    assert.equal(s.getSubscriptionGroup('B'), undefined);
+    assert.deepEqual(s.committedOffsets(), [{ group: 'B', topic: 'T', queueId: 1, offset: 1 }]);
     await s.close();
   }));

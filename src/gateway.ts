@@ -12,6 +12,9 @@ import { PullMessageProcessor } from './broker/pull-message-processor.js';
 import { ConsumerOffsetProcessor } from './broker/consumer-offset-processor.js';
 import { ClientManageProcessor } from './broker/client-manage-processor.js';
 import { AdminProcessor } from './broker/admin-processor.js';
+import { GroupAdminProcessor } from './broker/group-admin-processor.js';
+import { SubscriptionGroupProcessor } from './broker/subscription-group-processor.js';
+import { BrokerRuntimeProcessor } from './broker/broker-runtime-processor.js';
 import { QueueLockManager } from './broker/queue-lock-manager.js';
 import { SendBackProcessor } from './broker/send-back-processor.js';
 import { ReplyMessageProcessor } from './broker/reply-message-processor.js';
@@ -157,7 +160,10 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const pull = new PullMessageProcessor(ctx, registry, holds);
   const offsets = new ConsumerOffsetProcessor(ctx);
   const clients = new ClientManageProcessor(ctx, registry);
-  const admin = new AdminProcessor(ctx);
+  const admin = new AdminProcessor(ctx, adminService);
+  const groupAdmin = new GroupAdminProcessor(ctx, adminService);
+  const subscriptionGroups = new SubscriptionGroupProcessor(ctx, adminService);
+  const brokerRuntime = new BrokerRuntimeProcessor();
   const locks = new QueueLockProcessor(new QueueLockManager(QUEUE_LOCK_LIFETIME_MS));
   const routes = new RouteProcessor(ctx);
   const C = RequestCode;
@@ -183,10 +189,24 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.UPDATE_AND_CREATE_TOPIC, admin.updateAndCreateTopic);
   server.register(C.VIEW_MESSAGE_BY_ID, admin.viewMessageById);
   server.register(C.QUERY_MESSAGE, admin.queryMessage);
+  server.register(C.GET_TOPIC_CONFIG, admin.getTopicConfig);
+  server.register(C.GET_TOPIC_STATS_INFO, admin.getTopicStatsInfo);
+  server.register(C.DELETE_TOPIC_IN_BROKER, admin.deleteTopicInBroker);
+  server.register(C.GET_CONSUME_STATS, groupAdmin.getConsumeStats);
+  server.register(C.GET_CONSUMER_CONNECTION_LIST, groupAdmin.getConsumerConnectionList);
+  server.register(C.GET_PRODUCER_CONNECTION_LIST, groupAdmin.getProducerConnectionList);
+  server.register(C.QUERY_TOPIC_CONSUME_BY_WHO, groupAdmin.queryTopicConsumeByWho);
+  server.register(C.INVOKE_BROKER_TO_RESET_OFFSET, groupAdmin.invokeBrokerToResetOffset);
+  server.register(C.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, subscriptionGroups.updateAndCreate);
+  server.register(C.DELETE_SUBSCRIPTIONGROUP, subscriptionGroups.delete);
+  server.register(C.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, subscriptionGroups.getAll);
+  server.register(C.GET_BROKER_RUNTIME_INFO, brokerRuntime.getBrokerRuntimeInfo);
   server.register(C.GET_ROUTEINFO_BY_TOPIC, routes.getRouteInfoByTopic);
   server.register(C.GET_BROKER_CLUSTER_INFO, routes.getBrokerClusterInfo);
   server.register(C.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, routes.getAllTopicList);
   server.register(C.GET_KV_CONFIG, routes.getKvConfig);
+  server.register(C.DELETE_KV_CONFIG, routes.deleteKvConfig);
+  server.register(C.DELETE_TOPIC_IN_NAMESRV, routes.deleteTopicInNamesrv);
 
   let stopping: Promise<void> | undefined;
   http?.serve({

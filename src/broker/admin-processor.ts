@@ -4,15 +4,17 @@ import { HeaderFields } from '../protocol/header-fields.js';
 import { encodeStoredMessage } from '../protocol/message-codec.js';
 import { formatProperties } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
-import { Perm } from '../protocol/bodies.js';
-import { validateTopicName, type BrokerContext } from './broker-context.js';
+import { jsonBody, Perm } from '../protocol/bodies.js';
+import { topicStatsTableBody } from '../protocol/admin-bodies.js';
+import { isSystemTopic, validateTopicName, type BrokerContext } from './broker-context.js';
+import type { AdminService } from './admin-service.js';
 
 const MAX_QUEUES = 1024;
 const MAX_QUERY_RESULTS = 64;
 
-/** UPDATE_AND_CREATE_TOPIC, VIEW_MESSAGE_BY_ID and QUERY_MESSAGE. */
+/** Topics and messages: UPDATE_AND_CREATE_TOPIC, GET_TOPIC_CONFIG, GET_TOPIC_STATS_INFO, DELETE_TOPIC_IN_BROKER, VIEW_MESSAGE_BY_ID, QUERY_MESSAGE. */
 export class AdminProcessor {
-  constructor(private readonly ctx: BrokerContext) {}
+  constructor(private readonly ctx: BrokerContext, private readonly admin: AdminService) {}
 
   readonly updateAndCreateTopic = async (req: RemotingCommand): Promise<RemotingCommand> => {
     const h = new HeaderFields(req.extFields);
@@ -33,6 +35,47 @@ export class AdminProcessor {
       order: h.optBool('order') ?? existing?.order ?? false,
     });
     this.ctx.log.info({ topic: name, readQueueNums: topic.readQueueNums, writeQueueNums: topic.writeQueueNums, perm: topic.perm }, existing ? 'topic updated' : 'topic created');
+    return createResponse(req, ResponseCode.SUCCESS);
+  };
+
+  /** Per-queue min and max offsets and the newest message's store time (TopicStatsTable), as `mqadmin topicStatus` shows them. */
+  readonly getTopicStatsInfo = async (req: RemotingCommand): Promise<RemotingCommand> => {
+    const topic = new HeaderFields(req.extFields).str('topic');
+    const brokerName = this.ctx.settings.brokerName;
+    const stats = await this.admin.topicStats(topic);
+    const body = topicStatsTableBody(stats.map((q) => [
+      { brokerName, queueId: q.queueId, topic },
+      { minOffset: q.minOffset, maxOffset: q.maxOffset, lastUpdateTimestamp: q.lastUpdateTimestamp },
+    ] as const));
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, body);
+  };
+
+  /**
+   * GET_TOPIC_CONFIG: mqadmin reads it before topic and consumer statistics to find static-topic mappings, which
+   * the gateway does not have (so no mappingDetail).
+   */
+  readonly getTopicConfig = (req: RemotingCommand): RemotingCommand => {
+    const t = this.ctx.existingTopic(new HeaderFields(req.extFields).str('topic'));
+    const body = jsonBody({
+      topicName: t.name,
+      readQueueNums: t.readQueueNums,
+      writeQueueNums: t.writeQueueNums,
+      perm: t.perm,
+      topicFilterType: 'SINGLE_TAG',
+      topicSysFlag: t.topicSysFlag,
+      order: t.order,
+      attributes: {},
+    });
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, body);
+  };
+
+  /** Deletes the topic with its messages and committed offsets; deleting a missing topic succeeds, as in Apache RocketMQ. */
+  readonly deleteTopicInBroker = async (req: RemotingCommand): Promise<RemotingCommand> => {
+    const topic = new HeaderFields(req.extFields).str('topic');
+    if (isSystemTopic(topic)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `topic ${topic} is a system topic of the gateway and cannot be deleted`);
+    const existed = this.ctx.store.getTopic(topic) !== undefined;
+    await this.ctx.store.deleteTopic(topic);
+    if (existed) this.ctx.log.info({ topic }, 'topic deleted');
     return createResponse(req, ResponseCode.SUCCESS);
   };
 

@@ -58,8 +58,11 @@ export interface FoundMessage {
   offsetMsgId: string;
 }
 
-/** Where a reset moves a group: the first message stored at or after a time, or an explicit offset. */
-export type ResetTarget = { timestamp: number } | { offset: number };
+/**
+ * Where a reset moves a group: the first message stored at or after a time, or an explicit offset; on every
+ * queue of the topic, or on `queueId` only.
+ */
+export type ResetTarget = ({ timestamp: number } | { offset: number }) & { queueId?: number };
 
 export interface ResetResult {
   queues: Array<{ queueId: number; offset: number }>;
@@ -117,6 +120,20 @@ export class AdminService {
     return rows;
   }
 
+  /** Whether anything knows `group`: an online consumer, a committed offset or a declared subscription group config. */
+  isKnownGroup(group: string): boolean {
+    return this.ctx.store.getSubscriptionGroup(group) !== undefined || this.registry.consumerGroup(group) !== undefined
+      || this.ctx.store.committedOffsets().some((c) => c.group === group);
+  }
+
+  /** Groups that subscribe to `topic` or have committed offsets in it, sorted. */
+  consumingGroups(topic: string): string[] {
+    const names = new Set<string>();
+    for (const group of this.registry.consumerGroupNames()) if (this.registry.consumerGroup(group)?.subscriptions.has(topic)) names.add(group);
+    for (const c of this.ctx.store.committedOffsets()) if (c.topic === topic) names.add(c.group);
+    return [...names].sort();
+  }
+
   consumerGroup(group: string): ConsumerGroupInfo | undefined {
     const g = this.registry.consumerGroup(group);
     if (!g) return undefined;
@@ -134,13 +151,13 @@ export class AdminService {
   }
 
   /**
-   * Commits new offsets for every queue of `topic`, then tells the group's online clients
+   * Commits new offsets for every queue of `topic` (or `target.queueId` only), then tells the group's online clients
    * (RESET_CONSUMER_CLIENT_OFFSET) so that they drop what they hold and do not commit their old positions
    * over the new ones. A time moves each queue to its first message stored at or after it; an offset is
    * clamped into each queue's range.
    */
   async resetOffsets(group: string, topic: string, target: ResetTarget): Promise<ResetResult> {
-    const stats = await this.topicStats(topic);
+    const stats = (await this.topicStats(topic)).filter((q) => target.queueId === undefined || q.queueId === target.queueId);
     const queues = await Promise.all(stats.map(async (q) => ({
       queueId: q.queueId,
       offset: 'timestamp' in target

@@ -45,6 +45,18 @@ export async function ensureTopic(store: MessageStore, name: string, queues: num
   if (!existing || existing.readQueueNums < queues) await store.putTopic(plainTopic(name, queues));
 }
 
+const MAX_GROUP_LENGTH = 120;
+
+/** Apache RocketMQ's group name rule (TopicValidator.validateGroup). */
+export function validateGroupName(group: string): void {
+  if (!TOPIC_NAME.test(group) || group.length > MAX_GROUP_LENGTH) {
+    throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `group name ${JSON.stringify(group)} is invalid: use at most ${MAX_GROUP_LENGTH} of the characters %|a-zA-Z0-9_-`);
+  }
+}
+
+/** Topics the gateway keeps for itself (delays, transactions, the key index): not for operators to delete. */
+export const isSystemTopic = (topic: string): boolean => topic === SCHEDULE_TOPIC || topic.toUpperCase().startsWith('RMQ_SYS_');
+
 export function validateTopicName(topic: string): void {
   if (!TOPIC_NAME.test(topic) || topic.length > MAX_TOPIC_LENGTH) {
     throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `topic name ${JSON.stringify(topic)} is invalid: use at most ${MAX_TOPIC_LENGTH} of the characters %|a-zA-Z0-9_-`);

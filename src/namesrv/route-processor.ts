@@ -45,6 +45,18 @@ export class RouteProcessor {
   readonly getAllTopicList = (req: RemotingCommand): RemotingCommand =>
     createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody({ topicList: this.ctx.store.listTopics().map((t) => t.name) }));
 
+  /**
+   * Routes are the broker's topics, so once DELETE_TOPIC_IN_BROKER removed a topic there is no route left to drop
+   * (mqadmin deleteTopic sends both).
+   */
+  readonly deleteTopicInNamesrv = (req: RemotingCommand): RemotingCommand => {
+    new HeaderFields(req.extFields).str('topic');
+    return createResponse(req, ResponseCode.SUCCESS);
+  };
+
+  /** Nothing to delete: no KV config is kept (mqadmin deleteTopic clears a topic's order config this way). */
+  readonly deleteKvConfig = (req: RemotingCommand): RemotingCommand => createResponse(req, ResponseCode.SUCCESS);
+
   /** The gateway keeps no KV config; RocketMQ clients treat QUERY_NOT_FOUND as "unset". */
   readonly getKvConfig = (req: RemotingCommand): RemotingCommand => {
     const h = new HeaderFields(req.extFields);

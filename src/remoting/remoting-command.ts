@@ -11,6 +11,8 @@ export const LANGUAGES = ['JAVA', 'CPP', 'DOTNET', 'PYTHON', 'DELPHI', 'ERLANG',
 
 /** Version this gateway reports in its own commands (RocketMQ V4_9_4's ordinal). */
 export const GATEWAY_VERSION = 435;
+/** GATEWAY_VERSION's name in RocketMQ's MQVersion, as admin tools print versions. */
+export const GATEWAY_VERSION_NAME = 'V4_9_4';
 
 /** One remoting request or response, independent of how its header was serialized. */
 export interface RemotingCommand {

@@ -1,0 +1,47 @@
+import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
+import { HeaderFields } from '../protocol/header-fields.js';
+import { ResponseCode } from '../protocol/request-code.js';
+import { jsonBody } from '../protocol/bodies.js';
+import { defaultSubscriptionGroupConfig, parseSubscriptionGroupConfig, type SubscriptionGroupConfigBody } from '../protocol/admin-bodies.js';
+import { validateGroupName, type BrokerContext } from './broker-context.js';
+import type { AdminService } from './admin-service.js';
+
+/**
+ * Subscription group configs, as `mqadmin updateSubGroup`, `deleteSubGroup` and `getConsumerConfig` declare and
+ * read them: UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, DELETE_SUBSCRIPTIONGROUP, GET_ALL_SUBSCRIPTIONGROUP_CONFIG. They are
+ * kept in the store and read back; the gateway does not act on their settings.
+ */
+export class SubscriptionGroupProcessor {
+  constructor(private readonly ctx: BrokerContext, private readonly admin: AdminService) {}
+
+  readonly updateAndCreate = async (req: RemotingCommand): Promise<RemotingCommand> => {
+    const config = parseSubscriptionGroupConfig(req.body);
+    validateGroupName(config.groupName);
+    const existed = this.ctx.store.getSubscriptionGroup(config.groupName) !== undefined;
+    await this.ctx.store.putSubscriptionGroup(config);
+    this.ctx.log.info({ group: config.groupName }, existed ? 'subscription group updated' : 'subscription group created');
+    return createResponse(req, ResponseCode.SUCCESS);
+  };
+
+  /** Deleting a group nobody declared succeeds, as in Apache RocketMQ; `cleanOffset` also forgets its committed offsets. */
+  readonly delete = async (req: RemotingCommand): Promise<RemotingCommand> => {
+    const h = new HeaderFields(req.extFields);
+    const group = h.str('groupName');
+    await this.ctx.store.deleteSubscriptionGroup(group);
+    if (h.optBool('cleanOffset') === true) await this.ctx.store.deleteCommittedOffsets(group);
+    this.ctx.log.info({ group, cleanOffset: h.optBool('cleanOffset') ?? false }, 'subscription group deleted');
+    return createResponse(req, ResponseCode.SUCCESS);
+  };
+
+  /**
+   * GET_ALL_SUBSCRIPTIONGROUP_CONFIG, which `mqadmin getConsumerConfig` reads a group from: the declared configs,
+   * and the defaults for groups that consumers use without a declaration (Apache RocketMQ creates those for
+   * them). All in one answer: without a totalGroupNum header the client asks for no further pages.
+   */
+  readonly getAll = (req: RemotingCommand): RemotingCommand => {
+    const table: Record<string, SubscriptionGroupConfigBody> = {};
+    for (const group of this.admin.groupNames()) table[group] = defaultSubscriptionGroupConfig(group);
+    for (const config of this.ctx.store.listSubscriptionGroups()) table[config.groupName] = config;
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody({ subscriptionGroupTable: table, forbiddenTable: {} }));
+  };
+}

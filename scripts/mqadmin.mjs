@@ -6,7 +6,7 @@
 // (the jars), the tool's ROCKETMQ_HOME and its client logs, so nothing is written to the user's ~/logs.
 // The tool prints errors and exits 0, so callers must read what it printed.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveClasspath } from './lib/maven-classpath.mjs';
@@ -14,15 +14,34 @@ import { resolveClasspath } from './lib/maven-classpath.mjs';
 const VERSION = process.env.MQADMIN_VERSION ?? '5.5.0';
 const home = resolve(process.env.MQADMIN_HOME ?? join('.cache', 'mqadmin'));
 const lib = join(home, 'lib');
-const MAIN_CLASS = 'org.apache.rocketmq.tools.command.MQAdminStartup';
+const classes = join(home, 'classes');
+const MAIN_CLASS = 'RopMqadmin';
+// mqadmin's JVM lingers about 3 s after a command is done, while Netty's event loops wait out their quiet
+// period; this entry point runs the command, then exits at once.
+const MAIN_SOURCE = `public final class RopMqadmin {
+  public static void main(String[] args) {
+    org.apache.rocketmq.tools.command.MQAdminStartup.main(args);
+    System.out.flush();
+    System.exit(0);
+  }
+}
+`;
 
 /** Resolves rocketmq-tools and its runtime dependencies into `lib` (cached by a marker file). */
 export function resolveMqadmin(log = (line) => console.log(line)) {
-  return resolveClasspath({
+  const resolved = resolveClasspath({
     name: 'mqadmin', home, lib, versions: [VERSION], log,
     bom: { groupId: 'org.apache.rocketmq', artifactId: 'rocketmq-all' },
     dependencies: (v) => `    <dependency><groupId>org.apache.rocketmq</groupId><artifactId>rocketmq-tools</artifactId><version>${v}</version></dependency>`,
   });
+  if (!resolved.cached || !existsSync(join(classes, `${MAIN_CLASS}.class`))) {
+    mkdirSync(classes, { recursive: true });
+    const source = join(classes, `${MAIN_CLASS}.java`);
+    writeFileSync(source, MAIN_SOURCE);
+    const r = spawnSync('javac', ['-nowarn', '-cp', `${lib}/*`, '-d', classes, source], { encoding: 'utf8' });
+    if (r.error || r.status !== 0) throw new Error(`mqadmin: javac failed (a JDK 17 is needed): ${r.error?.message ?? r.stderr}`);
+  }
+  return resolved;
 }
 
 /** The java command line that runs `mqadmin args…`. */
@@ -37,7 +56,7 @@ export function mqadminCommand(args) {
       // A short-lived CLI: small heap, no JIT tiers beyond C1, so each run starts in about a second.
       '-Xms64m', '-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC',
       `-Drocketmq.home.dir=${rocketmqHome}`, `-Drocketmq.client.logRoot=${logs}`, `-Duser.home=${home}`,
-      '-cp', `${lib}/*`, MAIN_CLASS, ...args,
+      '-cp', `${classes}:${lib}/*`, MAIN_CLASS, ...args,
     ],
   };
 }

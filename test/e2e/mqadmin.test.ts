@@ -1,0 +1,220 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot, startGateway } from '../support/gateway.js';
+import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
+import { ALI_ONS_INTERVAL_MS, aliMessage, aliProducer, closeAli, closeAliOnsInnerProducer, type AliProducer, type AliSendResult } from '../support/ali-ons.js';
+
+// Apache RocketMQ's own admin tool (rocketmq-tools 5.5.0, run by scripts/mqadmin.mjs) against a gateway: each
+// command's printed output is checked against what the test itself sent and consumed.
+const TOPIC = 'MqadminTopic';
+const GROUP = 'MqadminGroup';
+const PRODUCER_GROUP = 'MqadminProducer';
+const QUEUES = 4;
+const FIRST_BATCH = 40;
+const SECOND_BATCH = 13;
+const MQADMIN_TIMEOUT_MS = 30_000;
+
+/** Runs `mqadmin <args> -n <namesrv>` and returns what it printed (it reports failures in its output, exiting 0). */
+function mqadmin(namesrv: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'mqadmin.mjs'), ...args, '-n', namesrv], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: string[] = [];
+    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => out.push(d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), MQADMIN_TIMEOUT_MS);
+    child.once('error', reject);
+    child.once('exit', (_code, signal) => {
+      clearTimeout(timer);
+      if (signal) reject(new Error(`mqadmin ${args[0]} was killed (${signal}) after ${MQADMIN_TIMEOUT_MS} ms: ${out.join('')}`));
+      else resolve(out.join(''));
+    });
+  });
+}
+
+/** mqadmin output of a command that should have worked. */
+async function ok(namesrv: string, ...args: string[]): Promise<string> {
+  const out = await mqadmin(namesrv, ...args);
+  assert.doesNotMatch(out, /Exception|not exist\./, `mqadmin ${args.join(' ')} failed:\n${out}`);
+  return out;
+}
+
+/** Rows of a table mqadmin printed, split on blanks, whose first cell is `first`. */
+const rows = (out: string, first: string): string[][] =>
+  out.split('\n').map((l) => l.trim().split(/\s+/)).filter((cells) => cells[0] === first);
+
+const perQueue = (queueIds: number[]): number[] => {
+  const counts = new Array<number>(QUEUES).fill(0);
+  for (const q of queueIds) counts[q]! += 1;
+  return counts;
+};
+
+interface ProgressRow { queueId: number; brokerOffset: number; consumerOffset: number; diff: number }
+
+/** consumerProgress -g: the topic's rows and the diff total. */
+async function progress(namesrv: string): Promise<{ rows: ProgressRow[]; diffTotal: number }> {
+  const out = await ok(namesrv, 'consumerProgress', '-g', GROUP);
+  const total = /Consume Diff Total: (\d+)/.exec(out);
+  assert.ok(total, `no diff total in:\n${out}`);
+  return {
+    rows: rows(out, TOPIC).map((c) => ({ queueId: Number(c[2]), brokerOffset: Number(c[3]), consumerOffset: Number(c[4]), diff: Number(c[5]) })),
+    diffTotal: Number(total[1]),
+  };
+}
+
+test('Apache RocketMQ mqadmin: cluster, topics, groups, lag, messages, offset resets and subscription groups', { timeout: 300_000 }, async (t) => {
+  const gw = await startGateway({ args: ['--default-queues', String(QUEUES)] });
+  const clientDir = mkdtempSync(join(tmpdir(), 'rop-mqadmin-'));
+  let producer: AliProducer | undefined;
+  let consumer: JavaHarness | undefined;
+  t.after(async () => {
+    await consumer?.stop();
+    await closeAli(producer);
+    await closeAliOnsInnerProducer();
+    await gw.stop();
+    gw.cleanup();
+    rmSync(clientDir, { recursive: true, force: true });
+  });
+  const ns = gw.address;
+  const startConsumer = (): JavaHarness =>
+    // A short rebalance interval, so queues an offset reset takes away come back at once.
+    JavaHarness.start('push-consume', { namesrv: ns, topic: TOPIC, group: GROUP, 'timeout-ms': 240_000 }, ['-Drocketmq.client.rebalance.waitInterval=1000']);
+
+  const beforeFirstBatch = Date.now() - 1000;
+  const sent = (await JavaHarness.run('produce', { namesrv: ns, topic: TOPIC, count: FIRST_BATCH, mode: 'sync' })).filter((e) => e.event === 'sent');
+  assert.equal(sent.length, FIRST_BATCH);
+  const firstCounts = perQueue(sent.map((e) => e.queueId as number));
+  consumer = startConsumer();
+  await consumer.waitFor((e) => deliveries(e).length >= FIRST_BATCH, 60_000, `${FIRST_BATCH} deliveries`);
+
+  await t.test('clusterList and brokerStatus show the gateway as the one broker', async () => {
+    const cluster = await ok(ns, 'clusterList');
+    assert.match(cluster, new RegExp(`DefaultCluster\\s+rop-broker\\s+0\\s+${gw.address.replace(/\./g, '\\.')}\\s+V4_9_4`));
+    const status = await ok(ns, 'brokerStatus', '-b', gw.address);
+    assert.match(status, /brokerVersionDesc\s*: V4_9_4/);
+    assert.match(status, /brokerActive\s*: true/);
+  });
+
+  await t.test('topicList and topicRoute show the topic', async () => {
+    assert.ok((await ok(ns, 'topicList')).split('\n').includes(TOPIC));
+    const route = await ok(ns, 'topicRoute', '-t', TOPIC);
+    assert.match(route, /"readQueueNums":4/);
+    assert.ok(route.includes(gw.address));
+  });
+
+  await t.test('consumerConnection shows the online Java consumer and its subscription', async () => {
+    const out = await ok(ns, 'consumerConnection', '-g', GROUP);
+    assert.match(out, /\S+@\S+\s+127\.0\.0\.1:\d+\s+JAVA\s+V4_9_\d/);
+    assert.match(out, new RegExp(`\\n${TOPIC}\\s+\\*`));
+    assert.match(out, /ConsumeType: CONSUME_PASSIVELY/);
+    assert.match(out, /MessageModel: CLUSTERING/);
+    assert.match(out, /ConsumeFromWhere: CONSUME_FROM_FIRST_OFFSET/);
+  });
+
+  // Everything sent so far is consumed and committed (the consumer commits as it stops); what ali-ons sends next is the lag.
+  await new Promise((r) => setTimeout(r, 1000));
+  await consumer.stop();
+  consumer = undefined;
+  const beforeSecondBatch = Date.now();
+  producer = aliProducer(ns, clientDir, { producerGroup: PRODUCER_GROUP, instanceName: 'mqadmin-producer' });
+  await producer.ready();
+  const secondQueues: number[] = [];
+  for (let i = 0; i < SECOND_BATCH; i++) {
+    const r: AliSendResult = await producer.send(aliMessage(TOPIC, 'TagB', `second-${i}`, [`second-key-${i}`]));
+    assert.equal(r.sendStatus, 'SEND_OK');
+    secondQueues.push(Number(r.messageQueue.queueId));
+  }
+  const secondCounts = perQueue(secondQueues);
+  // ali-ons heartbeats (naming its producer group) only to brokers it has routes to, so the next beats count.
+  await new Promise((r) => setTimeout(r, 2.5 * ALI_ONS_INTERVAL_MS));
+  const totals = firstCounts.map((n, q) => n + secondCounts[q]!);
+
+  await t.test('producerConnection shows the online ali-ons producer', async () => {
+    const out = await ok(ns, 'producerConnection', '-g', PRODUCER_GROUP, '-t', TOPIC);
+    assert.match(out, /0001\s+\S+\s+127\.0\.0\.1:\d+\s+\w+\s+V\d/);
+  });
+
+  await t.test('consumerProgress shows each queue\'s exact lag and the diff total', async () => {
+    const p = await progress(ns);
+    assert.deepEqual(p.rows, totals.map((n, q) => ({ queueId: q, brokerOffset: n, consumerOffset: firstCounts[q]!, diff: secondCounts[q]! })));
+    assert.equal(p.diffTotal, SECOND_BATCH);
+    const groups = await ok(ns, 'consumerProgress');
+    assert.match(groups, new RegExp(`${GROUP}\\s+0\\s+OFFLINE\\s+0\\s+${SECOND_BATCH}`));
+  });
+
+  await t.test('topicStatus shows each queue\'s exact min and max offsets', async () => {
+    const out = await ok(ns, 'topicStatus', '-t', TOPIC);
+    assert.deepEqual(rows(out, 'rop-broker').map((c) => c.slice(1, 4).map(Number)), totals.map((n, q) => [q, 0, n]));
+  });
+
+  const seventh = sent.find((e) => e.i === 7) as HarnessEvent;
+  await t.test('queryMsgByKey, queryMsgByUniqueKey and queryMsgById find a sent message', async () => {
+    const byKey = await ok(ns, 'queryMsgByKey', '-t', TOPIC, '-k', 'key-7');
+    assert.match(byKey, new RegExp(`${String(seventh.msgId)}\\s+${String(seventh.queueId)}\\s+${String(seventh.queueOffset)}\\b`));
+    const byUniqueKey = await ok(ns, 'queryMsgByUniqueKey', '-t', TOPIC, '-i', String(seventh.msgId));
+    assert.match(byUniqueKey, /Keys:\s+\[key-7 k2-7\]/);
+    assert.match(byUniqueKey, new RegExp(`Queue Offset:\\s+${String(seventh.queueOffset)}\\n`));
+    const byId = await mqadmin(ns, 'queryMsgById', '-t', TOPIC, '-i', String(seventh.offsetMsgId));
+    assert.match(byId, new RegExp(`OffsetID:\\s+${String(seventh.offsetMsgId)}`));
+    assert.match(byId, new RegExp(`Queue ID:\\s+${String(seventh.queueId)}\\n`));
+    assert.match(byId, /Properties:.*idx=7/);
+    // The group is offline now, which the message's track reports; no request of queryMsgById failed.
+    assert.match(byId, new RegExp(`MessageTrack \\[consumerGroup=${GROUP}, trackType=NOT_ONLINE`));
+    assert.doesNotMatch(byId, /Exception/);
+  });
+
+  await t.test('resetOffsetByTime moves an offline group\'s offsets, and consumerProgress shows the new lag', async () => {
+    const back = await ok(ns, 'resetOffsetByTime', '-g', GROUP, '-t', TOPIC, '-s', String(beforeFirstBatch));
+    assert.deepEqual(rows(back, 'rop-broker').map((c) => [Number(c[1]), Number(c[2])]).sort(), totals.map((_, q) => [q, 0]));
+    assert.equal((await progress(ns)).diffTotal, FIRST_BATCH + SECOND_BATCH);
+    await ok(ns, 'resetOffsetByTime', '-g', GROUP, '-t', TOPIC, '-s', String(beforeSecondBatch));
+    const p = await progress(ns);
+    assert.deepEqual(p.rows.map((r) => r.consumerOffset), firstCounts);
+    assert.equal(p.diffTotal, SECOND_BATCH);
+  });
+
+  await t.test('resetOffsetByTime on an online Java consumer makes it consume again from the new offsets', async () => {
+    const c = (consumer = startConsumer());
+    await c.waitFor((e) => deliveries(e).length >= SECOND_BATCH, 60_000, `the ${SECOND_BATCH} unconsumed messages`);
+    const before = deliveries(c.events).length;
+    await ok(ns, 'resetOffsetByTime', '-g', GROUP, '-t', TOPIC, '-s', String(beforeFirstBatch));
+    await c.waitFor((e) => deliveries(e).length >= before + FIRST_BATCH + SECOND_BATCH, 60_000, 'every message again after the reset');
+    const again = deliveries(c.events).slice(before).filter((m) => m.topic === TOPIC);
+    assert.equal(new Set(again.map((m) => `${String(m.queueId)}:${String(m.queueOffset)}`)).size, FIRST_BATCH + SECOND_BATCH, 'each message once more');
+    await new Promise((r) => setTimeout(r, 1000));
+    await c.stop();
+    consumer = undefined;
+    assert.equal((await progress(ns)).diffTotal, 0);
+  });
+
+  await t.test('updateTopic creates and resizes a topic; deleteTopic removes it', async () => {
+    const topic = 'MqadminScratch';
+    assert.match(await ok(ns, 'updateTopic', '-t', topic, '-c', 'DefaultCluster', '-r', '2', '-w', '2'), /create topic to .* success/);
+    assert.equal(rows(await ok(ns, 'topicStatus', '-t', topic), 'rop-broker').length, 2);
+    await ok(ns, 'updateTopic', '-t', topic, '-c', 'DefaultCluster', '-r', '6', '-w', '6');
+    assert.equal(rows(await ok(ns, 'topicStatus', '-t', topic), 'rop-broker').length, 6);
+    assert.match(await ok(ns, 'deleteTopic', '-t', topic, '-c', 'DefaultCluster'), new RegExp(`delete topic \\[${topic}\\] from NameServer success`));
+    const topics = (await ok(ns, 'topicList')).split('\n');
+    assert.ok(!topics.includes(topic), 'deleted');
+    assert.ok(topics.includes(TOPIC), 'other topics stay');
+  });
+
+  await t.test('updateSubGroup declares a group that getConsumerConfig reads back; deleteSubGroup removes it', async () => {
+    const group = 'MqadminDeclared';
+    assert.match(await ok(ns, 'updateSubGroup', '-g', group, '-c', 'DefaultCluster', '-r', '5', '-o', 'true'), /create subscription group to .* success/);
+    const declared = await ok(ns, 'getConsumerConfig', '-g', group);
+    assert.match(declared, new RegExp(`groupName\\s+=\\s+${group}\\n`));
+    assert.match(declared, /retryMaxTimes\s+=\s+5\n/);
+    assert.match(declared, /consumeMessageOrderly\s+=\s+true\n/);
+    assert.match(await ok(ns, 'deleteSubGroup', '-g', group, '-c', 'DefaultCluster'), /delete subscription group .* success/);
+    assert.doesNotMatch(await ok(ns, 'getConsumerConfig', '-g', group), /groupName/);
+  });
+
+  await t.test('a request the gateway does not implement is refused with a remark naming its code', async () => {
+    const out = await mqadmin(ns, 'getBrokerConfig', '-b', gw.address);
+    assert.match(out, /CODE: 3\s+DESC: request code 26 is not supported by this gateway/);
+  });
+});

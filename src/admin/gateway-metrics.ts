@@ -121,32 +121,29 @@ export class GatewayMetrics implements TrafficObserver {
     let pending: ReturnType<typeof progress> | undefined;
     // One scrape computes the groups' progress once for the three gauges below.
     const sharedProgress = () => (pending ??= progress().finally(() => setImmediate(() => (pending = undefined))));
+    /** A field of the groups' per-queue progress summed per group and topic, as rocketmq-exporter reports it. */
+    const perGroupTopic = async (field: 'consumerOffset' | 'lag') => {
+      const sums = new Map<string, { topic: string; group: string; value: number }>();
+      for (const p of await sharedProgress()) {
+        const k = `${p.group}\u0000${p.topic}`;
+        const e = sums.get(k) ?? { topic: p.topic, group: p.group, value: 0 };
+        e.value += p[field];
+        sums.set(k, e);
+      }
+      return sums.values();
+    };
     new Gauge({
       name: 'rocketmq_consumer_offset', help: 'Sum of a group\'s committed offsets over a topic\'s queues', labelNames: ['cluster', 'broker', 'topic', 'group'], registers: [r],
       async collect() {
         this.reset();
-        const sums = new Map<string, { topic: string; group: string; v: number }>();
-        for (const p of await sharedProgress()) {
-          const k = `${p.group}\u0000${p.topic}`;
-          const e = sums.get(k) ?? { topic: p.topic, group: p.group, v: 0 };
-          e.v += p.consumerOffset;
-          sums.set(k, e);
-        }
-        for (const e of sums.values()) this.set({ ...base, topic: e.topic, group: e.group }, e.v);
+        for (const e of await perGroupTopic('consumerOffset')) this.set({ ...base, topic: e.topic, group: e.group }, e.value);
       },
     });
     new Gauge({
       name: 'rocketmq_message_accumulation', help: 'Messages a group has yet to consume in a topic (max offset minus committed offset, summed over queues)', labelNames: ['cluster', 'broker', 'topic', 'group'], registers: [r],
       async collect() {
         this.reset();
-        const sums = new Map<string, { topic: string; group: string; v: number }>();
-        for (const p of await sharedProgress()) {
-          const k = `${p.group}\u0000${p.topic}`;
-          const e = sums.get(k) ?? { topic: p.topic, group: p.group, v: 0 };
-          e.v += p.lag;
-          sums.set(k, e);
-        }
-        for (const e of sums.values()) this.set({ ...base, topic: e.topic, group: e.group }, e.v);
+        for (const e of await perGroupTopic('lag')) this.set({ ...base, topic: e.topic, group: e.group }, e.value);
       },
     });
     new Gauge({

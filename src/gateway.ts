@@ -28,6 +28,7 @@ import { EmbeddedStore } from './store/embedded/embedded-store.js';
 import { PulsarStore } from './store/pulsar/pulsar-store.js';
 import type { MessageStore } from './store/message-store.js';
 import { AdminService } from './broker/admin-service.js';
+import { TrafficStats } from './broker/traffic-stats.js';
 import { GatewayMetrics } from './admin/gateway-metrics.js';
 import { AdminHttpServer } from './admin/admin-http-server.js';
 
@@ -108,6 +109,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   }
   const advertisedAddress = config.advertisedAddress ?? `${isIP(config.host) && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${port}`;
   const keyIndex = new MessageKeyIndex(store, KEY_INDEX_FLUSH_MS, log);
+  const traffic = new TrafficStats();
   await keyIndex.start();
   const ctx = new BrokerContext(
     store,
@@ -125,13 +127,13 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     },
     log,
     keyIndex,
-    // The metrics are built from the context's services below; traffic reaches them only once requests flow.
-    { messagesIn: (topic, count, bytes) => metrics.messagesIn(topic, count, bytes), messagesOut: (group, topic, count, bytes) => metrics.messagesOut(group, topic, count, bytes) },
+    traffic,
   );
   const registry = new ConsumerRegistry(log, CLIENT_EXPIRY_MS);
   const holds = new PullHoldService(store);
   const adminService = new AdminService(ctx, registry);
   const metrics = new GatewayMetrics({
+    traffic,
     clusterName: config.clusterName,
     brokerName: config.brokerName,
     store,
@@ -163,7 +165,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const admin = new AdminProcessor(ctx, adminService);
   const groupAdmin = new GroupAdminProcessor(ctx, adminService);
   const subscriptionGroups = new SubscriptionGroupProcessor(ctx, adminService);
-  const brokerRuntime = new BrokerRuntimeProcessor();
+  const brokerRuntime = new BrokerRuntimeProcessor(traffic);
   const locks = new QueueLockProcessor(new QueueLockManager(QUEUE_LOCK_LIFETIME_MS));
   const routes = new RouteProcessor(ctx);
   const C = RequestCode;
@@ -239,6 +241,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
         // The admin server closes after the remoting server has drained, so /readyz says "stopping" meanwhile.
         await http?.close();
         metrics.close();
+        traffic.close();
         await scheduled.stop();
         await transactions.stop();
         await keyIndex.stop();

@@ -1,11 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { TrafficObserver } from '../broker/traffic-observer.js';
+import type { TrafficStats } from '../broker/traffic-stats.js';
 import type { AdminService } from '../broker/admin-service.js';
 import type { ConsumerRegistry } from '../broker/consumer-registry.js';
 import type { MessageStore } from '../store/message-store.js';
 import { RequestCode } from '../protocol/request-code.js';
 
 export interface MetricsSources {
+  traffic: TrafficStats;
   clusterName: string;
   brokerName: string;
   store: MessageStore;
@@ -19,43 +20,46 @@ interface TopicRates {
   outPerSecond: number;
 }
 
-/** Rates are taken over this window, sampled at a fifth of it. */
-const RATE_WINDOW_MS = 10_000;
 const CODE_NAMES = new Map<number, string>(Object.entries(RequestCode).map(([name, code]) => [code, name]));
 
 /**
- * The gateway's Prometheus metrics. Counters are bumped on the hot path through cached label children;
- * everything derived from the store (offsets, lag, sizes) is computed when scraped. Names follow Apache
- * RocketMQ 5's broker metrics and rocketmq-exporter where one exists (README, Metrics).
+ * The gateway's Prometheus metrics. Traffic counters are read from the broker's TrafficStats when scraped, and
+ * so is everything derived from the store (offsets, lag, sizes); only request latencies are observed as they
+ * happen, through cached label children. Names follow Apache RocketMQ 5's broker metrics and rocketmq-exporter
+ * where one exists (README, Metrics).
  */
-export class GatewayMetrics implements TrafficObserver {
+export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly inMessages: Counter<'topic'>;
-  private readonly inBytes: Counter<'topic'>;
-  private readonly outMessages: Counter<'topic' | 'consumer_group'>;
-  private readonly outBytes: Counter<'topic' | 'consumer_group'>;
   private readonly rpcLatency: Histogram<'request_code' | 'response_code'>;
   private readonly flushLatency: Histogram;
-  private readonly inChildren = new Map<string, [Counter.Internal, Counter.Internal]>();
-  private readonly outChildren = new Map<string, [Counter.Internal, Counter.Internal]>();
   /** keyed by request code × 65536 + response code + 1 (-1 is "no response"; codes fit in 16 bits) */
   private readonly latencyChildren = new Map<number, Histogram.Internal<'request_code' | 'response_code'>>();
-  /** per-topic and per-group-topic message counts, sampled for rates */
-  private readonly totalsIn = new Map<string, number>();
-  private readonly totalsOut = new Map<string, { group: string; topic: string; count: number; bytes: number }>();
-  private readonly totalsInBytes = new Map<string, number>();
-  private samples: Array<{ at: number; inCounts: Map<string, number>; inBytes: Map<string, number>; out: Map<string, { count: number; bytes: number }> }> = [];
-  private readonly sampler: NodeJS.Timeout;
+  private readonly traffic: TrafficStats;
   private readonly unsubscribeFlush: () => void;
 
   constructor(src: MetricsSources) {
     const r = this.registry;
     const base = { cluster: src.clusterName, broker: src.brokerName };
     collectDefaultMetrics({ register: r });
-    this.inMessages = new Counter({ name: 'rocketmq_messages_in_total', help: 'Messages sent by clients and stored', labelNames: ['topic'], registers: [r] });
-    this.inBytes = new Counter({ name: 'rocketmq_throughput_in_total', help: 'Bytes of message bodies sent by clients and stored', labelNames: ['topic'], registers: [r] });
-    this.outMessages = new Counter({ name: 'rocketmq_messages_out_total', help: 'Messages handed to consumers by pulls', labelNames: ['topic', 'consumer_group'], registers: [r] });
-    this.outBytes = new Counter({ name: 'rocketmq_throughput_out_total', help: 'Bytes handed to consumers by pulls (encoded messages)', labelNames: ['topic', 'consumer_group'], registers: [r] });
+    const traffic = (this.traffic = src.traffic);
+    const counterIn = (name: string, help: string, field: 'messages' | 'bytes') => new Counter({
+      name, help, labelNames: ['topic'], registers: [r],
+      collect() {
+        this.reset();
+        for (const [topic, c] of traffic.topicsIn()) this.inc({ topic }, c[field]);
+      },
+    });
+    const counterOut = (name: string, help: string, field: 'messages' | 'bytes') => new Counter({
+      name, help, labelNames: ['topic', 'consumer_group'], registers: [r],
+      collect() {
+        this.reset();
+        for (const c of traffic.groupsOut()) this.inc({ topic: c.topic, consumer_group: c.group }, c[field]);
+      },
+    });
+    counterIn('rocketmq_messages_in_total', 'Messages sent by clients and stored', 'messages');
+    counterIn('rocketmq_throughput_in_total', 'Bytes of message bodies sent by clients and stored', 'bytes');
+    counterOut('rocketmq_messages_out_total', 'Messages handed to consumers by pulls', 'messages');
+    counterOut('rocketmq_throughput_out_total', 'Bytes handed to consumers by pulls (encoded messages)', 'bytes');
     this.rpcLatency = new Histogram({
       name: 'rocketmq_rpc_latency',
       help: 'Time to answer a remoting request in milliseconds, by request and response code (a held pull counts its hold)',
@@ -71,26 +75,26 @@ export class GatewayMetrics implements TrafficObserver {
     });
     this.unsubscribeFlush = src.store.onFlush((ms) => this.flushLatency.observe(ms / 1000));
 
-    const rates = () => this.rates();
+    const rates = () => traffic.recentRates();
     new Gauge({
       name: 'rocketmq_producer_tps', help: 'Messages stored per second per topic, over the last 10 s', labelNames: ['cluster', 'broker', 'topic'], registers: [r],
       collect() {
         this.reset();
-        for (const [topic, rate] of rates().inCounts) this.set({ ...base, topic }, rate);
+        for (const [topic, rate] of rates().in) this.set({ ...base, topic }, rate.messages);
       },
     });
     new Gauge({
       name: 'rocketmq_producer_message_size', help: 'Bytes stored per second per topic, over the last 10 s', labelNames: ['cluster', 'broker', 'topic'], registers: [r],
       collect() {
         this.reset();
-        for (const [topic, rate] of rates().inBytes) this.set({ ...base, topic }, rate);
+        for (const [topic, rate] of rates().in) this.set({ ...base, topic }, rate.bytes);
       },
     });
     new Gauge({
       name: 'rocketmq_consumer_tps', help: 'Messages pulled per second per group and topic, over the last 10 s', labelNames: ['cluster', 'broker', 'topic', 'group'], registers: [r],
       collect() {
         this.reset();
-        for (const o of rates().out) this.set({ ...base, topic: o.topic, group: o.group }, o.count);
+        for (const o of rates().out) this.set({ ...base, topic: o.topic, group: o.group }, o.messages);
       },
     });
     new Gauge({
@@ -209,30 +213,6 @@ export class GatewayMetrics implements TrafficObserver {
         },
       });
     }
-    this.sampler = setInterval(() => this.sample(), RATE_WINDOW_MS / 5);
-    this.sampler.unref();
-    this.sample();
-  }
-
-  messagesIn(topic: string, count: number, bytes: number): void {
-    let c = this.inChildren.get(topic);
-    if (!c) this.inChildren.set(topic, (c = [this.inMessages.labels(topic), this.inBytes.labels(topic)]));
-    c[0].inc(count);
-    c[1].inc(bytes);
-    this.totalsIn.set(topic, (this.totalsIn.get(topic) ?? 0) + count);
-    this.totalsInBytes.set(topic, (this.totalsInBytes.get(topic) ?? 0) + bytes);
-  }
-
-  messagesOut(group: string, topic: string, count: number, bytes: number): void {
-    const key = `${group}\u0000${topic}`;
-    let c = this.outChildren.get(key);
-    if (!c) this.outChildren.set(key, (c = [this.outMessages.labels(topic, group), this.outBytes.labels(topic, group)]));
-    c[0].inc(count);
-    c[1].inc(bytes);
-    let t = this.totalsOut.get(key);
-    if (!t) this.totalsOut.set(key, (t = { group, topic, count: 0, bytes: 0 }));
-    t.count += count;
-    t.bytes += bytes;
   }
 
   /** A remoting request answered (RemotingServer's observer). */
@@ -245,41 +225,19 @@ export class GatewayMetrics implements TrafficObserver {
 
   /** Per-topic message rates in and out (summed over groups), for the dashboard. */
   topicRates(): Map<string, TopicRates> {
-    const r = this.rates();
+    const r = this.traffic.recentRates();
     const result = new Map<string, TopicRates>();
     const entry = (topic: string): TopicRates => {
       let e = result.get(topic);
       if (!e) result.set(topic, (e = { inPerSecond: 0, outPerSecond: 0 }));
       return e;
     };
-    for (const [topic, rate] of r.inCounts) entry(topic).inPerSecond = rate;
-    for (const o of r.out) entry(o.topic).outPerSecond += o.count;
+    for (const [topic, rate] of r.in) entry(topic).inPerSecond = rate.messages;
+    for (const o of r.out) entry(o.topic).outPerSecond += o.messages;
     return result;
   }
 
   close(): void {
-    clearInterval(this.sampler);
     this.unsubscribeFlush();
-  }
-
-  private sample(): void {
-    const out = new Map<string, { count: number; bytes: number }>();
-    for (const [k, t] of this.totalsOut) out.set(k, { count: t.count, bytes: t.bytes });
-    this.samples.push({ at: Date.now(), inCounts: new Map(this.totalsIn), inBytes: new Map(this.totalsInBytes), out });
-    const cutoff = Date.now() - RATE_WINDOW_MS;
-    while (this.samples.length > 2 && this.samples[1]!.at <= cutoff) this.samples.shift();
-  }
-
-  /** Rates from the oldest sample in the window to now. */
-  private rates(): { inCounts: Map<string, number>; inBytes: Map<string, number>; out: Array<{ group: string; topic: string; count: number; bytes: number }> } {
-    const first = this.samples[0]!;
-    const seconds = Math.max(1, Date.now() - first.at) / 1000;
-    const perSecond = (now: Map<string, number>, then: Map<string, number>) =>
-      new Map([...now].map(([k, v]) => [k, (v - (then.get(k) ?? 0)) / seconds] as const));
-    const out = [...this.totalsOut].map(([k, t]) => {
-      const then = first.out.get(k);
-      return { group: t.group, topic: t.topic, count: (t.count - (then?.count ?? 0)) / seconds, bytes: (t.bytes - (then?.bytes ?? 0)) / seconds };
-    });
-    return { inCounts: perSecond(this.totalsIn, first.inCounts), inBytes: perSecond(this.totalsInBytes, first.inBytes), out };
   }
 }

@@ -6,7 +6,7 @@ import type { MessageKeyIndex } from './message-key-index.js';
 import { Perm } from '../protocol/bodies.js';
 import { RemotingRequestError } from '../remoting/errors.js';
 import { ResponseCode } from '../protocol/request-code.js';
-import { ignoreTraffic, type TrafficObserver } from './traffic-observer.js';
+import type { TrafficStats } from './traffic-stats.js';
 
 /** What every processor needs to know about this gateway. */
 export interface BrokerSettings {
@@ -69,7 +69,7 @@ export class BrokerContext {
     readonly settings: BrokerSettings,
     readonly log: Logger,
     readonly keyIndex: MessageKeyIndex,
-    readonly traffic: TrafficObserver = ignoreTraffic,
+    readonly traffic: TrafficStats,
   ) {}
 
   /**

@@ -96,6 +96,13 @@ test('Apache RocketMQ mqadmin: cluster, topics, groups, lag, messages, offset re
     const status = await ok(ns, 'brokerStatus', '-b', gw.address);
     assert.match(status, /brokerVersionDesc\s*: V4_9_4/);
     assert.match(status, /brokerActive\s*: true/);
+    // The 40 messages sent so far, and at least as many handed to the consumer, with rates over three windows.
+    assert.match(status, /msgPutTotalTodayNow\s*: 40\b/);
+    assert.ok(Number(/msgGetTotalTodayNow\s*: (\d+)/.exec(status)?.[1]) >= FIRST_BATCH, status);
+    assert.match(status, /putTps\s*: \d+\.\d\d \d+\.\d\d \d+\.\d\d/);
+    const totals = rows(await ok(ns, 'clusterList', '-m'), 'DefaultCluster')[0];
+    assert.ok(totals, 'clusterList -m has a row for the gateway');
+    assert.equal(Number(totals[4]), FIRST_BATCH, `InTotalToday: ${totals.join(' ')}`);
   });
 
   await t.test('topicList and topicRoute show the topic', async () => {

@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TrafficStats } from '../../../src/broker/traffic-stats.js';
+
+test('traffic totals per topic and per group, with rates over the time since the first sample', () => {
+  let now = 1_000_000;
+  const stats = new TrafficStats(() => now);
+  try {
+    stats.messagesIn('A', 60, 6000);
+    stats.messagesIn('B', 40, 400);
+    stats.messagesOut('G', 'A', 30, 3300);
+    now += 5000;
+    assert.deepEqual(stats.topicsIn().get('A'), { messages: 60, bytes: 6000 });
+    assert.deepEqual([...stats.groupsOut()], [{ group: 'G', topic: 'A', messages: 30, bytes: 3300 }]);
+    const { put, get } = stats.brokerRates();
+    assert.deepEqual(put, [20, 20, 20], '100 messages in 5 s, in each window');
+    assert.deepEqual(get, [6, 6, 6]);
+    const recent = stats.recentRates();
+    assert.deepEqual(recent.in.get('A'), { messages: 12, bytes: 1200 });
+    assert.deepEqual(recent.out, [{ group: 'G', topic: 'A', messages: 6, bytes: 660 }]);
+    assert.deepEqual(stats.dailyTotals(), { putYesterdayMorning: 0, putTodayMorning: 0, putNow: 100, getYesterdayMorning: 0, getTodayMorning: 0, getNow: 30 });
+  } finally {
+    stats.close();
+  }
+});

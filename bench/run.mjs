@@ -92,7 +92,7 @@ function gatewayTarget(name, label, port, extraArgs, extraPids = () => ({})) {
       mkdirSync(dataDir, { recursive: true });
       const profiling = v.profile ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, name)] : [];
       if (v.profile) rmSync(join(PROFILE_DIR, name), { recursive: true, force: true });
-      child = spawn(process.execPath, [...profiling, join(root, 'dist', 'src', 'cli.js'), '--port', String(port), '--http-port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs],
+      child = spawn(process.execPath, [...profiling, join(root, 'dist', 'src', 'cli.js'), '--port', String(port), '--http-port', '0', '--grpc-port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs],
         { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
       await waitForPort(port, 30_000, label);
     },

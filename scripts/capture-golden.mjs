@@ -48,7 +48,7 @@ await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
 const proxyPort = proxy.address().port;
 const dataDir = mkdtempSync(join(tmpdir(), 'rop-capture-'));
 // Routes advertise the proxy, so broker traffic is recorded too.
-const gw = spawn(process.execPath, ['dist/src/cli.js', '--port', '0', '--http-port', '0', '--data-dir', dataDir, '--advertised-address', `127.0.0.1:${proxyPort}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+const gw = spawn(process.execPath, ['dist/src/cli.js', '--port', '0', '--http-port', '0', '--grpc-port', '0', '--data-dir', dataDir, '--advertised-address', `127.0.0.1:${proxyPort}`], { stdio: ['ignore', 'pipe', 'inherit'] });
 gatewayPort = await new Promise((resolve) => createInterface({ input: gw.stdout }).on('line', (l) => {
   try { const r = JSON.parse(l); if (r.msg === 'rop listening') resolve(r.port); } catch { /* not JSON */ }
 }));

@@ -72,6 +72,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .option('--host <host>', 'address to listen on', d.host)
     .option('--port <port>', 'port for RocketMQ remoting (name server and broker)', integer(0, 65535), d.port)
     .option('--http-port <port>', 'port of the admin HTTP server (health, JSON API, /metrics, dashboard); 0 turns it off', integer(0, 65535), d.httpPort)
+    .option('--grpc-port <port>', 'port of the gRPC endpoint for RocketMQ 5 clients (plaintext); 0 turns it off', integer(0, 65535), d.grpcPort)
     .option('--advertised-address <host:port>', 'broker address put in routes and message ids (default: host:bound port)', hostPort)
     .option('--data-dir <dir>', 'where the embedded store keeps its files', d.dataDir)
     .addOption(new Option('--store <kind>', 'message store').choices(['embedded', 'pulsar']).default(d.store))
@@ -106,6 +107,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     host: o.host,
     port: o.port,
     httpPort: o.httpPort,
+    grpcPort: o.grpcPort,
     advertisedAddress: o.advertisedAddress,
     dataDir: o.dataDir,
     store: o.store,

@@ -6,6 +6,8 @@ export interface GatewayConfig {
   port: number;
   /** port of the admin HTTP server (health, JSON API, metrics, dashboard); 0 means none */
   httpPort: number;
+  /** port of the gRPC endpoint for RocketMQ 5 clients; 0 means none */
+  grpcPort: number;
   /** host:port advertised in routes and message ids; defaults to host:port actually bound */
   advertisedAddress?: string;
   dataDir: string;
@@ -41,6 +43,7 @@ export const defaultConfig: GatewayConfig = {
   host: '127.0.0.1',
   port: 9876,
   httpPort: 8080,
+  grpcPort: 8081,
   dataDir: './data',
   store: 'embedded',
   pulsarUrl: 'pulsar://127.0.0.1:6650',

@@ -31,6 +31,9 @@ import { AdminService } from './broker/admin-service.js';
 import { TrafficStats } from './broker/traffic-stats.js';
 import { GatewayMetrics } from './admin/gateway-metrics.js';
 import { AdminHttpServer } from './admin/admin-http-server.js';
+import { GrpcServer } from './grpc/grpc-server.js';
+import { MessagingService } from './grpc/messaging-service.js';
+import { DEFAULT_MAX_RECONSUME_TIMES } from './broker/broker-context.js';
 
 /** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
 const CLIENT_EXPIRY_MS = 120_000;
@@ -45,6 +48,8 @@ export interface Gateway {
   readonly port: number;
   /** port of the admin HTTP server, or undefined when it is off */
   readonly httpPort?: number;
+  /** port of the gRPC endpoint, or undefined when it is off */
+  readonly grpcPort?: number;
   readonly advertisedAddress: string;
   readonly store: MessageStore;
   stop(): Promise<void>;
@@ -210,6 +215,28 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.DELETE_KV_CONFIG, routes.deleteKvConfig);
   server.register(C.DELETE_TOPIC_IN_NAMESRV, routes.deleteTopicInNamesrv);
 
+  let grpc: GrpcServer | undefined;
+  let grpcPort: number | undefined;
+  if (config.grpcPort !== 0) {
+    const host = advertisedAddress.slice(0, advertisedAddress.lastIndexOf(':'));
+    grpc = new GrpcServer(new MessagingService(ctx, {
+      advertisedHost: host,
+      grpcPort: () => grpcPort ?? config.grpcPort,
+      // A retry waits as a 4.x retry does: the first one at delay level 3 (10 s), then one level further each time.
+      retryDelaysMs: config.delayLevelsMs.slice(2),
+      maxDeliveryAttempts: DEFAULT_MAX_RECONSUME_TIMES + 1,
+    }), log);
+    try {
+      grpcPort = await grpc.listen(config.host, config.grpcPort);
+    } catch (err) {
+      await server.close();
+      await http?.close();
+      await store.close();
+      throw new Error(`gRPC endpoint cannot listen on ${config.host}:${config.grpcPort} (${(err as Error).message}); choose another --grpc-port, or 0 to turn it off`);
+    }
+    log.info({ host: config.host, port: grpcPort }, 'grpc listening');
+  }
+
   let stopping: Promise<void> | undefined;
   http?.serve({
     ctx,
@@ -226,18 +253,19 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     },
   });
 
-  log.info({ host: config.host, port, httpPort, advertised: advertisedAddress, dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
+  log.info({ host: config.host, port, httpPort, grpcPort, advertised: advertisedAddress, dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
 
   return {
     port,
     httpPort,
+    grpcPort,
     advertisedAddress,
     store,
     stop() {
       stopping ??= (async () => {
         holds.close();
         registry.close();
-        await server.close();
+        await Promise.all([server.close(), grpc?.close()]);
         // The admin server closes after the remoting server has drained, so /readyz says "stopping" meanwhile.
         await http?.close();
         metrics.close();

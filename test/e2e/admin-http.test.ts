@@ -170,7 +170,7 @@ test('while the store is still opening, /healthz answers, /readyz says starting 
   const deadPort = (silent.address() as { port: number }).port;
   const httpPort = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'rop-starting-'));
-  const child = spawn(process.execPath, [cliPath, '--port', '0', '--http-port', String(httpPort), '--data-dir', dataDir, '--store', 'pulsar',
+  const child = spawn(process.execPath, [cliPath, '--port', '0', '--http-port', String(httpPort), '--grpc-port', '0', '--data-dir', dataDir, '--store', 'pulsar',
     '--pulsar-url', `pulsar://127.0.0.1:${deadPort}`, '--pulsar-admin-url', `http://127.0.0.1:${deadPort}`], { stdio: 'ignore' });
   try {
     const base = `http://127.0.0.1:${httpPort}`;

@@ -21,6 +21,8 @@ export interface GatewayProcess {
   readonly pulsarNamespace?: string;
   /** http://127.0.0.1:port of the admin HTTP server, when started with `http: true` */
   readonly httpUrl?: string;
+  /** 127.0.0.1:port of the gRPC endpoint for RocketMQ 5 clients, when started with `grpc: true` */
+  readonly grpcAddress?: string;
   readonly child: ChildProcess;
   /** every JSON log line the gateway printed so far */
   readonly logs: Array<Record<string, unknown>>;
@@ -40,6 +42,8 @@ export interface GatewayOptions {
   startTimeoutMs?: number;
   /** start the admin HTTP server on a free port (off otherwise, so that gateways never contend for 8080) */
   http?: boolean;
+  /** start the gRPC endpoint on a free port (off otherwise) */
+  grpc?: boolean;
 }
 
 /** A port nothing listens on right now: bound and released, as the CLI takes 0 for "no admin server". */
@@ -77,7 +81,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayPr
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rop-test-'));
   const httpPort = opts.http ? await freePort() : 0;
-  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--http-port', String(httpPort), '--data-dir', dataDir, ...storeArgs(dataDir), ...(opts.args ?? [])];
+  const grpcPort = opts.grpc ? await freePort() : 0;
+  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--http-port', String(httpPort), '--grpc-port', String(grpcPort), '--data-dir', dataDir, ...storeArgs(dataDir), ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
@@ -99,6 +104,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayPr
     dataDir,
     ...(testStore === 'pulsar' ? { pulsarNamespace: `rocketmq/${pulsarNamespaceFor(dataDir)}` } : {}),
     ...(opts.http ? { httpUrl: `http://127.0.0.1:${httpPort}` } : {}),
+    ...(opts.grpc ? { grpcAddress: `127.0.0.1:${grpcPort}` } : {}),
     child,
     logs,
     async stop() {

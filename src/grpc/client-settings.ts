@@ -1,0 +1,37 @@
+import { duration } from './v2-types.js';
+
+/** The Settings a client sends on its Telemetry stream, in the fields the gateway answers to. */
+export interface ClientSettings {
+  clientType?: string;
+  accessPoint?: unknown;
+  requestTimeout?: unknown;
+  userAgent?: unknown;
+  pubSub?: 'publishing' | 'subscription';
+  publishing?: { topics?: unknown[]; maxBodySize?: number; validateMessageType?: boolean } | null;
+  subscription?: { group?: unknown; subscriptions?: unknown[]; fifo?: boolean; receiveBatchSize?: number; longPollingTimeout?: unknown } | null;
+  [field: string]: unknown;
+}
+
+export interface ServerPolicy {
+  maxBodyBytes: number;
+  /** RocketMQ's delay levels in ms: a consumer retries after them, as 4.x retries do */
+  retryDelaysMs: number[];
+  maxDeliveryAttempts: number;
+}
+
+/**
+ * The Settings the gateway answers a client's with: what the client sent, completed with the server's side.
+ * Clients wait for this answer before they start, and take the back-off policy, the largest body and (consumers)
+ * the batch size and long-polling timeout from it; a producer without an exponential back-off fails to start.
+ */
+export function answerSettings(sent: ClientSettings, policy: ServerPolicy): ClientSettings {
+  const answer: ClientSettings = { ...sent, metric: { on: false } };
+  if (sent.pubSub === 'publishing') {
+    answer.backoffPolicy = { maxAttempts: 3, exponentialBackoff: { initial: duration(10), max: duration(1000), multiplier: 2 } };
+    answer.publishing = { ...sent.publishing, maxBodySize: policy.maxBodyBytes, validateMessageType: true };
+  } else if (sent.pubSub === 'subscription') {
+    answer.backoffPolicy = { maxAttempts: policy.maxDeliveryAttempts, customizedBackoff: { next: policy.retryDelaysMs.map(duration) } };
+    answer.subscription = { ...sent.subscription, fifo: sent.subscription?.fifo ?? false, receiveBatchSize: 32, longPollingTimeout: duration(20_000) };
+  }
+  return answer;
+}

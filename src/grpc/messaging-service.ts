@@ -1,0 +1,174 @@
+import type { ServerDuplexStream, ServerUnaryCall, ServerWritableStream, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { BrokerContext } from '../broker/broker-context.js';
+import { RemotingRequestError } from '../remoting/errors.js';
+import { ResponseCode } from '../protocol/request-code.js';
+import { Perm } from '../protocol/bodies.js';
+import type { TopicConfig } from '../store/message-store.js';
+import { Code, GrpcStatusError, ok, type Status } from './status-code.js';
+import { answerSettings, type ClientSettings } from './client-settings.js';
+import { toNewMessage, topicName } from './message-conversion.js';
+import type { Endpoints, MessageType, Resource, V2Message } from './v2-types.js';
+
+export interface MessagingSettings {
+  /** host the route advertises when a client names no endpoints */
+  advertisedHost: string;
+  grpcPort: () => number;
+  retryDelaysMs: number[];
+  maxDeliveryAttempts: number;
+}
+
+/** The message types a route says its queues take; transactions over gRPC are not served yet. */
+const ACCEPTED_TYPES: MessageType[] = ['NORMAL', 'FIFO', 'DELAY'];
+
+/** Broker errors in v5 terms: the clients know only these codes. */
+function statusOf(err: unknown): Status {
+  if (err instanceof GrpcStatusError) return { code: err.code, message: err.message };
+  if (err instanceof RemotingRequestError) {
+    const code = err.responseCode === ResponseCode.TOPIC_NOT_EXIST ? Code.TOPIC_NOT_FOUND
+      : err.responseCode === ResponseCode.NO_PERMISSION ? Code.FORBIDDEN
+        : err.responseCode === ResponseCode.MESSAGE_ILLEGAL ? Code.BAD_REQUEST
+          : err.responseCode === ResponseCode.INVALID_PARAMETER ? Code.BAD_REQUEST
+            : Code.INTERNAL_SERVER_ERROR;
+    return { code, message: err.message };
+  }
+  return { code: Code.INTERNAL_SERVER_ERROR, message: (err as Error).message };
+}
+
+/** A stable hash of a message group, so that one group always lands in one queue. */
+function groupHash(group: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < group.length; i++) h = Math.imul(h ^ group.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * apache.rocketmq.v2.MessagingService for RocketMQ 5 clients, over the same broker and store as the 4.x
+ * remoting protocol: routes, heartbeats, the Telemetry settings exchange, sends and client termination.
+ * Refusals travel as the status inside each response, as Apache's proxy answers; RPCs not served yet answer
+ * NOT_IMPLEMENTED the same way.
+ */
+export class MessagingService {
+  private readonly nextQueue = new Map<string, number>();
+
+  constructor(private readonly ctx: BrokerContext, private readonly settings: MessagingSettings) {}
+
+  implementation(): UntypedServiceImplementation {
+    const notImplemented = (name: string) => (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
+      callback(null, { status: { code: Code.NOT_IMPLEMENTED, message: `${name} is not served by this gateway yet` } });
+    const streamNotImplemented = (name: string) => (call: ServerWritableStream<unknown, unknown>) => {
+      call.write({ status: { code: Code.NOT_IMPLEMENTED, message: `${name} is not served by this gateway yet` } });
+      call.end();
+    };
+    return {
+      QueryRoute: this.unary((req: { topic: Resource; endpoints?: Endpoints | null }) => this.queryRoute(req)),
+      Heartbeat: this.unary(async () => ({})),
+      SendMessage: this.unary((req: { messages: V2Message[] }, peer) => this.sendMessage(req, peer)),
+      NotifyClientTermination: this.unary(async () => ({})),
+      Telemetry: (call: ServerDuplexStream<{ settings?: ClientSettings | null; command?: string }, unknown>) => this.telemetry(call),
+      QueryAssignment: notImplemented('QueryAssignment'),
+      AckMessage: notImplemented('AckMessage'),
+      ForwardMessageToDeadLetterQueue: notImplemented('ForwardMessageToDeadLetterQueue'),
+      UpdateOffset: notImplemented('UpdateOffset'),
+      GetOffset: notImplemented('GetOffset'),
+      QueryOffset: notImplemented('QueryOffset'),
+      EndTransaction: notImplemented('EndTransaction'),
+      ChangeInvisibleDuration: notImplemented('ChangeInvisibleDuration'),
+      RecallMessage: notImplemented('RecallMessage'),
+      SyncLiteSubscription: notImplemented('SyncLiteSubscription'),
+      ReceiveMessage: streamNotImplemented('ReceiveMessage'),
+      PullMessage: streamNotImplemented('PullMessage'),
+    };
+  }
+
+  /**
+   * A unary handler: the client id every v5 client sends is required, and whatever the handler throws
+   * becomes the response's status.
+   */
+  private unary<Req>(handle: (req: Req, peer: string) => Promise<Record<string, unknown>>) {
+    return (call: ServerUnaryCall<Req, unknown>, callback: sendUnaryData<unknown>): void => {
+      const clientId = call.metadata.get('x-mq-client-id')[0];
+      if (!clientId) {
+        callback(null, { status: { code: Code.CLIENT_ID_REQUIRED, message: 'the x-mq-client-id header is missing' } });
+        return;
+      }
+      handle(call.request, call.getPeer()).then(
+        (response) => callback(null, { status: ok(), ...response }),
+        (err: unknown) => {
+          const status = statusOf(err);
+          if (status.code === Code.INTERNAL_SERVER_ERROR) this.ctx.log.error({ err, peer: call.getPeer() }, 'gRPC request failed');
+          callback(null, { status });
+        },
+      );
+    };
+  }
+
+  private async queryRoute(req: { topic: Resource; endpoints?: Endpoints | null }): Promise<Record<string, unknown>> {
+    const name = topicName(req.topic);
+    const topic = await this.ctx.topicOrCreate(name);
+    const broker = { name: this.ctx.settings.brokerName, id: 0, endpoints: this.endpointsFor(req.endpoints) };
+    const queues = Math.max(topic.readQueueNums, topic.writeQueueNums);
+    return {
+      messageQueues: Array.from({ length: queues }, (_, id) => ({
+        topic: req.topic,
+        id,
+        permission: permissionOf(topic, id),
+        broker,
+        acceptMessageTypes: ACCEPTED_TYPES,
+      })),
+    };
+  }
+
+  /** The endpoints the client reached us by (as Apache's proxy answers), else the advertised host. */
+  private endpointsFor(asked: Endpoints | null | undefined): Endpoints {
+    if (asked && asked.addresses.length > 0) return asked;
+    return { scheme: /^[\d.]+$/.test(this.settings.advertisedHost) ? 'IPv4' : 'DOMAIN_NAME', addresses: [{ host: this.settings.advertisedHost, port: this.settings.grpcPort() }] };
+  }
+
+  /**
+   * The queue is chosen here, not by the client (the Node client only ever names queue 0): a message group
+   * always maps to one queue, everything else goes round-robin over the writable queues.
+   */
+  private async sendMessage(req: { messages: V2Message[] }, peer: string): Promise<Record<string, unknown>> {
+    if (req.messages.length !== 1) throw new GrpcStatusError(Code.BAD_REQUEST, `send one message per request, not ${req.messages.length}`);
+    const m = req.messages[0]!;
+    const name = topicName(m.topic);
+    const topic = await this.ctx.topicOrCreate(name);
+    if (!(topic.perm & Perm.WRITE)) throw new GrpcStatusError(Code.FORBIDDEN, `topic ${name} is not writable`);
+    const message = toNewMessage(m, peer, this.ctx.settings.maxMessageSize);
+    const group = m.systemProperties?.messageGroup;
+    let queueId: number;
+    if (group) queueId = groupHash(group) % topic.writeQueueNums;
+    else {
+      queueId = (this.nextQueue.get(name) ?? 0) % topic.writeQueueNums;
+      this.nextQueue.set(name, queueId + 1);
+    }
+    const result = await this.ctx.putMessages(name, queueId, [message]);
+    this.ctx.traffic.messagesIn(name, 1, message.body.length);
+    const messageId = m.systemProperties!.messageId;
+    return { entries: [{ status: ok(), messageId, transactionId: '', offset: result.firstOffset, recallHandle: '' }] };
+  }
+
+  /** Every Settings a client sends is answered at once: clients do not start until they have the answer. */
+  private telemetry(call: ServerDuplexStream<{ settings?: ClientSettings | null; command?: string }, unknown>): void {
+    call.on('data', (cmd: { settings?: ClientSettings | null; command?: string }) => {
+      if (cmd.command !== 'settings' || !cmd.settings) return;
+      const sent = cmd.settings;
+      if (sent.pubSub !== 'publishing' && sent.pubSub !== 'subscription') {
+        call.write({ status: { code: Code.BAD_REQUEST, message: 'settings name neither publishing nor subscription' } });
+        return;
+      }
+      call.write({
+        status: ok(),
+        settings: answerSettings(sent, { maxBodyBytes: this.ctx.settings.maxMessageSize, retryDelaysMs: this.settings.retryDelaysMs, maxDeliveryAttempts: this.settings.maxDeliveryAttempts }),
+      });
+    });
+    call.on('end', () => call.end());
+    call.on('error', (err) => this.ctx.log.debug({ err, peer: call.getPeer() }, 'telemetry stream failed'));
+  }
+}
+
+function permissionOf(topic: TopicConfig, queueId: number): string {
+  const readable = queueId < topic.readQueueNums && (topic.perm & Perm.READ) !== 0;
+  const writable = queueId < topic.writeQueueNums && (topic.perm & Perm.WRITE) !== 0;
+  return readable && writable ? 'READ_WRITE' : readable ? 'READ' : writable ? 'WRITE' : 'NONE';
+}

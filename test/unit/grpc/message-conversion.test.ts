@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { peerAddress, toNewMessage, topicName } from '../../../src/grpc/message-conversion.js';
+import { answerSettings } from '../../../src/grpc/client-settings.js';
+import { GrpcStatusError } from '../../../src/grpc/status-code.js';
+import type { V2Message } from '../../../src/grpc/v2-types.js';
+
+const message = (changes: Partial<V2Message['systemProperties']> = {}, userProperties: Record<string, string> = {}): V2Message => ({
+  topic: { resourceNamespace: '', name: 'T' },
+  userProperties,
+  body: Buffer.from('hello'),
+  systemProperties: {
+    keys: ['k1', 'k2'],
+    messageId: '01AABBCCDDEEFF0001000000010000000A',
+    bodyEncoding: 'IDENTITY',
+    messageType: 'NORMAL',
+    bornHost: 'client-host',
+    bornTimestamp: { seconds: 1_700_000_000, nanos: 250_000_000 },
+    tag: 'TagA',
+    ...changes,
+  },
+});
+
+test('a v5 message becomes the 4.x properties Apache\'s proxy writes', () => {
+  const m = toNewMessage(message({ messageGroup: 'g1' }, { user: 'v' }), 'ipv4:10.0.0.7:5555', 1024);
+  assert.deepEqual(Object.fromEntries(m.properties), {
+    user: 'v',
+    UNIQ_KEY: '01AABBCCDDEEFF0001000000010000000A',
+    TAGS: 'TagA',
+    KEYS: 'k1 k2',
+    __SHARDINGKEY: 'g1',
+    __BORNHOST: 'client-host',
+  });
+  assert.equal(m.bornHost, '10.0.0.7:5555');
+  assert.equal(m.bornTimestamp, 1_700_000_000_250);
+  assert.equal(m.sysFlag, 0);
+  assert.equal(toNewMessage(message({ bodyEncoding: 'GZIP' }), '', 1024).sysFlag, 1, 'a gzipped body is flagged compressed');
+});
+
+test('a delivery time becomes TIMER_DELIVER_MS; more than a day ahead is refused', () => {
+  const now = 1_800_000_000_000;
+  const m = toNewMessage(message({ deliveryTimestamp: { seconds: 1_800_000_010, nanos: 0 } }), '', 1024, now);
+  assert.equal(m.properties.get('TIMER_DELIVER_MS'), '1800000010000');
+  assert.throws(() => toNewMessage(message({ deliveryTimestamp: { seconds: 1_800_200_000, nanos: 0 } }), '', 1024, now), (e: GrpcStatusError) => e.code === 'ILLEGAL_DELIVERY_TIME');
+});
+
+test('malformed v5 messages are refused with the v5 code for each', () => {
+  const refused = (m: V2Message, code: string) => assert.throws(() => toNewMessage(m, '', 1024), (e: GrpcStatusError) => e.code === code, code);
+  refused(message({ messageId: '' }), 'ILLEGAL_MESSAGE_ID');
+  refused({ ...message(), body: Buffer.alloc(0) }, 'MESSAGE_BODY_EMPTY');
+  refused({ ...message(), body: Buffer.alloc(2048) }, 'MESSAGE_BODY_TOO_LARGE');
+  refused(message({}, { KEYS: 'forged' }), 'ILLEGAL_MESSAGE_PROPERTY_KEY');
+  refused(message({}, { 'a\nb': 'x' }), 'ILLEGAL_MESSAGE_PROPERTY_KEY');
+  refused(message({ messageGroup: 'x'.repeat(64) }), 'ILLEGAL_MESSAGE_GROUP');
+  assert.throws(() => topicName({ resourceNamespace: '', name: '' }), (e: GrpcStatusError) => e.code === 'ILLEGAL_TOPIC');
+});
+
+test('a namespace prefixes the topic as 4.x namespaces do; peers parse in every form grpc-js gives', () => {
+  assert.equal(topicName({ resourceNamespace: 'ns', name: 'T' }), 'ns%T');
+  assert.equal(peerAddress('ipv4:127.0.0.1:4000'), '127.0.0.1:4000');
+  assert.equal(peerAddress('127.0.0.1:4000'), '127.0.0.1:4000');
+  assert.equal(peerAddress('[::1]:4000'), '127.0.0.1:4000');
+  assert.equal(peerAddress('unix:/tmp/x'), '127.0.0.1:0');
+});
+
+test('settings answers carry what each client needs to start', () => {
+  const policy = { maxBodyBytes: 4096, retryDelaysMs: [10_000, 30_000], maxDeliveryAttempts: 17 };
+  const producer = answerSettings({ pubSub: 'publishing', publishing: { topics: [] }, clientType: 'PRODUCER' }, policy);
+  assert.deepEqual(producer.publishing, { topics: [], maxBodySize: 4096, validateMessageType: true });
+  assert.ok((producer.backoffPolicy as { exponentialBackoff?: unknown }).exponentialBackoff, 'a producer gets an exponential back-off');
+  const consumer = answerSettings({ pubSub: 'subscription', subscription: { group: { name: 'G' } } }, policy);
+  assert.equal(consumer.subscription?.receiveBatchSize, 32);
+  assert.deepEqual(consumer.backoffPolicy, { maxAttempts: 17, customizedBackoff: { next: [{ seconds: 10, nanos: 0 }, { seconds: 30, nanos: 0 }] } });
+});

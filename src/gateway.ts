@@ -33,6 +33,7 @@ import { GatewayMetrics } from './admin/gateway-metrics.js';
 import { AdminHttpServer } from './admin/admin-http-server.js';
 import { GrpcServer } from './grpc/grpc-server.js';
 import { MessagingService } from './grpc/messaging-service.js';
+import { PopConsumptionService } from './broker/pop-consumption-service.js';
 import { DEFAULT_MAX_RECONSUME_TIMES } from './broker/broker-context.js';
 
 /** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
@@ -219,7 +220,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   let grpcPort: number | undefined;
   if (config.grpcPort !== 0) {
     const host = advertisedAddress.slice(0, advertisedAddress.lastIndexOf(':'));
-    grpc = new GrpcServer(new MessagingService(ctx, {
+    grpc = new GrpcServer(new MessagingService(ctx, new PopConsumptionService(ctx), {
       advertisedHost: host,
       grpcPort: () => grpcPort ?? config.grpcPort,
       // A retry waits as a 4.x retry does: the first one at delay level 3 (10 s), then one level further each time.

@@ -1,8 +1,11 @@
-import type { NewMessage } from '../store/message-store.js';
+import { createHash } from 'node:crypto';
+import type { NewMessage, StoredMessage } from '../store/message-store.js';
+import type { PoppedMessage } from '../broker/pop-consumption-service.js';
+import { createOffsetMsgId } from '../protocol/message-codec.js';
 import { Prop } from '../protocol/message-properties.js';
 import { SysFlag } from '../protocol/message-codec.js';
 import { Code, GrpcStatusError } from './status-code.js';
-import { toMillis, type Resource, type V2Message } from './v2-types.js';
+import { fromMillis, toMillis, type MessageType, type Resource, type V2Message } from './v2-types.js';
 
 /** RocketMQ 4.x properties that carry a v5 message group and a born host (Apache's proxy uses the same). */
 export const SHARDING_KEY = '__SHARDINGKEY';
@@ -14,11 +17,17 @@ const MAX_MESSAGE_GROUP_LENGTH = 64;
 const MAX_DELAY_MS = 24 * 3600_000;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-/** A RocketMQ topic name from a v5 resource: a namespace prefixes it as 4.x clients' namespaces do (`ns%topic`). */
-export const topicName = (r: Resource | null | undefined): string => {
-  if (!r?.name) throw new GrpcStatusError(Code.ILLEGAL_TOPIC, 'the topic name is empty');
+/** A RocketMQ topic or group name from a v5 resource: a namespace prefixes it as 4.x clients' namespaces do (`ns%name`). */
+export const resourceName = (r: Resource | null | undefined, what = 'topic'): string => {
+  if (!r?.name) throw new GrpcStatusError(what === 'topic' ? Code.ILLEGAL_TOPIC : Code.ILLEGAL_CONSUMER_GROUP, `the ${what} name is empty`);
   return r.resourceNamespace ? `${r.resourceNamespace}%${r.name}` : r.name;
 };
+
+/** The v5 resource of a RocketMQ name, the namespace split off again. */
+export function resourceOf(name: string): Resource {
+  const cut = name.indexOf('%');
+  return cut > 0 && !name.startsWith('%') ? { resourceNamespace: name.slice(0, cut), name: name.slice(cut + 1) } : { resourceNamespace: '', name };
+}
 
 /** "ip:port" of a gRPC peer as grpc-js reports it ("ipv4:1.2.3.4:5", "[::1]:5" or "1.2.3.4:5"). */
 export function peerAddress(peer: string): string {
@@ -68,5 +77,48 @@ export function toNewMessage(m: V2Message, peer: string, maxBodyBytes: number, n
     bornHost: peerAddress(peer),
     reconsumeTimes: 0,
     preparedTransactionOffset: 0n,
+  };
+}
+
+function messageTypeOf(m: StoredMessage): MessageType {
+  if (m.properties.get(Prop.TRANSACTION_PREPARED) === 'true') return 'TRANSACTION';
+  if (m.properties.has(SHARDING_KEY)) return 'FIFO';
+  if (m.properties.has(Prop.TIMER_DELIVER_MS) || m.properties.has(Prop.DELAY_TIME_LEVEL)) return 'DELAY';
+  return 'NORMAL';
+}
+
+/**
+ * A stored message as a v5 consumer receives it, whichever protocol sent it: 4.x system properties become
+ * system fields, the rest user properties. The body digest is MD5 in uppercase hex, the one form both the
+ * Java and the Node client check alike (and the Node client fails on a message without one).
+ */
+export function toV2Message(p: PoppedMessage, storeHost: string): Record<string, unknown> {
+  const m = p.message;
+  const userProperties: Record<string, string> = {};
+  for (const [key, value] of m.properties) if (!RESERVED.has(key)) userProperties[key] = value;
+  const deliverAt = m.properties.get(Prop.TIMER_DELIVER_MS);
+  const keys = (m.properties.get(Prop.KEYS) ?? '').split(' ').filter((k) => k !== '');
+  return {
+    topic: resourceOf(m.topic),
+    userProperties,
+    body: m.body,
+    systemProperties: {
+      tag: m.properties.get(Prop.TAGS),
+      keys,
+      messageId: m.properties.get(Prop.UNIQ_KEY) ?? createOffsetMsgId(storeHost, m.locator),
+      bodyDigest: { type: 'MD5', checksum: createHash('md5').update(m.body).digest('hex').toUpperCase() },
+      bodyEncoding: m.sysFlag & SysFlag.COMPRESSED ? 'GZIP' : 'IDENTITY',
+      messageType: messageTypeOf(m),
+      bornTimestamp: fromMillis(m.bornTimestamp),
+      bornHost: m.properties.get(BORN_HOST) ?? m.bornHost,
+      storeTimestamp: fromMillis(m.storeTimestamp),
+      storeHost,
+      deliveryTimestamp: deliverAt !== undefined ? fromMillis(Number(deliverAt)) : undefined,
+      receiptHandle: p.receiptHandle,
+      queueId: m.queueId,
+      queueOffset: m.queueOffset,
+      deliveryAttempt: p.deliveryAttempt,
+      messageGroup: m.properties.get(SHARDING_KEY),
+    },
   };
 }

@@ -6,8 +6,43 @@ import { Perm } from '../protocol/bodies.js';
 import type { TopicConfig } from '../store/message-store.js';
 import { Code, GrpcStatusError, ok, type Status } from './status-code.js';
 import { answerSettings, type ClientSettings } from './client-settings.js';
-import { toNewMessage, topicName } from './message-conversion.js';
-import type { Endpoints, MessageType, Resource, V2Message } from './v2-types.js';
+import { resourceName, toNewMessage, toV2Message } from './message-conversion.js';
+import { fromMillis, toMillis, type Endpoints, type MessageType, type Resource, type Timestamp, type V2Message } from './v2-types.js';
+import { ReceiptHandleError, type PopConsumptionService } from '../broker/pop-consumption-service.js';
+import { parseTagExpression, type TagSubscription } from '../protocol/subscription.js';
+import { DEFAULT_MAX_RECONSUME_TIMES } from '../broker/broker-context.js';
+
+interface ReceiveMessageRequest {
+  group?: Resource | null;
+  messageQueue?: { topic?: Resource | null } | null;
+  filterExpression?: { type: string; expression: string } | null;
+  batchSize: number;
+  invisibleDuration?: Timestamp | null;
+  autoRenew: boolean;
+  longPollingTimeout?: Timestamp | null;
+}
+
+interface AckMessageRequest {
+  group?: Resource | null;
+  topic?: Resource | null;
+  entries: Array<{ messageId: string; receiptHandle: string }>;
+}
+
+interface ChangeInvisibleDurationRequest {
+  group?: Resource | null;
+  topic?: Resource | null;
+  receiptHandle: string;
+  invisibleDuration?: Timestamp | null;
+  messageId: string;
+}
+
+/** Invisible durations a receive may ask for (Apache's proxy: 10 s to 12 h; shorter ones help tests and nacks). */
+const MIN_INVISIBLE_MS = 1000;
+const MAX_INVISIBLE_MS = 12 * 3600_000;
+/** Long polling bounds, and what a receive keeps back of its client's deadline to answer in time. */
+const DEFAULT_POLL_MS = 20_000;
+const DEADLINE_MARGIN_MS = 1000;
+const MAX_BATCH = 64;
 
 export interface MessagingSettings {
   /** host the route advertises when a client names no endpoints */
@@ -23,6 +58,7 @@ const ACCEPTED_TYPES: MessageType[] = ['NORMAL', 'FIFO', 'DELAY'];
 /** Broker errors in v5 terms: the clients know only these codes. */
 function statusOf(err: unknown): Status {
   if (err instanceof GrpcStatusError) return { code: err.code, message: err.message };
+  if (err instanceof ReceiptHandleError) return { code: Code.INVALID_RECEIPT_HANDLE, message: err.message };
   if (err instanceof RemotingRequestError) {
     const code = err.responseCode === ResponseCode.TOPIC_NOT_EXIST ? Code.TOPIC_NOT_FOUND
       : err.responseCode === ResponseCode.NO_PERMISSION ? Code.FORBIDDEN
@@ -50,7 +86,7 @@ function groupHash(group: string): number {
 export class MessagingService {
   private readonly nextQueue = new Map<string, number>();
 
-  constructor(private readonly ctx: BrokerContext, private readonly settings: MessagingSettings) {}
+  constructor(private readonly ctx: BrokerContext, private readonly pops: PopConsumptionService, private readonly settings: MessagingSettings) {}
 
   implementation(): UntypedServiceImplementation {
     const notImplemented = (name: string) => (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
@@ -66,16 +102,16 @@ export class MessagingService {
       NotifyClientTermination: this.unary(async () => ({})),
       Telemetry: (call: ServerDuplexStream<{ settings?: ClientSettings | null; command?: string }, unknown>) => this.telemetry(call),
       QueryAssignment: notImplemented('QueryAssignment'),
-      AckMessage: notImplemented('AckMessage'),
+      AckMessage: this.unary((req: AckMessageRequest) => this.ackMessage(req)),
       ForwardMessageToDeadLetterQueue: notImplemented('ForwardMessageToDeadLetterQueue'),
       UpdateOffset: notImplemented('UpdateOffset'),
       GetOffset: notImplemented('GetOffset'),
       QueryOffset: notImplemented('QueryOffset'),
       EndTransaction: notImplemented('EndTransaction'),
-      ChangeInvisibleDuration: notImplemented('ChangeInvisibleDuration'),
+      ChangeInvisibleDuration: this.unary((req: ChangeInvisibleDurationRequest) => this.changeInvisibleDuration(req)),
       RecallMessage: notImplemented('RecallMessage'),
       SyncLiteSubscription: notImplemented('SyncLiteSubscription'),
-      ReceiveMessage: streamNotImplemented('ReceiveMessage'),
+      ReceiveMessage: (call: ServerWritableStream<ReceiveMessageRequest, unknown>) => void this.receiveMessage(call),
       PullMessage: streamNotImplemented('PullMessage'),
     };
   }
@@ -103,7 +139,7 @@ export class MessagingService {
   }
 
   private async queryRoute(req: { topic: Resource; endpoints?: Endpoints | null }): Promise<Record<string, unknown>> {
-    const name = topicName(req.topic);
+    const name = resourceName(req.topic);
     const topic = await this.ctx.topicOrCreate(name);
     const broker = { name: this.ctx.settings.brokerName, id: 0, endpoints: this.endpointsFor(req.endpoints) };
     const queues = Math.max(topic.readQueueNums, topic.writeQueueNums);
@@ -131,7 +167,7 @@ export class MessagingService {
   private async sendMessage(req: { messages: V2Message[] }, peer: string): Promise<Record<string, unknown>> {
     if (req.messages.length !== 1) throw new GrpcStatusError(Code.BAD_REQUEST, `send one message per request, not ${req.messages.length}`);
     const m = req.messages[0]!;
-    const name = topicName(m.topic);
+    const name = resourceName(m.topic);
     const topic = await this.ctx.topicOrCreate(name);
     if (!(topic.perm & Perm.WRITE)) throw new GrpcStatusError(Code.FORBIDDEN, `topic ${name} is not writable`);
     const message = toNewMessage(m, peer, this.ctx.settings.maxMessageSize);
@@ -146,6 +182,80 @@ export class MessagingService {
     this.ctx.traffic.messagesIn(name, 1, message.body.length);
     const messageId = m.systemProperties!.messageId;
     return { entries: [{ status: ok(), messageId, transactionId: '', offset: result.firstOffset, recallHandle: '' }] };
+  }
+
+  /**
+   * A pop: the status first, then the messages, then the delivery time, as clients expect the stream. The
+   * queue the client names stands for the whole topic on this broker (the Node client only names queue 0).
+   * With nothing ready it waits up to the long-polling timeout, and answers before the client's deadline.
+   */
+  private async receiveMessage(call: ServerWritableStream<ReceiveMessageRequest, unknown>): Promise<void> {
+    const finish = (status: Status, messages: Record<string, unknown>[] = []) => {
+      call.write({ status });
+      for (const message of messages) call.write({ message });
+      call.write({ deliveryTimestamp: fromMillis(Date.now()) });
+      call.end();
+    };
+    const abort = new AbortController();
+    call.on('cancelled', () => abort.abort());
+    try {
+      const req = call.request;
+      const group = resourceName(req.group, 'group');
+      const topic = resourceName(req.messageQueue?.topic);
+      this.ctx.existingTopic(topic);
+      const invisibleMs = req.invisibleDuration ? toMillis(req.invisibleDuration) : req.autoRenew ? 60_000 : 0;
+      if (invisibleMs < MIN_INVISIBLE_MS || invisibleMs > MAX_INVISIBLE_MS) {
+        throw new GrpcStatusError(Code.ILLEGAL_INVISIBLE_TIME, `the invisible duration must be from ${MIN_INVISIBLE_MS} ms to ${MAX_INVISIBLE_MS} ms, got ${invisibleMs} ms`);
+      }
+      const deadline = call.getDeadline();
+      const clientLeft = deadline === Infinity ? Number.MAX_SAFE_INTEGER : new Date(deadline).getTime() - Date.now() - DEADLINE_MARGIN_MS;
+      const waitMs = Math.max(0, Math.min(req.longPollingTimeout ? toMillis(req.longPollingTimeout) : DEFAULT_POLL_MS, clientLeft));
+      const retryMaxTimes = this.ctx.store.getSubscriptionGroup(group)?.retryMaxTimes ?? DEFAULT_MAX_RECONSUME_TIMES;
+      const popped = await this.pops.pop({
+        group,
+        topic,
+        subscription: filterOf(req.filterExpression),
+        maxMessages: Math.max(1, Math.min(req.batchSize || 32, MAX_BATCH)),
+        invisibleMs,
+        waitMs,
+        maxDeliveryAttempts: retryMaxTimes + 1,
+      }, abort.signal);
+      if (popped.length === 0) return finish({ code: Code.MESSAGE_NOT_FOUND, message: 'no new message' });
+      let bytes = 0;
+      for (const p of popped) bytes += p.message.body.length;
+      this.ctx.traffic.messagesOut(group, topic, popped.length, bytes);
+      finish(ok(), popped.map((p) => toV2Message(p, this.ctx.settings.advertisedAddress)));
+    } catch (err) {
+      const status = statusOf(err);
+      if (status.code === Code.INTERNAL_SERVER_ERROR) this.ctx.log.error({ err, peer: call.getPeer() }, 'gRPC receive failed');
+      if (!call.cancelled) finish(status);
+    }
+  }
+
+  /** Clients read only the top-level status, so a single entry's result is also the response's. */
+  private async ackMessage(req: AckMessageRequest): Promise<Record<string, unknown>> {
+    const group = resourceName(req.group, 'group');
+    const topic = resourceName(req.topic);
+    const entries = [];
+    for (const e of req.entries) {
+      try {
+        await this.pops.ack(group, topic, e.receiptHandle);
+        entries.push({ status: ok(), messageId: e.messageId, receiptHandle: e.receiptHandle });
+      } catch (err) {
+        entries.push({ status: statusOf(err), messageId: e.messageId, receiptHandle: e.receiptHandle });
+      }
+    }
+    const failed = entries.find((e) => e.status.code !== Code.OK);
+    if (failed && entries.length === 1) throw new GrpcStatusError(failed.status.code, failed.status.message);
+    return { entries, ...(failed ? { status: { code: Code.MULTIPLE_RESULTS, message: 'some entries failed' } } : {}) };
+  }
+
+  private async changeInvisibleDuration(req: ChangeInvisibleDurationRequest): Promise<Record<string, unknown>> {
+    const group = resourceName(req.group, 'group');
+    const topic = resourceName(req.topic);
+    const ms = req.invisibleDuration ? toMillis(req.invisibleDuration) : -1;
+    if (ms < 0 || ms > MAX_INVISIBLE_MS) throw new GrpcStatusError(Code.ILLEGAL_INVISIBLE_TIME, `the invisible duration must be from 0 to ${MAX_INVISIBLE_MS} ms`);
+    return { receiptHandle: this.pops.changeInvisibleDuration(group, topic, req.receiptHandle, ms) };
   }
 
   /** Every Settings a client sends is answered at once: clients do not start until they have the answer. */
@@ -165,6 +275,12 @@ export class MessagingService {
     call.on('end', () => call.end());
     call.on('error', (err) => this.ctx.log.debug({ err, peer: call.getPeer() }, 'telemetry stream failed'));
   }
+}
+
+function filterOf(f: { type: string; expression: string } | null | undefined): TagSubscription {
+  if (!f) return parseTagExpression('*');
+  if (f.type !== 'TAG' && f.type !== 'FILTER_TYPE_UNSPECIFIED') throw new GrpcStatusError(Code.ILLEGAL_FILTER_EXPRESSION, `filter type ${f.type} is not supported; use TAG`);
+  return parseTagExpression(f.expression || '*');
 }
 
 function permissionOf(topic: TopicConfig, queueId: number): string {

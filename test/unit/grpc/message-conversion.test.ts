@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { peerAddress, toNewMessage, topicName } from '../../../src/grpc/message-conversion.js';
+import { peerAddress, resourceName, toNewMessage, toV2Message } from '../../../src/grpc/message-conversion.js';
 import { answerSettings } from '../../../src/grpc/client-settings.js';
 import { GrpcStatusError } from '../../../src/grpc/status-code.js';
 import type { V2Message } from '../../../src/grpc/v2-types.js';
@@ -52,11 +52,11 @@ test('malformed v5 messages are refused with the v5 code for each', () => {
   refused(message({}, { KEYS: 'forged' }), 'ILLEGAL_MESSAGE_PROPERTY_KEY');
   refused(message({}, { 'a\nb': 'x' }), 'ILLEGAL_MESSAGE_PROPERTY_KEY');
   refused(message({ messageGroup: 'x'.repeat(64) }), 'ILLEGAL_MESSAGE_GROUP');
-  assert.throws(() => topicName({ resourceNamespace: '', name: '' }), (e: GrpcStatusError) => e.code === 'ILLEGAL_TOPIC');
+  assert.throws(() => resourceName({ resourceNamespace: '', name: '' }), (e: GrpcStatusError) => e.code === 'ILLEGAL_TOPIC');
 });
 
 test('a namespace prefixes the topic as 4.x namespaces do; peers parse in every form grpc-js gives', () => {
-  assert.equal(topicName({ resourceNamespace: 'ns', name: 'T' }), 'ns%T');
+  assert.equal(resourceName({ resourceNamespace: 'ns', name: 'T' }), 'ns%T');
   assert.equal(peerAddress('ipv4:127.0.0.1:4000'), '127.0.0.1:4000');
   assert.equal(peerAddress('127.0.0.1:4000'), '127.0.0.1:4000');
   assert.equal(peerAddress('[::1]:4000'), '127.0.0.1:4000');
@@ -71,4 +71,25 @@ test('settings answers carry what each client needs to start', () => {
   const consumer = answerSettings({ pubSub: 'subscription', subscription: { group: { name: 'G' } } }, policy);
   assert.equal(consumer.subscription?.receiveBatchSize, 32);
   assert.deepEqual(consumer.backoffPolicy, { maxAttempts: 17, customizedBackoff: { next: [{ seconds: 10, nanos: 0 }, { seconds: 30, nanos: 0 }] } });
+});
+
+test('a stored message reaches a v5 consumer with its id, system fields, user properties and an MD5 body digest', () => {
+  const properties = new Map([['UNIQ_KEY', 'AC11000100002A9F0000000000000001'], ['TAGS', 'TagA'], ['KEYS', 'k1 k2'], ['WAIT', 'true'], ['__SHARDINGKEY', 'g'], ['user', 'v']]);
+  const message = {
+    topic: 'ns%T', queueId: 1, queueOffset: 7, storeTimestamp: 2000, locator: 5n, body: Buffer.from('hello'), flag: 0, sysFlag: 0,
+    properties, bornTimestamp: 1000, bornHost: '10.0.0.1:1', reconsumeTimes: 0, preparedTransactionOffset: 0n,
+  };
+  const v2 = toV2Message({ message, deliveryAttempt: 2, receiptHandle: 'h' }, '127.0.0.1:9876') as { topic: unknown; userProperties: unknown; systemProperties: Record<string, unknown> };
+  assert.deepEqual(v2.topic, { resourceNamespace: 'ns', name: 'T' });
+  assert.deepEqual(v2.userProperties, { user: 'v' });
+  const sp = v2.systemProperties;
+  assert.equal(sp.messageId, 'AC11000100002A9F0000000000000001');
+  assert.deepEqual(sp.bodyDigest, { type: 'MD5', checksum: '5D41402ABC4B2A76B9719D911017C592' });
+  assert.deepEqual(sp.keys, ['k1', 'k2']);
+  assert.equal(sp.tag, 'TagA');
+  assert.equal(sp.messageType, 'FIFO');
+  assert.equal(sp.messageGroup, 'g');
+  assert.equal(sp.deliveryAttempt, 2);
+  assert.equal(sp.queueOffset, 7);
+  assert.deepEqual(sp.bornTimestamp, { seconds: 1, nanos: 0 });
 });

@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { restoredMessage, type StoredMessage } from '../store/message-store.js';
+import { Prop } from '../protocol/message-properties.js';
+import { matchesTag, type TagSubscription } from '../protocol/subscription.js';
+import { DLQ_PREFIX, type BrokerContext } from './broker-context.js';
+
+/** A message handed out by a pop, invisible to other pops until its deadline or its ack. */
+export interface PoppedMessage {
+  message: StoredMessage;
+  /** 1 on the first delivery */
+  deliveryAttempt: number;
+  receiptHandle: string;
+}
+
+export interface PopRequest {
+  group: string;
+  topic: string;
+  subscription: TagSubscription;
+  maxMessages: number;
+  invisibleMs: number;
+  /** how long to wait for a message when none is ready */
+  waitMs: number;
+  /** deliveries after which a message goes to the group's dead-letter topic instead */
+  maxDeliveryAttempts: number;
+}
+
+export class ReceiptHandleError extends Error {
+  override readonly name = 'ReceiptHandleError';
+}
+
+interface InFlight {
+  deadline: number;
+  attempts: number;
+  token: string;
+}
+
+/** One queue as one group pops it. */
+interface QueuePop {
+  /** every offset below is acked (or filtered out); it is the group's committed offset */
+  floor: number;
+  /** the next offset never handed out */
+  next: number;
+  inFlight: Map<number, InFlight>;
+  /** acked offsets at or above the floor */
+  done: Set<number>;
+}
+
+const HANDLE_VERSION = 'r1';
+
+/**
+ * Pop-style consumption for RocketMQ 5 consumers: a pop hands out messages and hides them for an invisible
+ * duration; an ack removes one for good; one not acked in time is handed out again with its attempt count
+ * raised, and past the group's maximum goes to `%DLQ%group`. What a group has acked is kept as its committed
+ * offset, the lowest offset not yet acked, so 4.x tools read its lag as they read any group's. Which messages
+ * are in flight is kept in memory: after a restart they are handed out again from the committed offset
+ * (at least once).
+ */
+export class PopConsumptionService {
+  private readonly queues = new Map<string, QueuePop>();
+  /** pops of one group and topic run one at a time, so that two never hand out the same offsets */
+  private readonly popping = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly ctx: BrokerContext) {}
+
+  async pop(req: PopRequest, signal: AbortSignal): Promise<PoppedMessage[]> {
+    const deadline = Date.now() + req.waitMs;
+    for (;;) {
+      const found = await this.serially(`${req.group}\u0000${req.topic}`, () => this.popReady(req));
+      if (found.length > 0 || Date.now() >= deadline || signal.aborted) return found;
+      await this.waitForWork(req.topic, deadline, signal);
+    }
+  }
+
+  /** Acks a popped message; a handle from an earlier pop of it (since handed out again) is refused. */
+  async ack(group: string, topic: string, receiptHandle: string): Promise<void> {
+    const { queueId, offset, state } = this.inFlight(group, topic, receiptHandle);
+    state.inFlight.delete(offset);
+    state.done.add(offset);
+    await this.advanceFloor(group, topic, queueId, state);
+  }
+
+  /** Moves a popped message's deadline; answers the handle that now stands for it. */
+  changeInvisibleDuration(group: string, topic: string, receiptHandle: string, invisibleMs: number): string {
+    const { queueId, offset, entry } = this.inFlight(group, topic, receiptHandle);
+    entry.deadline = Date.now() + invisibleMs;
+    entry.token = randomUUID();
+    return handleOf(queueId, offset, entry.token);
+  }
+
+  private serially<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.popping.get(key) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.catch(() => undefined);
+    this.popping.set(key, settled);
+    void settled.then(() => {
+      if (this.popping.get(key) === settled) this.popping.delete(key);
+    });
+    return run;
+  }
+
+  private inFlight(group: string, topic: string, receiptHandle: string): { queueId: number; offset: number; state: QueuePop; entry: InFlight } {
+    const parsed = parseHandle(receiptHandle);
+    const state = this.queues.get(stateKey(group, topic, parsed.queueId));
+    const entry = state?.inFlight.get(parsed.offset);
+    if (!state || !entry || entry.token !== parsed.token) {
+      throw new ReceiptHandleError(`receipt handle ${receiptHandle} is not the current one of a message of ${topic} popped by ${group}: it was acked, or handed out again after its invisible time`);
+    }
+    return { queueId: parsed.queueId, offset: parsed.offset, state, entry };
+  }
+
+  private async popReady(req: PopRequest): Promise<PoppedMessage[]> {
+    const topic = this.ctx.existingTopic(req.topic);
+    const out: PoppedMessage[] = [];
+    const now = Date.now();
+    const start = Math.floor(Math.random() * topic.readQueueNums);
+    for (let i = 0; i < topic.readQueueNums && out.length < req.maxMessages; i++) {
+      const queueId = (start + i) % topic.readQueueNums;
+      const state = await this.state(req.group, req.topic, queueId);
+      const expired = [...state.inFlight].filter(([, e]) => e.deadline <= now).map(([offset]) => offset).sort((a, b) => a - b);
+      for (const offset of expired) {
+        if (out.length >= req.maxMessages) break;
+        const entry = state.inFlight.get(offset)!;
+        const message = await this.readOne(req.topic, queueId, offset);
+        if (!message) {
+          // Retention removed it meanwhile: nothing left to deliver.
+          state.inFlight.delete(offset);
+          state.done.add(offset);
+          continue;
+        }
+        if (entry.attempts >= req.maxDeliveryAttempts) {
+          await this.toDeadLetters(req.group, message, entry.attempts);
+          state.inFlight.delete(offset);
+          state.done.add(offset);
+          continue;
+        }
+        entry.attempts++;
+        entry.deadline = now + req.invisibleMs;
+        entry.token = randomUUID();
+        out.push({ message, deliveryAttempt: entry.attempts, receiptHandle: handleOf(queueId, offset, entry.token) });
+      }
+      while (out.length < req.maxMessages) {
+        const r = await this.ctx.store.read(req.topic, queueId, state.next, req.maxMessages - out.length, this.ctx.settings.maxPullBytes);
+        if (r.status === 'OFFSET_TOO_SMALL') {
+          for (let o = state.next; o < r.nextOffset; o++) state.done.add(o);
+          state.next = r.nextOffset;
+          continue;
+        }
+        if (r.messages.length === 0) break;
+        for (const message of r.messages) {
+          const offset = message.queueOffset;
+          state.next = offset + 1;
+          if (!matchesTag(req.subscription, message.properties.get(Prop.TAGS))) {
+            state.done.add(offset);
+            continue;
+          }
+          const token = randomUUID();
+          state.inFlight.set(offset, { deadline: now + req.invisibleMs, attempts: 1, token });
+          out.push({ message, deliveryAttempt: 1, receiptHandle: handleOf(queueId, offset, token) });
+        }
+      }
+      await this.advanceFloor(req.group, req.topic, queueId, state);
+    }
+    return out;
+  }
+
+  /** Until a message arrives in the topic, an invisible one falls due, the deadline passes or the call ends. */
+  private waitForWork(topic: string, deadline: number, signal: AbortSignal): Promise<void> {
+    let dueAt = deadline;
+    for (const [key, state] of this.queues) {
+      if (!key.includes(`\u0000${topic}\u0000`)) continue;
+      for (const e of state.inFlight.values()) dueAt = Math.min(dueAt, e.deadline);
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, dueAt - Date.now()));
+      const unsubscribe = this.ctx.store.onAppend((t) => {
+        if (t === topic) done();
+      });
+      signal.addEventListener('abort', done);
+    });
+  }
+
+  private async state(group: string, topic: string, queueId: number): Promise<QueuePop> {
+    const key = stateKey(group, topic, queueId);
+    let state = this.queues.get(key);
+    if (!state) {
+      // A new group starts where a new 4.x group does: at the start while the queue still holds its first message.
+      const committed = await this.ctx.store.committedOffset(group, topic, queueId);
+      const start = committed ?? ((await this.ctx.store.minOffset(topic, queueId)) === 0 ? 0 : await this.ctx.store.maxOffset(topic, queueId));
+      state = this.queues.get(key) ?? { floor: start, next: start, inFlight: new Map(), done: new Set() };
+      this.queues.set(key, state);
+    }
+    return state;
+  }
+
+  private async advanceFloor(group: string, topic: string, queueId: number, state: QueuePop): Promise<void> {
+    const before = state.floor;
+    while (state.floor < state.next && state.done.delete(state.floor)) state.floor++;
+    if (state.floor !== before) await this.ctx.store.commitOffset(group, topic, queueId, state.floor);
+  }
+
+  private async readOne(topic: string, queueId: number, offset: number): Promise<StoredMessage | undefined> {
+    const r = await this.ctx.store.read(topic, queueId, offset, 1, this.ctx.settings.maxPullBytes);
+    return r.messages[0]?.queueOffset === offset ? r.messages[0] : undefined;
+  }
+
+  private async toDeadLetters(group: string, message: StoredMessage, attempts: number): Promise<void> {
+    const topic = DLQ_PREFIX + group;
+    const properties = new Map(message.properties);
+    if (!properties.has(Prop.RETRY_TOPIC)) properties.set(Prop.RETRY_TOPIC, message.topic);
+    properties.set(Prop.ORIGIN_MESSAGE_ID, properties.get(Prop.UNIQ_KEY) ?? String(message.locator));
+    await this.ctx.topicOrCreate(topic, 1);
+    await this.ctx.putMessages(topic, 0, [restoredMessage(message, { properties, reconsumeTimes: attempts, preparedTransactionOffset: 0n })]);
+    this.ctx.log.info({ group, topic: message.topic, msgId: properties.get(Prop.UNIQ_KEY), attempts }, 'message moved to the dead-letter topic');
+  }
+}
+
+const stateKey = (group: string, topic: string, queueId: number): string => `${group}\u0000${topic}\u0000${queueId}`;
+
+const handleOf = (queueId: number, offset: number, token: string): string => `${HANDLE_VERSION}:${queueId}:${offset}:${token}`;
+
+function parseHandle(handle: string): { queueId: number; offset: number; token: string } {
+  const m = new RegExp(`^${HANDLE_VERSION}:(\\d+):(\\d+):([0-9a-f-]{36})$`).exec(handle);
+  if (!m) throw new ReceiptHandleError(`receipt handle ${JSON.stringify(handle)} is malformed`);
+  return { queueId: Number(m[1]), offset: Number(m[2]), token: m[3]! };
+}

@@ -1,0 +1,157 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGateway, type GatewayProcess } from '../support/gateway.js';
+import { JavaHarness } from '../support/java-harness.js';
+import { RemotingProbe } from '../support/remoting-probe.js';
+import { clientLog, Producer, SimpleConsumer } from '../support/rocketmq5.js';
+
+// RocketMQ 5's SimpleConsumer (gRPC, pop-style) on the same store as 4.x clients: what a 4.x producer sent arrives
+// intact; an unacked message comes back after its invisible time with its attempt raised; past the group's
+// maximum it goes to the dead-letter topic; acks move the group's committed offset, so lag reads as for 4.x groups.
+const QUEUES = 2;
+
+async function lag(gw: GatewayProcess, group: string, topic: string): Promise<number> {
+  const probe = await RemotingProbe.connect(gw.address);
+  try {
+    let total = 0;
+    for (let q = 0; q < QUEUES; q++) total += (await probe.maxOffset(topic, q)) - ((await probe.committedOffset(group, topic, q)) ?? 0);
+    return total;
+  } finally {
+    probe.close();
+  }
+}
+
+function consumer(gw: GatewayProcess, group: string, topic: string, filter = '*') {
+  return new SimpleConsumer({
+    endpoints: gw.grpcAddress!,
+    namespace: '',
+    consumerGroup: group,
+    subscriptions: new Map([[topic, filter]]),
+    awaitDuration: 4000,
+    requestTimeout: 3000,
+    logger: clientLog(),
+  });
+}
+
+test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the invisible time, dead letters', { timeout: 180_000 }, async (t) => {
+  const gw = await startGateway({ grpc: true, args: ['--default-queues', String(QUEUES)] });
+  const clients: Array<{ shutdown(): Promise<void> }> = [];
+  t.after(async () => {
+    for (const c of clients) await c.shutdown().catch(() => undefined);
+    await gw.stop();
+    gw.cleanup();
+  });
+
+  await t.test('a 4.x producer\'s messages reach a 5.x consumer with body, tag, keys, properties and id; acks leave no lag', async () => {
+    const topic = 'FromRemoting';
+    const sent = (await JavaHarness.run('produce', { namesrv: gw.address, topic, count: 10, mode: 'sync', tags: 'TagA,TagB' })).filter((e) => e.event === 'sent');
+    assert.equal(sent.length, 10);
+    const c = consumer(gw, 'FromRemotingGroup', topic);
+    clients.push(c);
+    await c.startup();
+    const got = new Map<string, Awaited<ReturnType<typeof c.receive>>[number]>();
+    for (let round = 0; round < 10 && got.size < 10; round++) {
+      for (const m of await c.receive(32, 30_000)) {
+        got.set(m.messageId, m);
+        await c.ack(m);
+      }
+    }
+    assert.equal(got.size, 10);
+    for (const s of sent) {
+      const m = got.get(s.msgId as string);
+      assert.ok(m, `4.x msgId ${String(s.msgId)} arrives as the v5 message id`);
+      const i = s.i as number;
+      assert.notEqual(m.corrupted, true, 'the body digest checks out');
+      assert.equal(m.tag, i % 2 === 0 ? 'TagA' : 'TagB');
+      assert.deepEqual(m.keys, [`key-${i}`, `k2-${i}`]);
+      assert.equal(m.properties.get('idx'), String(i));
+      assert.equal(m.properties.get('p-utf8'), `值-ü-${i}`);
+      assert.equal(m.deliveryAttempt, 1);
+      assert.equal(m.offset, s.queueOffset);
+    }
+    assert.equal(await lag(gw, 'FromRemotingGroup', topic), 0, 'every ack is committed');
+  });
+
+  await t.test('5.x to 5.x with a tag filter: only matching messages, and the skipped ones do not hold the offset back', async () => {
+    const topic = 'Filtered';
+    const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 3000, logger: clientLog() });
+    clients.push(producer);
+    await producer.startup();
+    for (let i = 0; i < 8; i++) await producer.send({ topic, tag: i % 2 === 0 ? 'Keep' : 'Skip', body: Buffer.from(`m${i}`) });
+    const c = consumer(gw, 'FilteredGroup', topic, 'Keep');
+    clients.push(c);
+    await c.startup();
+    const bodies: string[] = [];
+    for (let round = 0; round < 10 && bodies.length < 4; round++) {
+      for (const m of await c.receive(32, 30_000)) {
+        bodies.push(m.body.toString());
+        await c.ack(m);
+      }
+    }
+    assert.deepEqual(bodies.sort(), ['m0', 'm2', 'm4', 'm6']);
+    assert.equal(await lag(gw, 'FilteredGroup', topic), 0);
+  });
+
+  await t.test('an unacked message comes back after its invisible time, attempt 2; the old receipt handle is refused', async () => {
+    const topic = 'Redelivered';
+    const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 3000, logger: clientLog() });
+    clients.push(producer);
+    await producer.startup();
+    const receipt = await producer.send({ topic, body: Buffer.from('again') });
+    const c = consumer(gw, 'RedeliveryGroup', topic);
+    clients.push(c);
+    await c.startup();
+    const [first] = await c.receive(1, 2000);
+    assert.equal(first?.messageId, receipt.messageId);
+    const poppedAt = Date.now();
+    let second;
+    for (let round = 0; round < 5 && !second; round++) [second] = await c.receive(1, 30_000);
+    assert.ok(second, 'the message is handed out again');
+    assert.equal(second.messageId, receipt.messageId);
+    assert.equal(second.deliveryAttempt, 2);
+    assert.ok(Date.now() - poppedAt >= 1500, 'not before its invisible time ran out');
+    await assert.rejects(c.ack(first!), (err: Error) => /40013|receipt handle/.test(`${err.message} ${String((err as { code?: unknown }).code)}`));
+    assert.equal(await lag(gw, 'RedeliveryGroup', topic), 1, 'still unacked');
+    await c.ack(second);
+    assert.equal(await lag(gw, 'RedeliveryGroup', topic), 0);
+  });
+
+  await t.test('past the group\'s maximum attempts a message goes to %DLQ%group instead of being delivered again', async () => {
+    const topic = 'DeadLettered';
+    const group = 'DeadLetterGroup';
+    const probe = await RemotingProbe.connect(gw.address);
+    try {
+      // updateSubGroup: two deliveries at most (retryMaxTimes 1).
+      const config = { groupName: group, consumeEnable: true, consumeFromMinEnable: true, consumeBroadcastEnable: true, retryQueueNums: 1, retryMaxTimes: 1, brokerId: 0, whichBrokerWhenConsumeSlowly: 1 };
+      const r = await probe.invoke(200, {}, Buffer.from(JSON.stringify(config)));
+      assert.equal(r.code, 0, r.remark);
+    } finally {
+      probe.close();
+    }
+    const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 3000, logger: clientLog() });
+    clients.push(producer);
+    await producer.startup();
+    await producer.send({ topic, body: Buffer.from('doomed'), keys: ['doomed-key'] });
+    const c = consumer(gw, group, topic);
+    clients.push(c);
+    await c.startup();
+    const attempts: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      for (const m of await c.receive(1, 1000)) attempts.push(m.deliveryAttempt!);
+      const probeDlq = await RemotingProbe.connect(gw.address);
+      try {
+        if ((await probeDlq.maxOffset(`%DLQ%${group}`, 0).catch(() => 0)) > 0) break;
+      } finally {
+        probeDlq.close();
+      }
+    }
+    assert.deepEqual(attempts, [1, 2], 'delivered twice, then no more');
+    const dlq = await RemotingProbe.connect(gw.address);
+    try {
+      assert.equal(await dlq.maxOffset(`%DLQ%${group}`, 0), 1, 'one dead letter');
+    } finally {
+      dlq.close();
+    }
+    assert.equal(await lag(gw, group, topic), 0, 'a dead-lettered message counts as consumed');
+  });
+});

@@ -178,6 +178,7 @@ export class PopConsumptionService {
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, dueAt - Date.now()));
+      timer.unref();
       const unsubscribe = this.ctx.store.onAppend((t) => {
         if (t === topic) done();
       });

@@ -11,16 +11,7 @@ const GROUP = 'LagGroup';
 const QUEUES = 4;
 
 
-async function lag(address: string): Promise<number> {
-  const probe = await RemotingProbe.connect(address);
-  try {
-    let total = 0;
-    for (let q = 0; q < QUEUES; q++) total += (await probe.maxOffset(TOPIC, q)) - ((await probe.committedOffset(GROUP, TOPIC, q)) ?? 0);
-    return total;
-  } finally {
-    probe.close();
-  }
-}
+const lag = (address: string): Promise<number> => RemotingProbe.lag(address, GROUP, TOPIC, QUEUES);
 
 async function produce(address: string, mode: 'sync' | 'batch', count: number): Promise<void> {
   const events = await JavaHarness.run('produce', { namesrv: address, topic: TOPIC, count, mode, 'batch-size': 25 });

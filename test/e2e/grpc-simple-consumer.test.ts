@@ -10,16 +10,7 @@ import { clientLog, Producer, SimpleConsumer } from '../support/rocketmq5.js';
 // maximum it goes to the dead-letter topic; acks move the group's committed offset, so lag reads as for 4.x groups.
 const QUEUES = 2;
 
-async function lag(gw: GatewayProcess, group: string, topic: string): Promise<number> {
-  const probe = await RemotingProbe.connect(gw.address);
-  try {
-    let total = 0;
-    for (let q = 0; q < QUEUES; q++) total += (await probe.maxOffset(topic, q)) - ((await probe.committedOffset(group, topic, q)) ?? 0);
-    return total;
-  } finally {
-    probe.close();
-  }
-}
+const lag = (gw: GatewayProcess, group: string, topic: string): Promise<number> => RemotingProbe.lag(gw.address, group, topic, QUEUES);
 
 function consumer(gw: GatewayProcess, group: string, topic: string, filter = '*') {
   return new SimpleConsumer({

@@ -24,6 +24,18 @@ export class RemotingProbe {
     return r.code === 0 ? Number(r.extFields.offset) : undefined;
   }
 
+  /** Lag as monitoring computes it: the sum over queues of max offset minus committed offset. */
+  static async lag(address: string, group: string, topic: string, queues: number): Promise<number> {
+    const probe = await RemotingProbe.connect(address);
+    try {
+      let total = 0;
+      for (let q = 0; q < queues; q++) total += (await probe.maxOffset(topic, q)) - ((await probe.committedOffset(group, topic, q)) ?? 0);
+      return total;
+    } finally {
+      probe.close();
+    }
+  }
+
   /** Resolves when the gateway (or anything) closes this connection. */
   closed(): Promise<void> {
     return new Promise((resolve) => (this.conn.isClosed ? resolve() : this.conn.once('close', () => resolve())));

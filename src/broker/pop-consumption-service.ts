@@ -57,6 +57,8 @@ const HANDLE_VERSION = 'r1';
  */
 export class PopConsumptionService {
   private readonly queues = new Map<string, QueuePop>();
+  /** waiting pops by topic, woken when a message of it falls due sooner than they planned for */
+  private readonly waiters = new Map<string, Set<() => void>>();
   /** pops of one group and topic run one at a time, so that two never hand out the same offsets */
   private readonly popping = new Map<string, Promise<unknown>>();
 
@@ -84,6 +86,8 @@ export class PopConsumptionService {
     const { queueId, offset, entry } = this.inFlight(group, topic, receiptHandle);
     entry.deadline = Date.now() + invisibleMs;
     entry.token = randomUUID();
+    // A pop already waiting planned for the old deadline; a nack (a short duration) must not wait that out.
+    for (const wake of this.waiters.get(topic) ?? []) wake();
     return handleOf(queueId, offset, entry.token);
   }
 
@@ -171,12 +175,17 @@ export class PopConsumptionService {
       for (const e of state.inFlight.values()) dueAt = Math.min(dueAt, e.deadline);
     }
     return new Promise((resolve) => {
+      let waiting = this.waiters.get(topic);
+      if (!waiting) this.waiters.set(topic, (waiting = new Set()));
       const done = () => {
         clearTimeout(timer);
         unsubscribe();
         signal.removeEventListener('abort', done);
+        waiting.delete(done);
+        if (waiting.size === 0 && this.waiters.get(topic) === waiting) this.waiters.delete(topic);
         resolve();
       };
+      waiting.add(done);
       const timer = setTimeout(done, Math.max(0, dueAt - Date.now()));
       timer.unref();
       const unsubscribe = this.ctx.store.onAppend((t) => {

@@ -85,6 +85,8 @@ function groupHash(group: string): number {
  */
 export class MessagingService {
   private readonly nextQueue = new Map<string, number>();
+  /** receives waiting for messages, by client id, so that a client shutting down need not wait them out */
+  private readonly waitingReceives = new Map<string, Set<AbortController>>();
 
   constructor(private readonly ctx: BrokerContext, private readonly pops: PopConsumptionService, private readonly settings: MessagingSettings) {}
 
@@ -99,9 +101,12 @@ export class MessagingService {
       QueryRoute: this.unary((req: { topic: Resource; endpoints?: Endpoints | null }) => this.queryRoute(req)),
       Heartbeat: this.unary(async () => ({})),
       SendMessage: this.unary((req: { messages: V2Message[] }, peer) => this.sendMessage(req, peer)),
-      NotifyClientTermination: this.unary(async () => ({})),
+      NotifyClientTermination: this.unary(async (_req, _peer, clientId) => {
+        for (const receive of this.waitingReceives.get(clientId) ?? []) receive.abort();
+        return {};
+      }),
       Telemetry: (call: ServerDuplexStream<{ settings?: ClientSettings | null; command?: string }, unknown>) => this.telemetry(call),
-      QueryAssignment: notImplemented('QueryAssignment'),
+      QueryAssignment: this.unary((req: { topic: Resource; group: Resource; endpoints?: Endpoints | null }) => this.queryAssignment(req)),
       AckMessage: this.unary((req: AckMessageRequest) => this.ackMessage(req)),
       ForwardMessageToDeadLetterQueue: notImplemented('ForwardMessageToDeadLetterQueue'),
       UpdateOffset: notImplemented('UpdateOffset'),
@@ -120,14 +125,14 @@ export class MessagingService {
    * A unary handler: the client id every v5 client sends is required, and whatever the handler throws
    * becomes the response's status.
    */
-  private unary<Req>(handle: (req: Req, peer: string) => Promise<Record<string, unknown>>) {
+  private unary<Req>(handle: (req: Req, peer: string, clientId: string) => Promise<Record<string, unknown>>) {
     return (call: ServerUnaryCall<Req, unknown>, callback: sendUnaryData<unknown>): void => {
       const clientId = call.metadata.get('x-mq-client-id')[0];
       if (!clientId) {
         callback(null, { status: { code: Code.CLIENT_ID_REQUIRED, message: 'the x-mq-client-id header is missing' } });
         return;
       }
-      handle(call.request, call.getPeer()).then(
+      handle(call.request, call.getPeer(), String(clientId)).then(
         (response) => callback(null, { status: ok(), ...response }),
         (err: unknown) => {
           const status = statusOf(err);
@@ -152,6 +157,19 @@ export class MessagingService {
         acceptMessageTypes: ACCEPTED_TYPES,
       })),
     };
+  }
+
+  /**
+   * A push consumer's share of a topic: the whole of this broker, as one assignment with queue id -1 (as Apache's
+   * proxy assigns for non-FIFO groups); its receives then pop from every queue, and pops share them among members.
+   */
+  private async queryAssignment(req: { topic: Resource; group: Resource; endpoints?: Endpoints | null }): Promise<Record<string, unknown>> {
+    const name = resourceName(req.topic);
+    resourceName(req.group, 'group');
+    const topic = this.ctx.existingTopic(name);
+    if (!(topic.perm & Perm.READ) || topic.readQueueNums === 0) throw new GrpcStatusError(Code.FORBIDDEN, `topic ${name} has no readable queue`);
+    const broker = { name: this.ctx.settings.brokerName, id: 0, endpoints: this.endpointsFor(req.endpoints) };
+    return { assignments: [{ messageQueue: { topic: req.topic, id: -1, permission: 'READ_WRITE', broker, acceptMessageTypes: ACCEPTED_TYPES } }] };
   }
 
   /** The endpoints the client reached us by (as Apache's proxy answers), else the advertised host. */
@@ -198,6 +216,10 @@ export class MessagingService {
     };
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
+    const clientId = String(call.metadata.get('x-mq-client-id')[0] ?? '');
+    let waiting = this.waitingReceives.get(clientId);
+    if (!waiting) this.waitingReceives.set(clientId, (waiting = new Set()));
+    waiting.add(abort);
     try {
       const req = call.request;
       const group = resourceName(req.group, 'group');
@@ -229,6 +251,9 @@ export class MessagingService {
       const status = statusOf(err);
       if (status.code === Code.INTERNAL_SERVER_ERROR) this.ctx.log.error({ err, peer: call.getPeer() }, 'gRPC receive failed');
       if (!call.cancelled) finish(status);
+    } finally {
+      waiting.delete(abort);
+      if (waiting.size === 0 && this.waitingReceives.get(clientId) === waiting) this.waitingReceives.delete(clientId);
     }
   }
 

@@ -4,7 +4,7 @@ import rocketmq from 'rocketmq-client-nodejs';
  * RocketMQ 5's Node client (gRPC). Its default logger writes to ~/logs/rocketmq; tests collect warnings and errors
  * in memory instead, so a failure can show what the client said.
  */
-export const { Producer, SimpleConsumer } = rocketmq;
+export const { Producer, SimpleConsumer, PushConsumer, ConsumeResult } = rocketmq;
 
 export interface ClientLog {
   lines: string[];

@@ -113,7 +113,7 @@ export function registerAdminApi(app: FastifyInstance, deps: () => AdminApiDeps)
     const rates = metrics.topicRates();
     const topics = ctx.store.listTopics().sort((a, b) => a.name.localeCompare(b.name));
     return Promise.all(topics.map(async (t) => {
-      const queues = await admin.topicStats(t.name);
+      const queues = await admin.topicStats(t.name, false);
       return {
         ...topicJson(t),
         messages: queues.reduce((n, q) => n + q.maxOffset - q.minOffset, 0),

@@ -80,14 +80,17 @@ const clientInfo = (c: ClientChannel): ClientInfo =>
 export class AdminService {
   constructor(private readonly ctx: BrokerContext, private readonly registry: ConsumerRegistry) {}
 
-  /** Per-queue offsets of an existing topic (TOPIC_NOT_EXIST otherwise). */
-  async topicStats(topic: string): Promise<QueueStats[]> {
+  /**
+   * Per-queue offsets of an existing topic (TOPIC_NOT_EXIST otherwise). The last store time costs a read per
+   * queue; callers that only need offsets (the polled topic list, resets) go without it (0).
+   */
+  async topicStats(topic: string, withLastTimestamp = true): Promise<QueueStats[]> {
     const t = this.ctx.existingTopic(topic);
     const store = this.ctx.store;
     const queues = Math.max(t.readQueueNums, t.writeQueueNums);
     return Promise.all(Array.from({ length: queues }, async (_, queueId) => {
       const [minOffset, maxOffset] = await Promise.all([store.minOffset(topic, queueId), store.maxOffset(topic, queueId)]);
-      return { queueId, minOffset, maxOffset, lastUpdateTimestamp: maxOffset > minOffset ? await this.storeTime(topic, queueId, maxOffset - 1) : 0 };
+      return { queueId, minOffset, maxOffset, lastUpdateTimestamp: withLastTimestamp && maxOffset > minOffset ? await this.storeTime(topic, queueId, maxOffset - 1) : 0 };
     }));
   }
 
@@ -157,7 +160,7 @@ export class AdminService {
    * clamped into each queue's range.
    */
   async resetOffsets(group: string, topic: string, target: ResetTarget): Promise<ResetResult> {
-    const stats = (await this.topicStats(topic)).filter((q) => target.queueId === undefined || q.queueId === target.queueId);
+    const stats = (await this.topicStats(topic, false)).filter((q) => target.queueId === undefined || q.queueId === target.queueId);
     const queues = await Promise.all(stats.map(async (q) => ({
       queueId: q.queueId,
       offset: 'timestamp' in target

@@ -19,6 +19,7 @@ import { QueueLockManager } from './broker/queue-lock-manager.js';
 import { SendBackProcessor } from './broker/send-back-processor.js';
 import { ReplyMessageProcessor } from './broker/reply-message-processor.js';
 import { TransactionService } from './broker/transaction-service.js';
+import { remotingTransactionChecker } from './broker/remoting-transaction-checker.js';
 import { EndTransactionProcessor } from './broker/end-transaction-processor.js';
 import { MessageKeyIndex } from './broker/message-key-index.js';
 import { ScheduledDeliveryService } from './broker/scheduled-delivery-service.js';
@@ -32,6 +33,7 @@ import { TrafficStats } from './broker/traffic-stats.js';
 import { GatewayMetrics } from './admin/gateway-metrics.js';
 import { AdminHttpServer } from './admin/admin-http-server.js';
 import { GrpcServer } from './grpc/grpc-server.js';
+import { TelemetrySessions } from './grpc/telemetry-sessions.js';
 import { MessagingService } from './grpc/messaging-service.js';
 import { PopConsumptionService } from './broker/pop-consumption-service.js';
 import { DEFAULT_MAX_RECONSUME_TIMES } from './broker/broker-context.js';
@@ -155,11 +157,12 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     await ctx.putMessages(topic, queueId % t.writeQueueNums, [message]);
   }, log);
   await scheduled.start();
-  const transactions = new TransactionService(store, registry, {
+  const transactions = new TransactionService(store, {
     checkIntervalMs: config.transactionCheckIntervalMs,
     timeoutMs: config.transactionTimeoutMs,
     maxChecks: config.transactionCheckMax,
   }, advertisedAddress, (topic, queueId, messages) => ctx.putMessages(topic, queueId, messages), log);
+  transactions.addChecker(remotingTransactionChecker(registry, advertisedAddress));
   await transactions.start();
   const send = new SendMessageProcessor(ctx, transactions);
   const endTransaction = new EndTransactionProcessor(transactions);
@@ -218,9 +221,10 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
 
   let grpc: GrpcServer | undefined;
   let grpcPort: number | undefined;
+  const grpcClients = new TelemetrySessions();
   if (config.grpcPort !== 0) {
     const host = advertisedAddress.slice(0, advertisedAddress.lastIndexOf(':'));
-    grpc = new GrpcServer(new MessagingService(ctx, new PopConsumptionService(ctx), {
+    grpc = new GrpcServer(new MessagingService(ctx, new PopConsumptionService(ctx), transactions, grpcClients, {
       advertisedHost: host,
       grpcPort: () => grpcPort ?? config.grpcPort,
       // A retry waits as a 4.x retry does: the first one at delay level 3 (10 s), then one level further each time.

@@ -22,6 +22,16 @@ export interface PopRequest {
   waitMs: number;
   /** deliveries after which a message goes to the group's dead-letter topic instead */
   maxDeliveryAttempts: number;
+  /**
+   * A FIFO group: a queue hands out nothing more while a message of it is in flight, so that its messages
+   * are consumed one after the other, in order.
+   */
+  orderly: boolean;
+  /**
+   * For auto-renewed pops: while this holds (the consumer is still connected), a message's invisible time is
+   * renewed when it runs out instead of the message being handed out again, up to MAX_RENEW_MS after the pop.
+   */
+  renewWhile?: () => boolean;
 }
 
 export class ReceiptHandleError extends Error {
@@ -32,6 +42,10 @@ interface InFlight {
   deadline: number;
   attempts: number;
   token: string;
+  poppedAt: number;
+  /** the invisible time of the pop that handed it out, which a renewal grants again */
+  invisibleMs: number;
+  renewWhile?: () => boolean;
 }
 
 /** One queue as one group pops it. */
@@ -46,6 +60,8 @@ interface QueuePop {
 }
 
 const HANDLE_VERSION = 'r1';
+/** How long an auto-renewed message may stay invisible in all (Apache's proxy also stops renewing after 3 h). */
+const MAX_RENEW_MS = 3 * 3600_000;
 
 /**
  * Pop-style consumption for RocketMQ 5 consumers: a pop hands out messages and hides them for an invisible
@@ -79,16 +95,37 @@ export class PopConsumptionService {
     state.inFlight.delete(offset);
     state.done.add(offset);
     await this.advanceFloor(group, topic, queueId, state);
+    // In a FIFO group the queue's next message was held back for this ack.
+    if (state.inFlight.size === 0) this.wake(topic);
   }
 
-  /** Moves a popped message's deadline; answers the handle that now stands for it. */
+  /**
+   * A consumer gives up on a popped message (a FIFO consumer past its attempts): it goes to the group's
+   * dead-letter topic now, and counts as consumed.
+   */
+  async forwardToDeadLetters(group: string, topic: string, receiptHandle: string): Promise<void> {
+    const { queueId, offset, state, entry } = this.inFlight(group, topic, receiptHandle);
+    const message = await this.readOne(topic, queueId, offset);
+    if (message) await this.toDeadLetters(group, message, entry.attempts);
+    state.inFlight.delete(offset);
+    state.done.add(offset);
+    await this.advanceFloor(group, topic, queueId, state);
+    this.wake(topic);
+  }
+
+  /** Moves a popped message's deadline (renewing stops: the consumer now decides); answers the handle that now stands for it. */
   changeInvisibleDuration(group: string, topic: string, receiptHandle: string, invisibleMs: number): string {
     const { queueId, offset, entry } = this.inFlight(group, topic, receiptHandle);
     entry.deadline = Date.now() + invisibleMs;
+    entry.renewWhile = undefined;
     entry.token = randomUUID();
     // A pop already waiting planned for the old deadline; a nack (a short duration) must not wait that out.
-    for (const wake of this.waiters.get(topic) ?? []) wake();
+    this.wake(topic);
     return handleOf(queueId, offset, entry.token);
+  }
+
+  private wake(topic: string): void {
+    for (const wake of this.waiters.get(topic) ?? []) wake();
   }
 
   private serially<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -121,9 +158,14 @@ export class PopConsumptionService {
       const queueId = (start + i) % topic.readQueueNums;
       const state = await this.state(req.group, req.topic, queueId);
       const expired = [...state.inFlight].filter(([, e]) => e.deadline <= now).map(([offset]) => offset).sort((a, b) => a - b);
+      if (req.orderly && expired.length < state.inFlight.size) continue;
       for (const offset of expired) {
         if (out.length >= req.maxMessages) break;
         const entry = state.inFlight.get(offset)!;
+        if (entry.renewWhile?.() && now - entry.poppedAt < MAX_RENEW_MS) {
+          entry.deadline = now + entry.invisibleMs;
+          continue;
+        }
         const message = await this.readOne(req.topic, queueId, offset);
         if (!message) {
           // Retention removed it meanwhile: nothing left to deliver.
@@ -139,8 +181,15 @@ export class PopConsumptionService {
         }
         entry.attempts++;
         entry.deadline = now + req.invisibleMs;
+        entry.poppedAt = now;
+        entry.invisibleMs = req.invisibleMs;
+        entry.renewWhile = req.renewWhile;
         entry.token = randomUUID();
         out.push({ message, deliveryAttempt: entry.attempts, receiptHandle: handleOf(queueId, offset, entry.token) });
+      }
+      if (req.orderly && state.inFlight.size > 0) {
+        await this.advanceFloor(req.group, req.topic, queueId, state);
+        continue;
       }
       while (out.length < req.maxMessages) {
         const r = await this.ctx.store.read(req.topic, queueId, state.next, req.maxMessages - out.length, this.ctx.settings.maxPullBytes);
@@ -158,7 +207,7 @@ export class PopConsumptionService {
             continue;
           }
           const token = randomUUID();
-          state.inFlight.set(offset, { deadline: now + req.invisibleMs, attempts: 1, token });
+          state.inFlight.set(offset, { deadline: now + req.invisibleMs, attempts: 1, token, poppedAt: now, invisibleMs: req.invisibleMs, renewWhile: req.renewWhile });
           out.push({ message, deliveryAttempt: 1, receiptHandle: handleOf(queueId, offset, token) });
         }
       }

@@ -1,11 +1,8 @@
 import type { Logger } from '../logger.js';
 import { readForward, restoredMessage, type AppendResult, type MessageStore, type NewMessage, type StoredMessage } from '../store/message-store.js';
-import { createRequest, ONEWAY_FLAG } from '../remoting/remoting-command.js';
-import { createOffsetMsgId, encodeStoredMessage, SysFlag } from '../protocol/message-codec.js';
-import { formatProperties, Prop } from '../protocol/message-properties.js';
-import { RequestCode } from '../protocol/request-code.js';
+import { SysFlag } from '../protocol/message-codec.js';
+import { Prop } from '../protocol/message-properties.js';
 import { ensureTopic } from './broker-context.js';
-import type { ConsumerRegistry } from './consumer-registry.js';
 
 /** Half (prepared) messages wait here, and their resolutions are recorded there, as in Apache RocketMQ. */
 export const HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
@@ -35,25 +32,42 @@ interface Pending {
 
 export type PutMessages = (topic: string, queueId: number, messages: NewMessage[]) => Promise<AppendResult>;
 
+/** A half message its producer is asked about: as it will be delivered (its own topic), with the checks so far. */
+export interface TransactionCheck {
+  halfOffset: number;
+  message: StoredMessage;
+  checks: number;
+}
+
+/**
+ * One way of reaching a producer group's live members (4.x remoting connections, RocketMQ 5 telemetry streams):
+ * sends the check to one of them, or answers false when none is reachable this way.
+ */
+export type TransactionChecker = (group: string, check: TransactionCheck) => boolean;
+
 /**
  * Transactional messages: a half message is kept out of sight in HALF_TOPIC until its producer commits
  * (it is then put into its topic, once) or rolls back; one left unresolved is checked back with a live
- * producer of its group (CHECK_TRANSACTION_STATE), up to `maxChecks` times. Every resolution is an op
+ * producer of its group, through whichever checker reaches one, up to `maxChecks` times. Every resolution is an op
  * record in OP_TOPIC, so the state survives restarts with the store.
  */
 export class TransactionService {
   private readonly pending = new Map<number, Pending>();
   private timer?: NodeJS.Timeout;
   private checking?: Promise<void>;
+  private readonly checkers: TransactionChecker[] = [];
 
   constructor(
     private readonly store: MessageStore,
-    private readonly registry: ConsumerRegistry,
     private readonly settings: TransactionSettings,
     private readonly storeHost: string,
     private readonly putMessages: PutMessages,
     private readonly log: Logger,
   ) {}
+
+  addChecker(checker: TransactionChecker): void {
+    this.checkers.push(checker);
+  }
 
   async start(): Promise<void> {
     for (const name of [HALF_TOPIC, OP_TOPIC]) await ensureTopic(this.store, name, 1);
@@ -149,28 +163,16 @@ export class TransactionService {
         this.log.warn({ halfOffset: p.offset, group: p.group, checks: p.checks }, 'transaction still unresolved after the last check: rolled back');
         continue;
       }
-      const producer = this.registry.anyProducerOf(p.group);
       p.nextCheckAt = now + this.settings.checkIntervalMs;
-      if (!producer) continue;
       const half = await this.halfMessage(p.offset);
       if (!half) {
         this.pending.delete(p.offset);
         continue;
       }
-      p.checks++;
       const properties = new Map(half.properties);
-      properties.set(Prop.TRANSACTION_CHECK_TIMES, String(p.checks));
-      const uniqueKey = properties.get(Prop.UNIQ_KEY) ?? '';
-      const body = encodeStoredMessage({ ...half, topic: properties.get(Prop.REAL_TOPIC) ?? half.topic, properties: formatProperties(properties) }, this.storeHost);
-      const req = createRequest(RequestCode.CHECK_TRANSACTION_STATE, {
-        tranStateTableOffset: String(p.offset),
-        commitLogOffset: String(half.locator),
-        msgId: uniqueKey,
-        transactionId: uniqueKey,
-        offsetMsgId: createOffsetMsgId(this.storeHost, half.locator),
-      }, body, producer.serializeType);
-      req.flag |= ONEWAY_FLAG;
-      producer.connection.send(req);
+      properties.set(Prop.TRANSACTION_CHECK_TIMES, String(p.checks + 1));
+      const check = { halfOffset: p.offset, checks: p.checks + 1, message: { ...half, topic: properties.get(Prop.REAL_TOPIC) ?? half.topic, properties } };
+      if (this.checkers.some((send) => send(p.group, check))) p.checks++;
     }
     await this.recordProgress();
   }

@@ -17,6 +17,8 @@ export interface ServerPolicy {
   /** RocketMQ's delay levels in ms: a consumer retries after them, as 4.x retries do */
   retryDelaysMs: number[];
   maxDeliveryAttempts: number;
+  /** whether a consumer's group takes its messages in order (its subscription group's consumeMessageOrderly) */
+  fifo: boolean;
 }
 
 /**
@@ -31,7 +33,7 @@ export function answerSettings(sent: ClientSettings, policy: ServerPolicy): Clie
     answer.publishing = { ...sent.publishing, maxBodySize: policy.maxBodyBytes, validateMessageType: true };
   } else if (sent.pubSub === 'subscription') {
     answer.backoffPolicy = { maxAttempts: policy.maxDeliveryAttempts, customizedBackoff: { next: policy.retryDelaysMs.map(duration) } };
-    answer.subscription = { ...sent.subscription, fifo: sent.subscription?.fifo ?? false, receiveBatchSize: 32, longPollingTimeout: duration(20_000) };
+    answer.subscription = { ...sent.subscription, fifo: policy.fifo, receiveBatchSize: 32, longPollingTimeout: duration(20_000) };
   }
   return answer;
 }

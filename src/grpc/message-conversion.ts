@@ -81,19 +81,20 @@ export function toNewMessage(m: V2Message, peer: string, maxBodyBytes: number, n
 }
 
 function messageTypeOf(m: StoredMessage): MessageType {
-  if (m.properties.get(Prop.TRANSACTION_PREPARED) === 'true') return 'TRANSACTION';
+  // A committed message has lost its prepared mark, but keeps the commit in its flag.
+  if (m.properties.get(Prop.TRANSACTION_PREPARED) === 'true' || (m.sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_COMMIT) return 'TRANSACTION';
   if (m.properties.has(SHARDING_KEY)) return 'FIFO';
   if (m.properties.has(Prop.TIMER_DELIVER_MS) || m.properties.has(Prop.DELAY_TIME_LEVEL)) return 'DELAY';
   return 'NORMAL';
 }
 
 /**
- * A stored message as a v5 consumer receives it, whichever protocol sent it: 4.x system properties become
+ * A stored message as a v5 client receives it, whichever protocol sent it: 4.x system properties become
  * system fields, the rest user properties. The body digest is MD5 in uppercase hex, the one form both the
- * Java and the Node client check alike (and the Node client fails on a message without one).
+ * Java and the Node client check alike (and the Node client fails on a message without one). A message sent
+ * for a check or a verification, not delivered by a pop, has no receipt handle.
  */
-export function toV2Message(p: PoppedMessage, storeHost: string): Record<string, unknown> {
-  const m = p.message;
+export function toV2Message(m: StoredMessage, storeHost: string, delivery?: Pick<PoppedMessage, 'deliveryAttempt' | 'receiptHandle'>): Record<string, unknown> {
   const userProperties: Record<string, string> = {};
   for (const [key, value] of m.properties) if (!RESERVED.has(key)) userProperties[key] = value;
   const deliverAt = m.properties.get(Prop.TIMER_DELIVER_MS);
@@ -114,10 +115,10 @@ export function toV2Message(p: PoppedMessage, storeHost: string): Record<string,
       storeTimestamp: fromMillis(m.storeTimestamp),
       storeHost,
       deliveryTimestamp: deliverAt !== undefined ? fromMillis(Number(deliverAt)) : undefined,
-      receiptHandle: p.receiptHandle,
+      receiptHandle: delivery?.receiptHandle,
       queueId: m.queueId,
       queueOffset: m.queueOffset,
-      deliveryAttempt: p.deliveryAttempt,
+      deliveryAttempt: delivery?.deliveryAttempt,
       messageGroup: m.properties.get(SHARDING_KEY),
     },
   };

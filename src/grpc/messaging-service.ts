@@ -1,16 +1,21 @@
-import type { ServerDuplexStream, ServerUnaryCall, ServerWritableStream, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerUnaryCall, ServerWritableStream, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { BrokerContext } from '../broker/broker-context.js';
 import { RemotingRequestError } from '../remoting/errors.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { Perm } from '../protocol/bodies.js';
 import type { TopicConfig } from '../store/message-store.js';
 import { Code, GrpcStatusError, ok, type Status } from './status-code.js';
-import { answerSettings, type ClientSettings } from './client-settings.js';
+import { answerSettings } from './client-settings.js';
 import { resourceName, toNewMessage, toV2Message } from './message-conversion.js';
 import { fromMillis, toMillis, type Endpoints, type MessageType, type Resource, type Timestamp, type V2Message } from './v2-types.js';
 import { ReceiptHandleError, type PopConsumptionService } from '../broker/pop-consumption-service.js';
 import { parseTagExpression, type TagSubscription } from '../protocol/subscription.js';
 import { DEFAULT_MAX_RECONSUME_TIMES } from '../broker/broker-context.js';
+import { TransactionResolution, type TransactionCheck, type TransactionService } from '../broker/transaction-service.js';
+import { Prop } from '../protocol/message-properties.js';
+import { SysFlag } from '../protocol/message-codec.js';
+import { parseTransactionId, transactionIdOf } from './transaction-id.js';
+import type { TelemetryCall, TelemetryCommand, TelemetrySessions } from './telemetry-sessions.js';
 
 interface ReceiveMessageRequest {
   group?: Resource | null;
@@ -26,6 +31,29 @@ interface AckMessageRequest {
   group?: Resource | null;
   topic?: Resource | null;
   entries: Array<{ messageId: string; receiptHandle: string }>;
+}
+
+interface EndTransactionRequest {
+  topic?: Resource | null;
+  messageId: string;
+  transactionId: string;
+  resolution: 'COMMIT' | 'ROLLBACK' | 'TRANSACTION_RESOLUTION_UNSPECIFIED';
+  source: 'SOURCE_CLIENT' | 'SOURCE_SERVER_CHECK' | 'SOURCE_UNSPECIFIED';
+}
+
+interface ForwardToDeadLetterQueueRequest {
+  group?: Resource | null;
+  topic?: Resource | null;
+  receiptHandle: string;
+  messageId: string;
+}
+
+interface OffsetRequest {
+  group?: Resource | null;
+  messageQueue?: { topic?: Resource | null; id: number } | null;
+  offset?: number;
+  queryOffsetPolicy?: 'BEGINNING' | 'END' | 'TIMESTAMP';
+  timestamp?: Timestamp | null;
 }
 
 interface ChangeInvisibleDurationRequest {
@@ -52,8 +80,8 @@ export interface MessagingSettings {
   maxDeliveryAttempts: number;
 }
 
-/** The message types a route says its queues take; transactions over gRPC are not served yet. */
-const ACCEPTED_TYPES: MessageType[] = ['NORMAL', 'FIFO', 'DELAY'];
+/** The message types a route says its queues take: any queue takes any type, as any 4.x queue does. */
+const ACCEPTED_TYPES: MessageType[] = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'];
 
 /** Broker errors in v5 terms: the clients know only these codes. */
 function statusOf(err: unknown): Status {
@@ -88,7 +116,15 @@ export class MessagingService {
   /** receives waiting for messages, by client id, so that a client shutting down need not wait them out */
   private readonly waitingReceives = new Map<string, Set<AbortController>>();
 
-  constructor(private readonly ctx: BrokerContext, private readonly pops: PopConsumptionService, private readonly settings: MessagingSettings) {}
+  constructor(
+    private readonly ctx: BrokerContext,
+    private readonly pops: PopConsumptionService,
+    private readonly transactions: TransactionService,
+    private readonly sessions: TelemetrySessions,
+    private readonly settings: MessagingSettings,
+  ) {
+    transactions.addChecker((group, check) => this.checkTransaction(group, check));
+  }
 
   implementation(): UntypedServiceImplementation {
     const notImplemented = (name: string) => (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
@@ -100,19 +136,19 @@ export class MessagingService {
     return {
       QueryRoute: this.unary((req: { topic: Resource; endpoints?: Endpoints | null }) => this.queryRoute(req)),
       Heartbeat: this.unary(async () => ({})),
-      SendMessage: this.unary((req: { messages: V2Message[] }, peer) => this.sendMessage(req, peer)),
+      SendMessage: this.unary((req: { messages: V2Message[] }, peer, clientId) => this.sendMessage(req, peer, clientId)),
       NotifyClientTermination: this.unary(async (_req, _peer, clientId) => {
         for (const receive of this.waitingReceives.get(clientId) ?? []) receive.abort();
         return {};
       }),
-      Telemetry: (call: ServerDuplexStream<{ settings?: ClientSettings | null; command?: string }, unknown>) => this.telemetry(call),
+      Telemetry: (call: TelemetryCall) => this.telemetry(call),
       QueryAssignment: this.unary((req: { topic: Resource; group: Resource; endpoints?: Endpoints | null }) => this.queryAssignment(req)),
       AckMessage: this.unary((req: AckMessageRequest) => this.ackMessage(req)),
-      ForwardMessageToDeadLetterQueue: notImplemented('ForwardMessageToDeadLetterQueue'),
-      UpdateOffset: notImplemented('UpdateOffset'),
-      GetOffset: notImplemented('GetOffset'),
-      QueryOffset: notImplemented('QueryOffset'),
-      EndTransaction: notImplemented('EndTransaction'),
+      ForwardMessageToDeadLetterQueue: this.unary((req: ForwardToDeadLetterQueueRequest) => this.forwardToDeadLetterQueue(req)),
+      UpdateOffset: this.unary((req: OffsetRequest) => this.updateOffset(req)),
+      GetOffset: this.unary((req: OffsetRequest) => this.getOffset(req)),
+      QueryOffset: this.unary((req: OffsetRequest) => this.queryOffset(req)),
+      EndTransaction: this.unary((req: EndTransactionRequest) => this.endTransaction(req)),
       ChangeInvisibleDuration: this.unary((req: ChangeInvisibleDurationRequest) => this.changeInvisibleDuration(req)),
       RecallMessage: notImplemented('RecallMessage'),
       SyncLiteSubscription: notImplemented('SyncLiteSubscription'),
@@ -182,7 +218,7 @@ export class MessagingService {
    * The queue is chosen here, not by the client (the Node client only ever names queue 0): a message group
    * always maps to one queue, everything else goes round-robin over the writable queues.
    */
-  private async sendMessage(req: { messages: V2Message[] }, peer: string): Promise<Record<string, unknown>> {
+  private async sendMessage(req: { messages: V2Message[] }, peer: string, clientId: string): Promise<Record<string, unknown>> {
     if (req.messages.length !== 1) throw new GrpcStatusError(Code.BAD_REQUEST, `send one message per request, not ${req.messages.length}`);
     const m = req.messages[0]!;
     const name = resourceName(m.topic);
@@ -196,9 +232,18 @@ export class MessagingService {
       queueId = (this.nextQueue.get(name) ?? 0) % topic.writeQueueNums;
       this.nextQueue.set(name, queueId + 1);
     }
+    const messageId = m.systemProperties!.messageId;
+    if (m.systemProperties!.messageType === 'TRANSACTION') {
+      // A v5 producer has no group; its topic stands for one, as in Apache's proxy, so a check goes to a producer of the topic.
+      message.sysFlag |= SysFlag.TRANSACTION_PREPARED;
+      message.properties.set(Prop.TRANSACTION_PREPARED, 'true');
+      message.properties.set(Prop.PRODUCER_GROUP, name);
+      const half = await this.transactions.prepare(name, queueId, message, name);
+      this.ctx.log.debug({ topic: name, messageId, clientId }, 'gRPC half message stored');
+      return { entries: [{ status: ok(), messageId, transactionId: transactionIdOf(half.firstOffset, half.locators[0]!), offset: half.firstOffset, recallHandle: '' }] };
+    }
     const result = await this.ctx.putMessages(name, queueId, [message]);
     this.ctx.traffic.messagesIn(name, 1, message.body.length);
-    const messageId = m.systemProperties!.messageId;
     return { entries: [{ status: ok(), messageId, transactionId: '', offset: result.firstOffset, recallHandle: '' }] };
   }
 
@@ -232,7 +277,7 @@ export class MessagingService {
       const deadline = call.getDeadline();
       const clientLeft = deadline === Infinity ? Number.MAX_SAFE_INTEGER : new Date(deadline).getTime() - Date.now() - DEADLINE_MARGIN_MS;
       const waitMs = Math.max(0, Math.min(req.longPollingTimeout ? toMillis(req.longPollingTimeout) : DEFAULT_POLL_MS, clientLeft));
-      const retryMaxTimes = this.ctx.store.getSubscriptionGroup(group)?.retryMaxTimes ?? DEFAULT_MAX_RECONSUME_TIMES;
+      const groupConfig = this.ctx.store.getSubscriptionGroup(group);
       const popped = await this.pops.pop({
         group,
         topic,
@@ -240,13 +285,15 @@ export class MessagingService {
         maxMessages: Math.max(1, Math.min(req.batchSize || 32, MAX_BATCH)),
         invisibleMs,
         waitMs,
-        maxDeliveryAttempts: retryMaxTimes + 1,
+        maxDeliveryAttempts: (groupConfig?.retryMaxTimes ?? DEFAULT_MAX_RECONSUME_TIMES) + 1,
+        orderly: groupConfig?.consumeMessageOrderly ?? false,
+        renewWhile: req.autoRenew ? () => this.sessions.alive(clientId) : undefined,
       }, abort.signal);
       if (popped.length === 0) return finish({ code: Code.MESSAGE_NOT_FOUND, message: 'no new message' });
       let bytes = 0;
       for (const p of popped) bytes += p.message.body.length;
       this.ctx.traffic.messagesOut(group, topic, popped.length, bytes);
-      finish(ok(), popped.map((p) => toV2Message(p, this.ctx.settings.advertisedAddress)));
+      finish(ok(), popped.map((p) => toV2Message(p.message, this.ctx.settings.advertisedAddress, p)));
     } catch (err) {
       const status = statusOf(err);
       if (status.code === Code.INTERNAL_SERVER_ERROR) this.ctx.log.error({ err, peer: call.getPeer() }, 'gRPC receive failed');
@@ -283,22 +330,105 @@ export class MessagingService {
     return { receiptHandle: this.pops.changeInvisibleDuration(group, topic, req.receiptHandle, ms) };
   }
 
-  /** Every Settings a client sends is answered at once: clients do not start until they have the answer. */
-  private telemetry(call: ServerDuplexStream<{ settings?: ClientSettings | null; command?: string }, unknown>): void {
-    call.on('data', (cmd: { settings?: ClientSettings | null; command?: string }) => {
-      if (cmd.command !== 'settings' || !cmd.settings) return;
+  /**
+   * Every Settings a client sends is answered at once (clients do not start until they have the answer); a
+   * consumer learns there whether its group is FIFO. The stream stays open for the client's life: commands to
+   * the client go down it, and its answers to them come up it.
+   */
+  private telemetry(call: TelemetryCall): void {
+    const clientId = String(call.metadata.get('x-mq-client-id')[0] ?? '');
+    call.on('data', (cmd: TelemetryCommand) => {
+      if (cmd.command !== 'settings' || !cmd.settings) {
+        this.sessions.answer(clientId, cmd);
+        return;
+      }
       const sent = cmd.settings;
+      if (!clientId) {
+        call.write({ status: { code: Code.CLIENT_ID_REQUIRED, message: 'the x-mq-client-id header is missing' } });
+        return;
+      }
       if (sent.pubSub !== 'publishing' && sent.pubSub !== 'subscription') {
         call.write({ status: { code: Code.BAD_REQUEST, message: 'settings name neither publishing nor subscription' } });
         return;
       }
+      this.sessions.settle(clientId, call, sent);
+      const group = sent.pubSub === 'subscription' && sent.subscription?.group ? this.ctx.store.getSubscriptionGroup(resourceName(sent.subscription.group as Resource, 'group')) : undefined;
       call.write({
         status: ok(),
-        settings: answerSettings(sent, { maxBodyBytes: this.ctx.settings.maxMessageSize, retryDelaysMs: this.settings.retryDelaysMs, maxDeliveryAttempts: this.settings.maxDeliveryAttempts }),
+        settings: answerSettings(sent, {
+          maxBodyBytes: this.ctx.settings.maxMessageSize,
+          retryDelaysMs: this.settings.retryDelaysMs,
+          maxDeliveryAttempts: group ? group.retryMaxTimes + 1 : this.settings.maxDeliveryAttempts,
+          fifo: group?.consumeMessageOrderly ?? false,
+        }),
       });
     });
     call.on('end', () => call.end());
     call.on('error', (err) => this.ctx.log.debug({ err, peer: call.getPeer() }, 'telemetry stream failed'));
+  }
+
+  /** A check of a v5 producer's half message goes to a producer of its topic, down its telemetry stream. */
+  private checkTransaction(group: string, check: TransactionCheck): boolean {
+    if (group !== check.message.topic) return false;
+    const clientId = this.sessions.publisherOf(group);
+    if (!clientId) return false;
+    return this.sessions.send(clientId, {
+      status: ok(),
+      recoverOrphanedTransactionCommand: {
+        message: toV2Message(check.message, this.ctx.settings.advertisedAddress),
+        transactionId: transactionIdOf(check.halfOffset, check.message.locator),
+      },
+    });
+  }
+
+  private async endTransaction(req: EndTransactionRequest): Promise<Record<string, unknown>> {
+    resourceName(req.topic);
+    const { halfOffset, locator } = parseTransactionId(req.transactionId);
+    const resolution = req.resolution === 'COMMIT' ? TransactionResolution.COMMIT : req.resolution === 'ROLLBACK' ? TransactionResolution.ROLLBACK : undefined;
+    if (resolution === undefined) throw new GrpcStatusError(Code.BAD_REQUEST, `resolution ${req.resolution} is neither COMMIT nor ROLLBACK`);
+    await this.transactions.end(halfOffset, locator, resolution, req.source === 'SOURCE_SERVER_CHECK');
+    return {};
+  }
+
+  private async forwardToDeadLetterQueue(req: ForwardToDeadLetterQueueRequest): Promise<Record<string, unknown>> {
+    await this.pops.forwardToDeadLetters(resourceName(req.group, 'group'), resourceName(req.topic), req.receiptHandle);
+    return {};
+  }
+
+  /** The queue an offset request names, which must exist. */
+  private queueOf(req: OffsetRequest): { topic: string; queueId: number } {
+    const topic = resourceName(req.messageQueue?.topic);
+    const config = this.ctx.existingTopic(topic);
+    const queueId = req.messageQueue?.id ?? -1;
+    if (queueId < 0 || queueId >= config.readQueueNums) throw new GrpcStatusError(Code.BAD_REQUEST, `topic ${topic} has no queue ${queueId}`);
+    return { topic, queueId };
+  }
+
+  /** A group's committed offset in a queue (-1 when it has none), as 4.x offset queries answer. */
+  private async getOffset(req: OffsetRequest): Promise<Record<string, unknown>> {
+    const group = resourceName(req.group, 'group');
+    const { topic, queueId } = this.queueOf(req);
+    return { offset: (await this.ctx.store.committedOffset(group, topic, queueId)) ?? -1 };
+  }
+
+  private async updateOffset(req: OffsetRequest): Promise<Record<string, unknown>> {
+    const group = resourceName(req.group, 'group');
+    const { topic, queueId } = this.queueOf(req);
+    if (req.offset === undefined || req.offset < 0) throw new GrpcStatusError(Code.BAD_REQUEST, 'the offset must not be negative');
+    await this.ctx.store.commitOffset(group, topic, queueId, req.offset);
+    return {};
+  }
+
+  private async queryOffset(req: OffsetRequest): Promise<Record<string, unknown>> {
+    const { topic, queueId } = this.queueOf(req);
+    const store = this.ctx.store;
+    switch (req.queryOffsetPolicy ?? 'BEGINNING') {
+      case 'BEGINNING': return { offset: await store.minOffset(topic, queueId) };
+      case 'END': return { offset: await store.maxOffset(topic, queueId) };
+      case 'TIMESTAMP':
+        if (!req.timestamp) throw new GrpcStatusError(Code.BAD_REQUEST, 'a TIMESTAMP query needs a timestamp');
+        return { offset: await store.offsetForTimestamp(topic, queueId, toMillis(req.timestamp)) };
+    }
   }
 }
 

@@ -64,12 +64,13 @@ test('a namespace prefixes the topic as 4.x namespaces do; peers parse in every 
 });
 
 test('settings answers carry what each client needs to start', () => {
-  const policy = { maxBodyBytes: 4096, retryDelaysMs: [10_000, 30_000], maxDeliveryAttempts: 17 };
+  const policy = { maxBodyBytes: 4096, retryDelaysMs: [10_000, 30_000], maxDeliveryAttempts: 17, fifo: true };
   const producer = answerSettings({ pubSub: 'publishing', publishing: { topics: [] }, clientType: 'PRODUCER' }, policy);
   assert.deepEqual(producer.publishing, { topics: [], maxBodySize: 4096, validateMessageType: true });
   assert.ok((producer.backoffPolicy as { exponentialBackoff?: unknown }).exponentialBackoff, 'a producer gets an exponential back-off');
   const consumer = answerSettings({ pubSub: 'subscription', subscription: { group: { name: 'G' } } }, policy);
   assert.equal(consumer.subscription?.receiveBatchSize, 32);
+  assert.equal(consumer.subscription?.fifo, true, 'the group\'s order, whatever the client assumed');
   assert.deepEqual(consumer.backoffPolicy, { maxAttempts: 17, customizedBackoff: { next: [{ seconds: 10, nanos: 0 }, { seconds: 30, nanos: 0 }] } });
 });
 
@@ -79,7 +80,7 @@ test('a stored message reaches a v5 consumer with its id, system fields, user pr
     topic: 'ns%T', queueId: 1, queueOffset: 7, storeTimestamp: 2000, locator: 5n, body: Buffer.from('hello'), flag: 0, sysFlag: 0,
     properties, bornTimestamp: 1000, bornHost: '10.0.0.1:1', reconsumeTimes: 0, preparedTransactionOffset: 0n,
   };
-  const v2 = toV2Message({ message, deliveryAttempt: 2, receiptHandle: 'h' }, '127.0.0.1:9876') as { topic: unknown; userProperties: unknown; systemProperties: Record<string, unknown> };
+  const v2 = toV2Message(message, '127.0.0.1:9876', { deliveryAttempt: 2, receiptHandle: 'h' }) as { topic: unknown; userProperties: unknown; systemProperties: Record<string, unknown> };
   assert.deepEqual(v2.topic, { resourceNamespace: 'ns', name: 'T' });
   assert.deepEqual(v2.userProperties, { user: 'v' });
   const sp = v2.systemProperties;

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import type { ClientSettings } from './client-settings.js';
+import { resourceName } from './message-conversion.js';
+import type { Resource } from './v2-types.js';
+import type { Status } from './status-code.js';
+
+/** A TelemetryCommand as @grpc/proto-loader presents it: `command` names the oneof field that is set. */
+export interface TelemetryCommand {
+  status?: Status | null;
+  command?: string;
+  settings?: ClientSettings | null;
+  threadStackTrace?: { nonce: string; threadStackTrace?: string } | null;
+  verifyMessageResult?: { nonce: string } | null;
+  [field: string]: unknown;
+}
+
+export type TelemetryCall = ServerDuplexStream<TelemetryCommand, TelemetryCommand>;
+
+/** What the gateway knows of a connected RocketMQ 5 client, from its telemetry stream. */
+export interface GrpcClientInfo {
+  clientId: string;
+  clientType: string;
+  /** the client's language and version, from the user agent of its settings */
+  language: string;
+  version: string;
+  /** a consumer's group */
+  group?: string;
+  /** a producer's topics */
+  topics: string[];
+  peer: string;
+}
+
+interface Session {
+  call: TelemetryCall;
+  info: GrpcClientInfo;
+  /** commands sent to the client, by nonce, waiting for its answer */
+  asked: Map<string, { resolve(reply: TelemetryCommand): void; reject(err: Error): void }>;
+}
+
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+}
+
+/**
+ * The telemetry streams of connected RocketMQ 5 clients, by client id: the one way the gateway can reach a
+ * client (transaction checks, thread stacks, message verification), and while open, the sign it is alive.
+ */
+export class TelemetrySessions {
+  private readonly sessions = new Map<string, Session>();
+
+  /** Records a client's stream and the settings it sent on it (a client sends them again after changes). */
+  settle(clientId: string, call: TelemetryCall, settings: ClientSettings): void {
+    let session = this.sessions.get(clientId);
+    if (!session || session.call !== call) {
+      session = { call, asked: new Map(), info: { clientId, clientType: '', language: '', version: '', topics: [], peer: call.getPeer() } };
+      this.sessions.set(clientId, session);
+      call.once('close', () => this.end(clientId, call));
+      call.once('error', () => this.end(clientId, call));
+    }
+    const agent = (settings.userAgent ?? {}) as { language?: string; version?: string };
+    session.info.clientType = String(settings.clientType ?? '');
+    session.info.language = agent.language ?? '';
+    session.info.version = agent.version ?? '';
+    const group = settings.subscription?.group as Resource | undefined;
+    if (group?.name) session.info.group = resourceName(group, 'group');
+    session.info.topics = ((settings.publishing?.topics ?? []) as Resource[]).filter((t) => t?.name).map((t) => resourceName(t));
+  }
+
+  /** Routes a client's answer to the command that asked for it. */
+  answer(clientId: string, reply: TelemetryCommand): void {
+    const nonce = reply.threadStackTrace?.nonce ?? reply.verifyMessageResult?.nonce;
+    if (nonce === undefined) return;
+    this.sessions.get(clientId)?.asked.get(nonce)?.resolve(reply);
+  }
+
+  alive(clientId: string): boolean {
+    return this.sessions.has(clientId);
+  }
+
+  clients(): GrpcClientInfo[] {
+    return [...this.sessions.values()].map((s) => s.info);
+  }
+
+  /** A producer that publishes `topic`, if one is connected. */
+  publisherOf(topic: string): string | undefined {
+    for (const [clientId, s] of this.sessions) if (s.info.topics.includes(topic)) return clientId;
+    return undefined;
+  }
+
+  /** Sends a server command; false when the client has no open stream. */
+  send(clientId: string, command: TelemetryCommand): boolean {
+    const session = this.sessions.get(clientId);
+    if (!session) return false;
+    session.call.write(command);
+    return true;
+  }
+
+  /**
+   * Sends a command that carries a nonce and waits for the client's answer with the same nonce. `build`
+   * makes the command from the nonce.
+   */
+  ask(clientId: string, build: (nonce: string) => TelemetryCommand, timeoutMs: number): Promise<TelemetryCommand> {
+    const session = this.sessions.get(clientId);
+    if (!session) return Promise.reject(new ClientGoneError(`client ${clientId} has no telemetry stream open with this gateway`));
+    const nonce = randomUUID();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        session.asked.delete(nonce);
+        reject(new ClientGoneError(`client ${clientId} did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const settle = (): void => {
+        clearTimeout(timer);
+        session.asked.delete(nonce);
+      };
+      session.asked.set(nonce, {
+        resolve: (reply) => { settle(); resolve(reply); },
+        reject: (err) => { settle(); reject(err); },
+      });
+      session.call.write(build(nonce));
+    });
+  }
+
+  private end(clientId: string, call: TelemetryCall): void {
+    const session = this.sessions.get(clientId);
+    if (session?.call !== call) return;
+    this.sessions.delete(clientId);
+    for (const waiting of [...session.asked.values()]) waiting.reject(new ClientGoneError(`client ${clientId} closed its telemetry stream before it answered`));
+  }
+}

@@ -32,7 +32,12 @@ export function answerSettings(sent: ClientSettings, policy: ServerPolicy): Clie
     answer.backoffPolicy = { maxAttempts: 3, exponentialBackoff: { initial: duration(10), max: duration(1000), multiplier: 2 } };
     answer.publishing = { ...sent.publishing, maxBodySize: policy.maxBodyBytes, validateMessageType: true };
   } else if (sent.pubSub === 'subscription') {
-    answer.backoffPolicy = { maxAttempts: policy.maxDeliveryAttempts, customizedBackoff: { next: policy.retryDelaysMs.map(duration) } };
+    const delays = policy.retryDelaysMs;
+    // A FIFO consumer retries a failed message itself, waiting as the policy says; the Node client reads only an
+    // exponential policy (without one it allows a single attempt), so FIFO groups get the delay levels' range as one.
+    answer.backoffPolicy = policy.fifo
+      ? { maxAttempts: policy.maxDeliveryAttempts, exponentialBackoff: { initial: duration(delays[0] ?? 1000), max: duration(delays.at(-1) ?? 1000), multiplier: 2 } }
+      : { maxAttempts: policy.maxDeliveryAttempts, customizedBackoff: { next: delays.map(duration) } };
     answer.subscription = { ...sent.subscription, fifo: policy.fifo, receiveBatchSize: 32, longPollingTimeout: duration(20_000) };
   }
   return answer;

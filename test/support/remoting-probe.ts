@@ -36,6 +36,17 @@ export class RemotingProbe {
     }
   }
 
+  /** Declares (or replaces) a subscription group, as `mqadmin updateSubGroup` does; fields left out keep their defaults. */
+  static async declareGroup(address: string, config: { groupName: string } & Record<string, unknown>): Promise<void> {
+    const probe = await RemotingProbe.connect(address);
+    try {
+      const r = await probe.invoke(200, {}, Buffer.from(JSON.stringify(config)));
+      if (r.code !== 0) throw new Error(`declaring group ${config.groupName} failed: ${r.code} ${r.remark ?? ''}`);
+    } finally {
+      probe.close();
+    }
+  }
+
   /** Resolves when the gateway (or anything) closes this connection. */
   closed(): Promise<void> {
     return new Promise((resolve) => (this.conn.isClosed ? resolve() : this.conn.once('close', () => resolve())));

@@ -64,14 +64,16 @@ test('a namespace prefixes the topic as 4.x namespaces do; peers parse in every 
 });
 
 test('settings answers carry what each client needs to start', () => {
-  const policy = { maxBodyBytes: 4096, retryDelaysMs: [10_000, 30_000], maxDeliveryAttempts: 17, fifo: true };
+  const policy = { maxBodyBytes: 4096, retryDelaysMs: [10_000, 30_000], maxDeliveryAttempts: 17, fifo: false };
   const producer = answerSettings({ pubSub: 'publishing', publishing: { topics: [] }, clientType: 'PRODUCER' }, policy);
   assert.deepEqual(producer.publishing, { topics: [], maxBodySize: 4096, validateMessageType: true });
   assert.ok((producer.backoffPolicy as { exponentialBackoff?: unknown }).exponentialBackoff, 'a producer gets an exponential back-off');
   const consumer = answerSettings({ pubSub: 'subscription', subscription: { group: { name: 'G' } } }, policy);
   assert.equal(consumer.subscription?.receiveBatchSize, 32);
-  assert.equal(consumer.subscription?.fifo, true, 'the group\'s order, whatever the client assumed');
   assert.deepEqual(consumer.backoffPolicy, { maxAttempts: 17, customizedBackoff: { next: [{ seconds: 10, nanos: 0 }, { seconds: 30, nanos: 0 }] } });
+  const fifo = answerSettings({ pubSub: 'subscription', subscription: { group: { name: 'G' }, fifo: false } }, { ...policy, fifo: true });
+  assert.equal(fifo.subscription?.fifo, true, 'the group\'s order, whatever the client assumed');
+  assert.deepEqual(fifo.backoffPolicy, { maxAttempts: 17, exponentialBackoff: { initial: { seconds: 10, nanos: 0 }, max: { seconds: 30, nanos: 0 }, multiplier: 2 } }, 'FIFO consumers retry locally on an exponential policy');
 });
 
 test('a stored message reaches a v5 consumer with its id, system fields, user properties and an MD5 body digest', () => {

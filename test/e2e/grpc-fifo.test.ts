@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGateway } from '../support/gateway.js';
+import { RemotingProbe } from '../support/remoting-probe.js';
+import { clientLog, ConsumeResult, Producer, PushConsumer, SimpleConsumer } from '../support/rocketmq5.js';
+
+// FIFO over gRPC: a group declared orderly (consumeMessageOrderly, as `mqadmin updateSubGroup -o true` sets it)
+// gets a message group's messages one after the other: the next one only once the previous one is acked, a
+// message not acked in time comes back before anything after it, and a FIFO push consumer that gives up on a
+// message forwards it to the dead-letter topic and goes on with the next.
+const QUEUES = 2;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('a FIFO SimpleConsumer gets each message group in order; an unacked message comes back before the next', { timeout: 120_000 }, async (t) => {
+  const topic = 'FifoTopic';
+  const group = 'FifoSimpleGroup';
+  const gw = await startGateway({ grpc: true, args: ['--default-queues', String(QUEUES)] });
+  await RemotingProbe.declareGroup(gw.address, { groupName: group, consumeMessageOrderly: true });
+  const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 5000, logger: clientLog() });
+  const consumer = new SimpleConsumer({
+    endpoints: gw.grpcAddress!, namespace: '', consumerGroup: group, subscriptions: new Map([[topic, '*']]),
+    awaitDuration: 1000, requestTimeout: 3000, logger: clientLog(),
+  });
+  t.after(async () => {
+    await consumer.shutdown().catch(() => undefined);
+    await producer.shutdown().catch(() => undefined);
+    await gw.stop();
+    gw.cleanup();
+  });
+  await producer.startup();
+  const PER_GROUP = 6;
+  for (let i = 0; i < PER_GROUP; i++) {
+    for (const g of ['A', 'B']) await producer.send({ topic, messageGroup: `order-${g}`, body: Buffer.from(`${g}${i}`), properties: new Map([['idx', String(i)]]) });
+  }
+  await consumer.startup();
+
+  const seen = new Map<string, Array<{ idx: number; attempt: number }>>([['order-A', []], ['order-B', []]]);
+  let acked = 0;
+  let heldBack = false;
+  const deadline = Date.now() + 60_000;
+  while (acked < 2 * PER_GROUP && Date.now() < deadline) {
+    for (const m of await consumer.receive(1, 2000)) {
+      const idx = Number(m.properties.get('idx'));
+      seen.get(m.messageGroup!)!.push({ idx, attempt: m.deliveryAttempt ?? 0 });
+      // A2 is left unacked once: nothing after it in its group may come until it is back and acked.
+      if (m.messageGroup === 'order-A' && idx === 2 && !heldBack) {
+        heldBack = true;
+        continue;
+      }
+      await consumer.ack(m);
+      acked++;
+    }
+  }
+  assert.deepEqual(seen.get('order-A')!.map((s) => s.idx), [0, 1, 2, 2, 3, 4, 5], 'A in order, A2 again before A3');
+  assert.deepEqual(seen.get('order-A')!.filter((s) => s.idx === 2).map((s) => s.attempt), [1, 2]);
+  assert.deepEqual(seen.get('order-B')!.map((s) => s.idx), [0, 1, 2, 3, 4, 5], 'B in order, once each');
+  assert.equal(await RemotingProbe.lag(gw.address, group, topic, QUEUES), 0);
+});
+
+test('a FIFO PushConsumer consumes in order, retries a failing message locally, then forwards it to the dead-letter topic', { timeout: 120_000 }, async (t) => {
+  const topic = 'FifoPushTopic';
+  const group = 'FifoPushGroup';
+  // Retries wait from delay level 3 on: one second here. Two retries: three attempts in all.
+  const gw = await startGateway({ grpc: true, args: ['--default-queues', String(QUEUES), '--message-delay-level', '1s 1s 1s 1s 1s'] });
+  await RemotingProbe.declareGroup(gw.address, { groupName: group, consumeMessageOrderly: true, retryMaxTimes: 2 });
+  const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 5000, logger: clientLog() });
+  await producer.startup();
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) ids.push((await producer.send({ topic, messageGroup: 'order-1', body: Buffer.from(`m${i}`), properties: new Map([['idx', String(i)]]) })).messageId);
+  const consumed: number[] = [];
+  const consumer = new PushConsumer({
+    endpoints: gw.grpcAddress!, namespace: '', consumerGroup: group, subscriptions: new Map([[topic, '*']]), requestTimeout: 3000, logger: clientLog(),
+    messageListener: {
+      consume(m) {
+        const idx = Number(m.properties.get('idx'));
+        consumed.push(idx);
+        return idx === 2 ? ConsumeResult.FAILURE : ConsumeResult.SUCCESS;
+      },
+    },
+  });
+  t.after(async () => {
+    await consumer.shutdown().catch(() => undefined);
+    await producer.shutdown().catch(() => undefined);
+    await gw.stop();
+    gw.cleanup();
+  });
+  await consumer.startup();
+  const dlq = `%DLQ%${group}`;
+  const probe = await RemotingProbe.connect(gw.address);
+  t.after(() => probe.close());
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && (consumed.length < 8 || (await RemotingProbe.lag(gw.address, group, topic, QUEUES)) > 0)) await sleep(200);
+  assert.deepEqual(consumed, [0, 1, 2, 2, 2, 3, 4, 5], 'in order; the failing one three times, and nothing after it meanwhile');
+  assert.equal(await probe.maxOffset(dlq, 0), 1, 'the failing message is in the dead-letter topic');
+  assert.equal(await RemotingProbe.lag(gw.address, group, topic, QUEUES), 0, 'forwarding counts as consumed');
+  const dlqReader = new SimpleConsumer({
+    endpoints: gw.grpcAddress!, namespace: '', consumerGroup: 'DlqReaders', subscriptions: new Map([[dlq, '*']]), awaitDuration: 2000, requestTimeout: 3000, logger: clientLog(),
+  });
+  await dlqReader.startup();
+  try {
+    const [dead] = await dlqReader.receive(1, 10_000);
+    assert.equal(dead?.messageId, ids[2], 'the dead letter is the failing message, by id');
+    assert.equal(dead?.body.toString(), 'm2');
+  } finally {
+    await dlqReader.shutdown();
+  }
+});

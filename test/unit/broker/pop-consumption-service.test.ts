@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { EmbeddedStore } from '../../../src/store/embedded/embedded-store.js';
+import { BrokerContext } from '../../../src/broker/broker-context.js';
+import { MessageKeyIndex } from '../../../src/broker/message-key-index.js';
+import { TrafficStats } from '../../../src/broker/traffic-stats.js';
+import { PopConsumptionService, type PopRequest } from '../../../src/broker/pop-consumption-service.js';
+import { parseTagExpression } from '../../../src/protocol/subscription.js';
+
+// Pop consumption on a real embedded store, for what end-to-end tests cannot wait for: renewals of an
+// auto-renewed pop (whose invisible time is a minute for real clients).
+const silent = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function withPops(fn: (pops: PopConsumptionService, ctx: BrokerContext) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rop-pop-'));
+  const store = new EmbeddedStore({ dataDir: dir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000 }, silent);
+  await store.open();
+  const keyIndex = new MessageKeyIndex(store, 200, silent);
+  await keyIndex.start();
+  const ctx = new BrokerContext(store, {
+    advertisedAddress: '127.0.0.1:9876', clusterName: 'c', brokerName: 'b', autoCreateTopics: true, defaultQueues: 1,
+    maxMessageSize: 1 << 20, maxPullMessages: 32, maxPullBytes: 1 << 20, maxPullHoldMs: 1000, delayLevelsMs: [1000],
+  }, silent, keyIndex, new TrafficStats());
+  try {
+    await ctx.topicOrCreate('T', 1);
+    await ctx.putMessages('T', 0, [0, 1].map((i) => ({
+      body: Buffer.from(`m${i}`), flag: 0, sysFlag: 0, properties: new Map([['UNIQ_KEY', `id-${i}`]]),
+      bornTimestamp: Date.now(), bornHost: '127.0.0.1:1', reconsumeTimes: 0, preparedTransactionOffset: 0n,
+    })));
+    await fn(new PopConsumptionService(ctx), ctx);
+  } finally {
+    await keyIndex.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const request = (over: Partial<PopRequest> = {}): PopRequest => ({
+  group: 'G', topic: 'T', subscription: parseTagExpression('*'), maxMessages: 1, invisibleMs: 300, waitMs: 0, maxDeliveryAttempts: 17, orderly: false, ...over,
+});
+
+test('an auto-renewed message stays invisible while its consumer is connected, and comes back once it is gone', async () => {
+  await withPops(async (pops) => {
+    let connected = true;
+    const signal = new AbortController().signal;
+    const [first] = await pops.pop(request({ renewWhile: () => connected }), signal);
+    assert.equal(first?.message.body.toString(), 'm0');
+    await sleep(400);
+    const meanwhile = await pops.pop(request({ maxMessages: 2 }), signal);
+    assert.deepEqual(meanwhile.map((p) => p.message.body.toString()), ['m1'], 'm0 was renewed, not handed out again');
+    connected = false;
+    await sleep(400);
+    const after = await pops.pop(request({ maxMessages: 2 }), signal);
+    assert.deepEqual(after.map((p) => [p.message.body.toString(), p.deliveryAttempt]), [['m0', 2], ['m1', 2]], 'm0 again once its consumer left; m1, popped without renewal, too');
+  });
+});
+
+test('a consumer that changes a message\'s invisible time takes over from renewal; the old receipt handle is refused', async () => {
+  await withPops(async (pops) => {
+    const signal = new AbortController().signal;
+    const [first] = await pops.pop(request({ renewWhile: () => true }), signal);
+    const handle = pops.changeInvisibleDuration('G', 'T', first!.receiptHandle, 100);
+    await assert.rejects(pops.ack('G', 'T', first!.receiptHandle), /not the current one/);
+    await sleep(200);
+    const [again] = await pops.pop(request(), signal);
+    assert.equal(again?.message.body.toString(), 'm0', 'the nack stands: no renewal after it');
+    assert.equal(again?.deliveryAttempt, 2);
+    await assert.rejects(pops.ack('G', 'T', handle), /not the current one/, 'the handle of the nack is spent by the redelivery');
+  });
+});
+
+test('an orderly queue hands out nothing more while a message of it is in flight', async () => {
+  await withPops(async (pops, ctx) => {
+    const signal = new AbortController().signal;
+    const [first] = await pops.pop(request({ orderly: true }), signal);
+    assert.deepEqual(await pops.pop(request({ orderly: true }), signal), [], 'm1 waits for m0');
+    await pops.ack('G', 'T', first!.receiptHandle);
+    const [next] = await pops.pop(request({ orderly: true }), signal);
+    assert.equal(next?.message.body.toString(), 'm1');
+    await pops.ack('G', 'T', next!.receiptHandle);
+    assert.equal(await ctx.store.committedOffset('G', 'T', 0), 2, 'acks become the committed offset');
+  });
+});

@@ -248,6 +248,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     admin: adminService,
     registry,
     metrics,
+    grpcClients,
     storeKind: config.store,
     startedAt: Date.now(),
     version: VERSION,

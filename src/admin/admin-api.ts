@@ -7,12 +7,15 @@ import type { AdminService, FoundMessage, MessageSearch, ResetTarget } from '../
 import type { ConsumerRegistry } from '../broker/consumer-registry.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { TopicConfig } from '../store/message-store.js';
+import { ClientGoneError, type TelemetrySessions } from '../grpc/telemetry-sessions.js';
 
 export interface AdminApiDeps {
   ctx: BrokerContext;
   admin: AdminService;
   registry: ConsumerRegistry;
   metrics: GatewayMetrics;
+  /** RocketMQ 5 clients connected over gRPC */
+  grpcClients: TelemetrySessions;
   storeKind: string;
   startedAt: number;
   version: string;
@@ -26,6 +29,8 @@ export class HttpError extends Error {
 }
 
 const MAX_QUEUES = 1024;
+/** How long a command to a RocketMQ 5 client may take to be answered. */
+const CLIENT_COMMAND_TIMEOUT_MS = 10_000;
 const MAX_MESSAGES = 64;
 const SYSTEM_TOPICS = /^(SCHEDULE_TOPIC_XXXX|RMQ_SYS_.*|TRANS_CHECK_MAX_TIME_TOPIC|OFFSET_MOVED_EVENT)$/;
 
@@ -78,6 +83,7 @@ async function answering<T>(work: () => Promise<T> | T): Promise<T> {
   try {
     return await work();
   } catch (err) {
+    if (err instanceof ClientGoneError) throw new HttpError(504, err.message);
     if (err instanceof RemotingRequestError) {
       throw new HttpError(err.responseCode === ResponseCode.TOPIC_NOT_EXIST ? 404 : err.responseCode === ResponseCode.INVALID_PARAMETER ? 400 : 500, err.message);
     }
@@ -220,6 +226,35 @@ export function registerAdminApi(app: FastifyInstance, deps: () => AdminApiDeps)
       search = { by: 'offset', topic: text(q.topic, 'topic'), queueId: wholeNumber(q.queueId, 'queueId', 0, MAX_QUEUES - 1), offset: wholeNumber(q.offset, 'offset'), max };
     } else throw new HttpError(400, 'search by msgId (with topic for a client msgId), by topic and key, or by topic, queueId and offset');
     return { messages: (await admin.findMessages(search)).map(messageJson) };
+  }));
+}
+
+/**
+ * RocketMQ 5 clients and the commands their telemetry streams take: thread stacks, and verification that a
+ * consumer's listener consumes a given message.
+ */
+export function registerGrpcClientApi(app: FastifyInstance, deps: () => AdminApiDeps): void {
+  const connected = (clientId: string): TelemetrySessions => {
+    const sessions = deps().grpcClients;
+    if (!sessions.alive(clientId)) throw new HttpError(404, `no RocketMQ 5 client ${clientId} is connected`);
+    return sessions;
+  };
+
+  app.get('/api/grpc-clients', async () => ({ clients: deps().grpcClients.clients() }));
+
+  app.post<{ Params: { clientId: string } }>('/api/grpc-clients/:clientId/thread-stack', (req) => answering(async () => (
+    { clientId: req.params.clientId, threadStack: await connected(req.params.clientId).printThreadStack(req.params.clientId, CLIENT_COMMAND_TIMEOUT_MS) }
+  )));
+
+  app.post<{ Params: { clientId: string }; Body: Record<string, unknown> | undefined }>('/api/grpc-clients/:clientId/verify-message', (req) => answering(async () => {
+    const { clientId } = req.params;
+    const sessions = connected(clientId);
+    const { admin, ctx } = deps();
+    const body = req.body ?? {};
+    const [found] = await admin.findMessages({ by: 'id', msgId: text(body.msgId, 'msgId'), topic: typeof body.topic === 'string' && body.topic !== '' ? body.topic : undefined });
+    if (!found) throw new HttpError(404, `message ${String(body.msgId)} not found`);
+    const status = await sessions.verifyMessage(clientId, found.message, ctx.settings.advertisedAddress, CLIENT_COMMAND_TIMEOUT_MS);
+    return { clientId, msgId: body.msgId, consumed: status.code === 'OK', status };
   }));
 }
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from '../logger.js';
-import { registerAdminApi, HttpError, type AdminApiDeps } from './admin-api.js';
+import { registerAdminApi, registerGrpcClientApi, HttpError, type AdminApiDeps } from './admin-api.js';
 
 /** The dashboard's files are served from the source tree: plain HTML, CSS and browser modules, nothing to build. */
 const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'admin', 'dashboard');
@@ -58,6 +58,7 @@ export class AdminHttpServer {
       return registry.metrics();
     });
     registerAdminApi(app, () => this.services!);
+    registerGrpcClientApi(app, () => this.services!);
     void app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: 'index.html' });
   }
 

@@ -3,7 +3,9 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ClientSettings } from './client-settings.js';
 import { resourceName } from './message-conversion.js';
 import type { Resource } from './v2-types.js';
-import type { Status } from './status-code.js';
+import { ok, type Status } from './status-code.js';
+import type { StoredMessage } from '../store/message-store.js';
+import { toV2Message } from './message-conversion.js';
 
 /** A TelemetryCommand as @grpc/proto-loader presents it: `command` names the oneof field that is set. */
 export interface TelemetryCommand {
@@ -12,6 +14,7 @@ export interface TelemetryCommand {
   settings?: ClientSettings | null;
   threadStackTrace?: { nonce: string; threadStackTrace?: string } | null;
   verifyMessageResult?: { nonce: string } | null;
+  verifyMessageCommand?: { nonce: string } | null;
   [field: string]: unknown;
 }
 
@@ -67,9 +70,12 @@ export class TelemetrySessions {
     session.info.topics = ((settings.publishing?.topics ?? []) as Resource[]).filter((t) => t?.name).map((t) => resourceName(t));
   }
 
-  /** Routes a client's answer to the command that asked for it. */
+  /**
+   * Routes a client's answer to the command that asked for it. The Node client refuses a verification by
+   * echoing the command itself, with its status, instead of a VerifyMessageResult.
+   */
   answer(clientId: string, reply: TelemetryCommand): void {
-    const nonce = reply.threadStackTrace?.nonce ?? reply.verifyMessageResult?.nonce;
+    const nonce = reply.threadStackTrace?.nonce ?? reply.verifyMessageResult?.nonce ?? reply.verifyMessageCommand?.nonce;
     if (nonce === undefined) return;
     this.sessions.get(clientId)?.asked.get(nonce)?.resolve(reply);
   }
@@ -119,6 +125,21 @@ export class TelemetrySessions {
       });
       session.call.write(build(nonce));
     });
+  }
+
+  /** The client's thread stacks, as it reports them (the Node client answers a placeholder). */
+  async printThreadStack(clientId: string, timeoutMs: number): Promise<string> {
+    const reply = await this.ask(clientId, (nonce) => ({ printThreadStackTraceCommand: { nonce } }), timeoutMs);
+    return reply.threadStackTrace?.threadStackTrace ?? '';
+  }
+
+  /**
+   * Has a consumer run its listener on `message` (Apache's "consume message directly"); answers the status the
+   * client reports: OK when its listener consumed it.
+   */
+  async verifyMessage(clientId: string, message: StoredMessage, storeHost: string, timeoutMs: number): Promise<Status> {
+    const reply = await this.ask(clientId, (nonce) => ({ verifyMessageCommand: { nonce, message: toV2Message(message, storeHost) } }), timeoutMs);
+    return reply.status ?? ok();
   }
 
   private end(clientId: string, call: TelemetryCall): void {

@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { credentials, makeClientConstructor, Metadata, type Client } from '@grpc/grpc-js';
+import { loadMessagingService } from '../../src/grpc/proto.js';
+import { startGateway, type GatewayProcess } from '../support/gateway.js';
+import { clientLog, Producer, SimpleConsumer } from '../support/rocketmq5.js';
+
+// The gRPC endpoint driven by a bare grpc-js client with Apache's protocol definitions, for RPCs and refusals the
+// RocketMQ 5 clients at hand do not exercise (offsets, bad transaction ids and receipt handles); and the
+// commands the gateway sends down a client's telemetry stream, through the admin API.
+type Unary = (request: unknown, metadata: Metadata, callback: (err: Error | null, response: Record<string, unknown>) => void) => void;
+
+function rawClient(gw: GatewayProcess): { call(method: string, request: unknown, clientId?: string): Promise<Record<string, unknown>>; close(): void } {
+  const Ctor = makeClientConstructor(loadMessagingService(), 'MessagingService');
+  const client = new Ctor(gw.grpcAddress!, credentials.createInsecure()) as Client & Record<string, Unary>;
+  return {
+    call(method, request, clientId = 'raw-test-client') {
+      const metadata = new Metadata();
+      if (clientId) metadata.set('x-mq-client-id', clientId);
+      return new Promise((resolve, reject) => client[method]!.call(client, request, metadata, (err, response) => (err ? reject(err) : resolve(response))));
+    },
+    close: () => client.close(),
+  };
+}
+
+const statusOf = (r: Record<string, unknown>): string => (r.status as { code: string }).code;
+
+test('offsets over gRPC: GetOffset, UpdateOffset and QueryOffset agree with the store; bad requests are refused by code', { timeout: 60_000 }, async (t) => {
+  const gw = await startGateway({ grpc: true, args: ['--default-queues', '2'] });
+  const raw = rawClient(gw);
+  const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: ['OffsetTopic'], requestTimeout: 5000, logger: clientLog() });
+  t.after(async () => {
+    raw.close();
+    await producer.shutdown().catch(() => undefined);
+    await gw.stop();
+    gw.cleanup();
+  });
+  await producer.startup();
+  const before = Date.now();
+  for (let i = 0; i < 6; i++) await producer.send({ topic: 'OffsetTopic', body: Buffer.from(`m${i}`) });
+  const queue = { topic: { name: 'OffsetTopic' }, id: 1 };
+  const group = { name: 'OffsetGroup' };
+
+  assert.deepEqual(await raw.call('GetOffset', { group, messageQueue: queue }).then((r) => [statusOf(r), r.offset]), ['OK', -1], 'no committed offset yet');
+  assert.equal(statusOf(await raw.call('UpdateOffset', { group, messageQueue: queue, offset: 2 })), 'OK');
+  assert.equal((await raw.call('GetOffset', { group, messageQueue: queue })).offset, 2);
+  assert.equal((await raw.call('QueryOffset', { messageQueue: queue, queryOffsetPolicy: 'BEGINNING' })).offset, 0);
+  assert.equal((await raw.call('QueryOffset', { messageQueue: queue, queryOffsetPolicy: 'END' })).offset, 3, 'six messages over two queues');
+  assert.equal((await raw.call('QueryOffset', { messageQueue: queue, queryOffsetPolicy: 'TIMESTAMP', timestamp: { seconds: Math.floor(before / 1000) - 60, nanos: 0 } })).offset, 0);
+
+  assert.equal(statusOf(await raw.call('GetOffset', { group, messageQueue: { topic: { name: 'OffsetTopic' }, id: 7 } })), 'BAD_REQUEST', 'a queue the topic lacks');
+  assert.equal(statusOf(await raw.call('GetOffset', { group, messageQueue: { topic: { name: 'NoSuchTopic' }, id: 0 } })), 'TOPIC_NOT_FOUND');
+  assert.equal(statusOf(await raw.call('EndTransaction', { topic: { name: 'OffsetTopic' }, messageId: 'x', transactionId: 'not-ours', resolution: 'COMMIT' })), 'INVALID_TRANSACTION_ID');
+  assert.equal(statusOf(await raw.call('ForwardMessageToDeadLetterQueue', { group, topic: { name: 'OffsetTopic' }, receiptHandle: 'bogus', messageId: 'x' })), 'INVALID_RECEIPT_HANDLE');
+  assert.equal(statusOf(await raw.call('GetOffset', { group, messageQueue: queue }, '')), 'CLIENT_ID_REQUIRED');
+});
+
+test('telemetry commands through the admin API: the client list, a client\'s thread stack, verifying a message', { timeout: 60_000 }, async (t) => {
+  const gw = await startGateway({ grpc: true, http: true });
+  const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: ['CommandTopic'], requestTimeout: 5000, logger: clientLog() });
+  const consumer = new SimpleConsumer({
+    endpoints: gw.grpcAddress!, namespace: '', consumerGroup: 'CommandGroup', subscriptions: new Map([['CommandTopic', '*']]),
+    awaitDuration: 1000, requestTimeout: 3000, logger: clientLog(),
+  });
+  t.after(async () => {
+    await consumer.shutdown().catch(() => undefined);
+    await producer.shutdown().catch(() => undefined);
+    await gw.stop();
+    gw.cleanup();
+  });
+  await producer.startup();
+  await consumer.startup();
+  const { messageId } = await producer.send({ topic: 'CommandTopic', body: Buffer.from('verify me') });
+
+  const { clients } = await (await fetch(`${gw.httpUrl}/api/grpc-clients`)).json() as { clients: Array<Record<string, unknown>> };
+  const producerInfo = clients.find((c) => c.clientType === 'PRODUCER');
+  const consumerInfo = clients.find((c) => c.clientType === 'SIMPLE_CONSUMER');
+  assert.deepEqual(producerInfo?.topics, ['CommandTopic']);
+  assert.equal(consumerInfo?.group, 'CommandGroup');
+  assert.equal(producerInfo?.language, 'NODE_JS');
+
+  const post = (path: string, body?: unknown) => fetch(`${gw.httpUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  const stack = await post(`/api/grpc-clients/${encodeURIComponent(String(producerInfo!.clientId))}/thread-stack`);
+  assert.equal(stack.status, 200);
+  assert.equal((await stack.json() as { threadStack: string }).threadStack, 'mock stack', 'what the Node client reports as its stack');
+
+  // The Node client does not verify messages: it says so, and the API passes that on.
+  const verify = await post(`/api/grpc-clients/${encodeURIComponent(String(consumerInfo!.clientId))}/verify-message`, { msgId: messageId, topic: 'CommandTopic' });
+  assert.equal(verify.status, 200);
+  const verdict = await verify.json() as { consumed: boolean; status: { code: string } };
+  assert.deepEqual([verdict.consumed, verdict.status.code], [false, 'NOT_IMPLEMENTED']);
+
+  assert.equal((await post('/api/grpc-clients/nobody/thread-stack')).status, 404);
+  assert.equal((await post(`/api/grpc-clients/${encodeURIComponent(String(consumerInfo!.clientId))}/verify-message`, { msgId: '01AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', topic: 'CommandTopic' })).status, 404);
+});

@@ -83,6 +83,34 @@ test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the
     assert.equal(await lag(gw, 'FilteredGroup', topic), 0);
   });
 
+  await t.test('delayed messages reach a 5.x consumer when due: a 5.x delivery time and a 4.x delay level', async () => {
+    const topic = 'Delayed';
+    const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 3000, logger: clientLog() });
+    clients.push(producer);
+    await producer.startup();
+    const sentAt = Date.now();
+    const v5 = await producer.send({ topic, delay: 2000, body: Buffer.from('v5-delayed') });
+    // Delay level 1 waits one second by default.
+    const [v4] = (await JavaHarness.run('produce', { namesrv: gw.address, topic, count: 1, mode: 'sync', 'delay-level': 1 })).filter((e) => e.event === 'sent');
+    const c = consumer(gw, 'DelayedGroup', topic);
+    clients.push(c);
+    await c.startup();
+    const arrived = new Map<string, { at: number; deliveryTimestamp?: Date; bornTimestamp?: Date }>();
+    for (let round = 0; round < 10 && arrived.size < 2; round++) {
+      for (const m of await c.receive(32, 30_000)) {
+        arrived.set(m.messageId, { at: Date.now(), deliveryTimestamp: m.deliveryTimestamp, bornTimestamp: m.bornTimestamp });
+        await c.ack(m);
+      }
+    }
+    const a5 = arrived.get(v5.messageId);
+    const a4 = arrived.get(v4!.msgId as string);
+    assert.ok(a5 && a4, 'both delayed messages arrive');
+    assert.ok(a5.at - sentAt >= 1900, `the 5.x message waited its 2 s (${a5.at - sentAt} ms)`);
+    assert.ok(Math.abs(a5.deliveryTimestamp!.getTime() - (sentAt + 2000)) < 1000, 'its delivery time travels with it');
+    assert.ok(a4.at - a4.bornTimestamp!.getTime() >= 950, `the 4.x message waited its delay level (${a4.at - a4.bornTimestamp!.getTime()} ms after it was sent)`);
+    assert.equal(await lag(gw, 'DelayedGroup', topic), 0);
+  });
+
   await t.test('an unacked message comes back after its invisible time, attempt 2; the old receipt handle is refused', async () => {
     const topic = 'Redelivered';
     const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 3000, logger: clientLog() });
@@ -110,15 +138,8 @@ test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the
   await t.test('past the group\'s maximum attempts a message goes to %DLQ%group instead of being delivered again', async () => {
     const topic = 'DeadLettered';
     const group = 'DeadLetterGroup';
-    const probe = await RemotingProbe.connect(gw.address);
-    try {
-      // updateSubGroup: two deliveries at most (retryMaxTimes 1).
-      const config = { groupName: group, consumeEnable: true, consumeFromMinEnable: true, consumeBroadcastEnable: true, retryQueueNums: 1, retryMaxTimes: 1, brokerId: 0, whichBrokerWhenConsumeSlowly: 1 };
-      const r = await probe.invoke(200, {}, Buffer.from(JSON.stringify(config)));
-      assert.equal(r.code, 0, r.remark);
-    } finally {
-      probe.close();
-    }
+    // updateSubGroup: two deliveries at most (retryMaxTimes 1).
+    await RemotingProbe.declareGroup(gw.address, { groupName: group, retryMaxTimes: 1 });
     const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 3000, logger: clientLog() });
     clients.push(producer);
     await producer.startup();

@@ -2,12 +2,14 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from '../logger.js';
 import { loadMessagingService } from './proto.js';
 import type { MessagingService } from './messaging-service.js';
+import { allowLongDeadlines } from './long-deadlines.js';
 
 /** The gRPC endpoint RocketMQ 5 clients connect to (plaintext; their `sslEnabled` must be off). */
 export class GrpcServer {
   private readonly server = new Server();
 
   constructor(service: MessagingService, private readonly log: Logger) {
+    allowLongDeadlines();
     this.server.addService(loadMessagingService(), service.implementation());
   }
 

@@ -31,14 +31,20 @@ public final class Main {
     Args args = Args.parse(argv, 1);
     routeClientLogs();
     int code;
-    switch (argv[0]) {
-      case "produce" -> code = Produce.run(args);
-      case "simple-consume" -> code = SimpleConsume.run(args);
-      case "push-consume" -> code = PushConsume.run(args);
-      default -> {
-        System.err.println("unknown subcommand " + argv[0]);
-        code = 2;
-      }
+    try {
+      code = switch (argv[0]) {
+        case "produce" -> Produce.run(args);
+        case "simple-consume" -> SimpleConsume.run(args);
+        case "push-consume" -> PushConsume.run(args);
+        default -> {
+          System.err.println("unknown subcommand " + argv[0]);
+          yield 2;
+        }
+      };
+    } catch (Exception e) {
+      // Mostly a client that did not start (the endpoint refused it); the test reads why from this line.
+      error(argv[0], e);
+      code = 1;
     }
     OUT.flush();
     // The client's gRPC and scheduler threads are not all daemons; leave without waiting for them.
@@ -84,6 +90,9 @@ public final class Main {
     Map<String, Object> e = event("error");
     e.put("during", during);
     e.put("message", String.valueOf(t));
+    Throwable root = t;
+    while (root.getCause() != null) root = root.getCause();
+    e.put("cause", String.valueOf(root));
     emit(e);
   }
 

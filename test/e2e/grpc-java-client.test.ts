@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { JavaHarness, deliveries, expectedMessage } from '../support/java-harness.js';
 import { Java5Harness, received5, type Received5 } from '../support/java5-harness.js';
@@ -134,4 +138,41 @@ test('RocketMQ 5.x Java client over gRPC, with the 4.x Java client on the same s
     }
     assert.equal(await settledLag(gw, group, topic), 0, 'acked after the second delivery');
   });
+});
+
+/** A self-signed certificate for 127.0.0.1, valid one day, in a fresh directory. */
+function selfSignedCertificate(): { dir: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'rop-tls-'));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `openssl req failed: ${r.error?.message ?? r.stderr}`);
+  return { dir, cert, key };
+}
+
+test('the gRPC endpoint over TLS: the 5.x Java client with SSL on sends and receives; one without is refused', { timeout: 60_000 }, async (t) => {
+  const tls = selfSignedCertificate();
+  const gw = await startGateway({ grpc: true, args: ['--default-queues', String(QUEUES), '--grpc-tls-cert', tls.cert, '--grpc-tls-key', tls.key] });
+  t.after(async () => {
+    await gw.stop();
+    gw.cleanup();
+    rmSync(tls.dir, { recursive: true, force: true });
+  });
+  assert.equal(gw.logs.find((l) => l.msg === 'grpc listening')?.tls, true, 'the endpoint says it speaks TLS');
+  const endpoints = gw.grpcAddress!;
+  const topic = 'Java5Tls';
+  const group = 'Java5TlsGroup';
+  const sent = (await Java5Harness.run('produce', { endpoints, topic, count: 4, tls: true })).filter((e) => e.event === 'sent');
+  assert.equal(sent.length, 4);
+  const got = byId(received5(await Java5Harness.run('simple-consume', { endpoints, topic, group, expect: 4, tls: true, 'timeout-ms': 30_000 })));
+  for (const s of sent) {
+    const m = got.get(s.msgId as string)?.[0];
+    assert.ok(m, `message ${String(s.i)} received over TLS`);
+    assertProduced5(m, s.i as number);
+  }
+  assert.equal(await settledLag(gw, group, topic), 0);
+
+  const plaintext = Java5Harness.start('produce', { endpoints, topic, count: 1 });
+  await assert.rejects(plaintext.finish(30_000), /exited with 1/, 'a plaintext client does not get through');
+  assert.equal(plaintext.of('sent').length, 0);
 });

@@ -1,5 +1,6 @@
 // Builds the Java peers the tests drive, each a Maven module shaded into one runnable jar:
 //   test/harness/java        → target/rop-java-harness.jar    (Apache RocketMQ's Java client, end-to-end tests)
+//   test/harness/java5       → target/rop-java5-harness.jar   (Apache RocketMQ's 5.x Java client over gRPC, gRPC e2e tests)
 //   test/harness/pulsar-java → target/rop-pulsar-harness.jar  (Apache Pulsar's Java client, Pulsar interop tests)
 // Maven fetches the clients from Maven Central into ~/.m2. A module is skipped when its jar is newer than
 // its pom and every source file. Also resolves Apache RocketMQ's mqadmin (scripts/mqadmin.mjs) for its e2e test.
@@ -11,6 +12,7 @@ import { resolveMqadmin } from './mqadmin.mjs';
 
 const peers = [
   { dir: join('test', 'harness', 'java'), jar: 'rop-java-harness.jar' },
+  { dir: join('test', 'harness', 'java5'), jar: 'rop-java5-harness.jar' },
   { dir: join('test', 'harness', 'pulsar-java'), jar: 'rop-pulsar-harness.jar' },
 ];
 

@@ -5,6 +5,7 @@ import { createLogger } from './logger.js';
 import { startGateway } from './gateway.js';
 import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js';
 import { applyLayers, ConfigError, describeLayers, readConfigFile } from './config-layers.js';
+import { readGrpcTls, type GrpcTls } from './grpc/tls.js';
 
 const EXIT_USAGE = 2;
 
@@ -54,6 +55,17 @@ function delayLevels(value: string): string {
   return value;
 }
 
+/** Both files or neither; they are read and checked now, so that a bad one stops the start with one line. */
+function grpcTls(certFile: string | undefined, keyFile: string | undefined): GrpcTls | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new ConfigError(`--grpc-tls-cert and --grpc-tls-key go together: give both PEM files, or neither for plaintext (only ${certFile === undefined ? '--grpc-tls-key' : '--grpc-tls-cert'} was given)`);
+  try {
+    return readGrpcTls(certFile, keyFile);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
 /** Options about where settings come from; they are not settings themselves. */
 const META_OPTIONS = ['config', 'printConfig'];
 
@@ -72,7 +84,9 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .option('--host <host>', 'address to listen on', d.host)
     .option('--port <port>', 'port for RocketMQ remoting (name server and broker)', integer(0, 65535), d.port)
     .option('--http-port <port>', 'port of the admin HTTP server (health, JSON API, /metrics, dashboard); 0 turns it off', integer(0, 65535), d.httpPort)
-    .option('--grpc-port <port>', 'port of the gRPC endpoint for RocketMQ 5 clients (plaintext); 0 turns it off', integer(0, 65535), d.grpcPort)
+    .option('--grpc-port <port>', 'port of the gRPC endpoint for RocketMQ 5 clients (plaintext unless --grpc-tls-cert and --grpc-tls-key are given); 0 turns it off', integer(0, 65535), d.grpcPort)
+    .option('--grpc-tls-cert <file>', 'PEM certificate (chain) of the gRPC endpoint, which then speaks TLS only; needs --grpc-tls-key')
+    .option('--grpc-tls-key <file>', 'PEM private key of --grpc-tls-cert')
     .option('--advertised-address <host:port>', 'broker address put in routes and message ids (default: host:bound port)', hostPort)
     .option('--data-dir <dir>', 'where the embedded store keeps its files', d.dataDir)
     .addOption(new Option('--store <kind>', 'message store').choices(['embedded', 'pulsar']).default(d.store))
@@ -108,6 +122,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     port: o.port,
     httpPort: o.httpPort,
     grpcPort: o.grpcPort,
+    grpcTls: grpcTls(o.grpcTlsCert, o.grpcTlsKey),
     advertisedAddress: o.advertisedAddress,
     dataDir: o.dataDir,
     store: o.store,

@@ -1,4 +1,5 @@
 import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js';
+import type { GrpcTls } from './grpc/tls.js';
 
 /** Everything `rop` can be told, with the defaults `--help` prints. */
 export interface GatewayConfig {
@@ -8,6 +9,8 @@ export interface GatewayConfig {
   httpPort: number;
   /** port of the gRPC endpoint for RocketMQ 5 clients; 0 means none */
   grpcPort: number;
+  /** certificate and key of the gRPC endpoint, which then speaks TLS only; plaintext without */
+  grpcTls?: GrpcTls;
   /** host:port advertised in routes and message ids; defaults to host:port actually bound */
   advertisedAddress?: string;
   dataDir: string;

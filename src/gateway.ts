@@ -230,7 +230,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       // A retry waits as a 4.x retry does: the first one at delay level 3 (10 s), then one level further each time.
       retryDelaysMs: config.delayLevelsMs.slice(2),
       maxDeliveryAttempts: DEFAULT_MAX_RECONSUME_TIMES + 1,
-    }), log);
+    }), log, config.grpcTls);
     try {
       grpcPort = await grpc.listen(config.host, config.grpcPort);
     } catch (err) {
@@ -239,7 +239,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       await store.close();
       throw new Error(`gRPC endpoint cannot listen on ${config.host}:${config.grpcPort} (${(err as Error).message}); choose another --grpc-port, or 0 to turn it off`);
     }
-    log.info({ host: config.host, port: grpcPort }, 'grpc listening');
+    log.info({ host: config.host, port: grpcPort, tls: config.grpcTls !== undefined }, 'grpc listening');
   }
 
   let stopping: Promise<void> | undefined;

@@ -2,18 +2,27 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from '../logger.js';
 import { loadMessagingService } from './proto.js';
 import type { MessagingService } from './messaging-service.js';
+import { allowLongDeadlines } from './long-deadlines.js';
+import type { GrpcTls } from './tls.js';
 
-/** The gRPC endpoint RocketMQ 5 clients connect to (plaintext; their `sslEnabled` must be off). */
+/**
+ * The gRPC endpoint RocketMQ 5 clients connect to: TLS only when given a certificate and key (clients with
+ * `sslEnabled` on, the Java client's default), plaintext otherwise (their `sslEnabled` must be off).
+ */
 export class GrpcServer {
   private readonly server = new Server();
 
-  constructor(service: MessagingService, private readonly log: Logger) {
+  constructor(service: MessagingService, private readonly log: Logger, private readonly tls?: GrpcTls) {
+    allowLongDeadlines();
     this.server.addService(loadMessagingService(), service.implementation());
   }
 
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+      const credentials = this.tls
+        ? ServerCredentials.createSsl(null, [{ cert_chain: this.tls.cert, private_key: this.tls.key }], false)
+        : ServerCredentials.createInsecure();
+      this.server.bindAsync(`${host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
     });
   }
 

@@ -29,6 +29,28 @@ test('unknown or invalid options give a one-line error and exit 2', () => {
   }
 });
 
+test('the gRPC TLS certificate and key go together and must be readable: one clear line and exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rop-tls-flags-'));
+  try {
+    const pem = join(dir, 'not-a-cert.pem');
+    writeFileSync(pem, 'not PEM\n');
+    const cases: Array<[string[], RegExp]> = [
+      [['--grpc-tls-cert', pem], /--grpc-tls-cert and --grpc-tls-key go together.*only --grpc-tls-cert/],
+      [['--grpc-tls-key', pem], /--grpc-tls-cert and --grpc-tls-key go together.*only --grpc-tls-key/],
+      [['--grpc-tls-cert', join(dir, 'missing.pem'), '--grpc-tls-key', pem], /cannot read the gRPC TLS certificate .*missing\.pem/],
+      [['--grpc-tls-cert', pem, '--grpc-tls-key', pem], /not a usable PEM pair/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = rop('--port', '0', '--http-port', '0', '--data-dir', dir, ...args);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, expected);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} shuts down cleanly: the store is flushed, connections closed, exit code 0`, { timeout: 30_000 }, async () => {
     const gw = await startGateway();

@@ -1,75 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { repoRoot } from './gateway.js';
+import { JarProcess, spawnJar, type HarnessEvent } from './jar-process.js';
+
+export type { HarnessEvent };
 
 export const harnessJar = join(repoRoot, 'test', 'harness', 'java', 'target', 'rop-java-harness.jar');
 
-export type HarnessEvent = Record<string, unknown> & { event: string };
-
-/** One run of the Java harness (Apache RocketMQ's Java client), with every JSON event it printed. */
-export class JavaHarness {
-  readonly events: HarnessEvent[] = [];
-  readonly stderr: string[] = [];
-  readonly exited: Promise<number | null>;
-  private readonly listeners = new Set<() => void>();
-
-  private constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      this.events.push(JSON.parse(line) as HarnessEvent);
-      for (const l of this.listeners) l();
-    });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => this.stderr.push(d));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => { for (const l of this.listeners) l(); resolve(code); }));
-  }
-
+/** One run of the Java harness (Apache RocketMQ's 4.x Java client), with every JSON event it printed. */
+export class JavaHarness extends JarProcess {
   /** Starts `java -jar rop-java-harness.jar <command> --key value ...`. */
   static start(command: string, options: Record<string, string | number>, jvmArgs: string[] = []): JavaHarness {
-    if (!existsSync(harnessJar)) throw new Error(`${harnessJar} is missing: run "npm run java-peers" (needs a JDK 17 and Maven)`);
-    const args = [...jvmArgs, '-jar', harnessJar, command];
-    for (const [k, v] of Object.entries(options)) args.push(`--${k}`, String(v));
-    return new JavaHarness(spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] }));
+    return new JavaHarness(spawnJar(harnessJar, command, options, jvmArgs), command);
   }
 
   /** Runs a command to completion and returns its events; fails on a non-zero exit. */
-  static async run(command: string, options: Record<string, string | number>, timeoutMs = 60_000): Promise<HarnessEvent[]> {
-    const h = JavaHarness.start(command, options);
-    const timer = setTimeout(() => h.child.kill('SIGKILL'), timeoutMs);
-    const code = await h.exited;
-    clearTimeout(timer);
-    if (code !== 0) throw new Error(`harness ${command} exited with ${code}: ${h.stderr.join('').slice(-2000)} ${JSON.stringify(h.events.filter((e) => e.event === 'error').slice(0, 3))}`);
-    return h.events;
-  }
-
-  of(event: string): HarnessEvent[] {
-    return this.events.filter((e) => e.event === event);
-  }
-
-  /** Resolves once `predicate` holds over the events so far; rejects on timeout or if the process exits first. */
-  waitFor(predicate: (events: HarnessEvent[]) => boolean, timeoutMs: number, what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (predicate(this.events)) return done(resolve);
-        if (this.child.exitCode !== null || this.child.signalCode !== null) {
-          done(() => reject(new Error(`harness exited before ${what}; stderr: ${this.stderr.join('').slice(-2000)}`)));
-        }
-      };
-      const timer = setTimeout(() => done(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))), timeoutMs);
-      const done = (f: () => void): void => { clearTimeout(timer); this.listeners.delete(check); f(); };
-      this.listeners.add(check);
-      check();
-    });
-  }
-
-  /** Closes stdin (the harness shuts its client down and exits), killing it if it lingers. */
-  async stop(graceMs = 10_000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.stdin!.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(timer);
+  static run(command: string, options: Record<string, string | number>, timeoutMs = 60_000): Promise<HarnessEvent[]> {
+    return JavaHarness.start(command, options).finish(timeoutMs);
   }
 }
 

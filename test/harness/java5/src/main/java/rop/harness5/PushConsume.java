@@ -1,0 +1,47 @@
+package rop.harness5;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.client.apis.ClientServiceProvider;
+import org.apache.rocketmq.client.apis.consumer.ConsumeResult;
+import org.apache.rocketmq.client.apis.consumer.FilterExpression;
+
+/**
+ * A PushConsumer that reports every delivery and exits once `--expect` distinct messages were consumed with SUCCESS;
+ * exits 1 on timeout. --fail-first K: the listener fails each message's first K deliveries, as a flaky one would.
+ */
+final class PushConsume {
+  private PushConsume() {}
+
+  static int run(Main.Args a) throws Exception {
+    int expect = a.getInt("expect", 1);
+    int failFirst = a.getInt("fail-first", 0);
+    Set<String> succeeded = ConcurrentHashMap.newKeySet();
+    CountDownLatch enough = new CountDownLatch(1);
+    // Left open: its close() first waits for the in-flight long-polling receive, up to the server's long-polling
+    // timeout (20 s), before it tells the server it leaves; the process exits instead, and the gateway sees it go.
+    ClientServiceProvider.loadService().newPushConsumerBuilder()
+        .setClientConfiguration(Main.clientConfiguration(a))
+        .setConsumerGroup(a.get("group"))
+        .setSubscriptionExpressions(Map.of(a.get("topic"), new FilterExpression(a.get("filter", "*"))))
+        .setMessageListener(m -> {
+          Main.emit(Received.describe(m));
+          if (m.getDeliveryAttempt() <= failFirst) return ConsumeResult.FAILURE;
+          succeeded.add(m.getMessageId().toString());
+          if (succeeded.size() >= expect) enough.countDown();
+          return ConsumeResult.SUCCESS;
+        })
+        .build();
+    Main.emit(Main.event("ready"));
+    boolean complete = enough.await(a.getInt("timeout-ms", 30_000), TimeUnit.MILLISECONDS);
+    // The last SUCCESS is acked after the listener returns.
+    Thread.sleep(a.getInt("linger-ms", 1000));
+    Map<String, Object> done = Main.event("done");
+    done.put("succeeded", succeeded.size());
+    Main.emit(done);
+    return complete ? 0 : 1;
+  }
+}

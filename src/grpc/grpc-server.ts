@@ -13,7 +13,7 @@ export class GrpcServer {
   private readonly server = new Server();
 
   constructor(service: MessagingService, private readonly log: Logger, private readonly tls?: GrpcTls) {
-    allowLongDeadlines();
+    if (!allowLongDeadlines()) log.warn('this grpc-js has no handleTimeoutHeader to patch: clients that open streams with deadlines past 24.8 days (the 5.x Java client) may fail at once');
     this.server.addService(loadMessagingService(), service.implementation());
   }
 

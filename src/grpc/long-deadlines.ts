@@ -14,15 +14,17 @@ let installed = false;
  * stream with a 60-year deadline and cannot start against such a server. A deadline no timer can hold is as good as
  * none, so such calls get none; every shorter one is enforced as before.
  */
-export function allowLongDeadlines(): void {
-  if (installed) return;
-  installed = true;
+export function allowLongDeadlines(): boolean {
+  if (installed) return true;
   const proto = BaseServerInterceptingCall.prototype as unknown as { handleTimeoutHeader?: TimeoutHandler };
   const original = proto.handleTimeoutHeader;
-  if (typeof original !== 'function') return;
+  // A grpc-js that renamed the method may also have fixed the overflow; the caller warns either way.
+  if (typeof original !== 'function') return false;
+  installed = true;
   proto.handleTimeoutHeader = function (this: BaseServerInterceptingCall, header: string): void {
     const match = /^(\d{1,8})\s*([HMSmun])$/.exec(String(header).trim());
     if (match && Number(match[1]) * UNIT_MS[match[2]!]! > MAX_TIMER_MS) return;
     original.call(this, header);
   };
+  return true;
 }

@@ -140,6 +140,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const registry = new ConsumerRegistry(log, CLIENT_EXPIRY_MS);
   const holds = new PullHoldService(store);
   const adminService = new AdminService(ctx, registry);
+  const grpcClients = new TelemetrySessions();
   const metrics = new GatewayMetrics({
     traffic,
     clusterName: config.clusterName,
@@ -148,6 +149,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     admin: adminService,
     registry,
     heldPulls: () => holds.heldCount,
+    grpcClients: () => grpcClients.clients(),
   });
   server.observe((code, responseCode, ms) => metrics.requestAnswered(code, responseCode, ms));
   server.on('disconnect', (conn) => registry.connectionClosed(conn));
@@ -221,7 +223,6 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
 
   let grpc: GrpcServer | undefined;
   let grpcPort: number | undefined;
-  const grpcClients = new TelemetrySessions();
   if (config.grpcPort !== 0) {
     const host = advertisedAddress.slice(0, advertisedAddress.lastIndexOf(':'));
     grpc = new GrpcServer(new MessagingService(ctx, new PopConsumptionService(ctx), transactions, grpcClients, {
@@ -230,6 +231,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       // A retry waits as a 4.x retry does: the first one at delay level 3 (10 s), then one level further each time.
       retryDelaysMs: config.delayLevelsMs.slice(2),
       maxDeliveryAttempts: DEFAULT_MAX_RECONSUME_TIMES + 1,
+      observe: (method, statusCode, ms) => metrics.grpcAnswered(method, statusCode, ms),
     }), log, config.grpcTls);
     try {
       grpcPort = await grpc.listen(config.host, config.grpcPort);

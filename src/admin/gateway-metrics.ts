@@ -13,7 +13,11 @@ export interface MetricsSources {
   admin: AdminService;
   registry: ConsumerRegistry;
   heldPulls: () => number;
+  /** RocketMQ 5 clients connected over gRPC */
+  grpcClients: () => Array<{ clientType: string; language: string; version: string; group?: string }>;
 }
+
+type LatencyLabels = 'protocol_type' | 'request_code' | 'response_code';
 
 interface TopicRates {
   inPerSecond: number;
@@ -30,10 +34,12 @@ const CODE_NAMES = new Map<number, string>(Object.entries(RequestCode).map(([nam
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly rpcLatency: Histogram<'request_code' | 'response_code'>;
+  private readonly rpcLatency: Histogram<LatencyLabels>;
   private readonly flushLatency: Histogram;
   /** keyed by request code × 65536 + response code + 1 (-1 is "no response"; codes fit in 16 bits) */
-  private readonly latencyChildren = new Map<number, Histogram.Internal<'request_code' | 'response_code'>>();
+  private readonly latencyChildren = new Map<number, Histogram.Internal<LatencyLabels>>();
+  /** keyed by gRPC method and status code */
+  private readonly grpcLatencyChildren = new Map<string, Histogram.Internal<LatencyLabels>>();
   private readonly traffic: TrafficStats;
   private readonly unsubscribeFlush: () => void;
 
@@ -62,8 +68,8 @@ export class GatewayMetrics {
     counterOut('rocketmq_throughput_out_total', 'Bytes handed to consumers by pulls (encoded messages)', 'bytes');
     this.rpcLatency = new Histogram({
       name: 'rocketmq_rpc_latency',
-      help: 'Time to answer a remoting request in milliseconds, by request and response code (a held pull counts its hold)',
-      labelNames: ['request_code', 'response_code'],
+      help: 'Time to answer a request in milliseconds, by protocol, request and response code (a held pull or receive counts its hold)',
+      labelNames: ['protocol_type', 'request_code', 'response_code'],
       buckets: [1, 3, 5, 10, 25, 50, 100, 250, 500, 1000, 3000, 10_000, 30_000],
       registers: [r],
     });
@@ -168,6 +174,7 @@ export class GatewayMetrics {
       collect() {
         this.reset();
         for (const { role, channel } of src.registry.channels()) if (role === 'producer') this.inc({ language: channel.language, version: String(channel.version) });
+        for (const c of src.grpcClients()) if (c.clientType === 'PRODUCER') this.inc({ language: c.language, version: c.version });
       },
     });
     new Gauge({
@@ -177,6 +184,7 @@ export class GatewayMetrics {
         for (const group of src.registry.consumerGroupNames()) {
           for (const c of src.registry.consumerGroup(group)?.clients ?? []) this.inc({ consumer_group: group, language: c.language, version: String(c.version) });
         }
+        for (const c of src.grpcClients()) if (c.group !== undefined) this.inc({ consumer_group: c.group, language: c.language, version: c.version });
       },
     });
     new Gauge({
@@ -219,7 +227,15 @@ export class GatewayMetrics {
   requestAnswered(code: number, responseCode: number, durationMs: number): void {
     const key = code * 65536 + responseCode + 1;
     let child = this.latencyChildren.get(key);
-    if (!child) this.latencyChildren.set(key, (child = this.rpcLatency.labels(CODE_NAMES.get(code) ?? String(code), String(responseCode))));
+    if (!child) this.latencyChildren.set(key, (child = this.rpcLatency.labels('remoting', CODE_NAMES.get(code) ?? String(code), String(responseCode))));
+    child.observe(durationMs);
+  }
+
+  /** A gRPC call answered: its method (`SendMessage`) and the status code in its response (`OK`). */
+  grpcAnswered(method: string, statusCode: string, durationMs: number): void {
+    const key = `${method} ${statusCode}`;
+    let child = this.grpcLatencyChildren.get(key);
+    if (!child) this.grpcLatencyChildren.set(key, (child = this.rpcLatency.labels('grpc', method, statusCode)));
     child.observe(durationMs);
   }
 

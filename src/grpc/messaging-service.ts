@@ -78,6 +78,8 @@ export interface MessagingSettings {
   grpcPort: () => number;
   retryDelaysMs: number[];
   maxDeliveryAttempts: number;
+  /** called with each unary call and receive answered: method, status code, milliseconds (a receive counts its wait) */
+  observe?: (method: string, statusCode: string, durationMs: number) => void;
 }
 
 /** The message types a route says its queues take: any queue takes any type, as any 4.x queue does. */
@@ -134,22 +136,22 @@ export class MessagingService {
       call.end();
     };
     return {
-      QueryRoute: this.unary((req: { topic: Resource; endpoints?: Endpoints | null }) => this.queryRoute(req)),
-      Heartbeat: this.unary(async () => ({})),
-      SendMessage: this.unary((req: { messages: V2Message[] }, peer, clientId) => this.sendMessage(req, peer, clientId)),
-      NotifyClientTermination: this.unary(async (_req, _peer, clientId) => {
+      QueryRoute: this.unary('QueryRoute', (req: { topic: Resource; endpoints?: Endpoints | null }) => this.queryRoute(req)),
+      Heartbeat: this.unary('Heartbeat', async () => ({})),
+      SendMessage: this.unary('SendMessage', (req: { messages: V2Message[] }, peer, clientId) => this.sendMessage(req, peer, clientId)),
+      NotifyClientTermination: this.unary('NotifyClientTermination', async (_req, _peer, clientId) => {
         for (const receive of this.waitingReceives.get(clientId) ?? []) receive.abort();
         return {};
       }),
       Telemetry: (call: TelemetryCall) => this.telemetry(call),
-      QueryAssignment: this.unary((req: { topic: Resource; group: Resource; endpoints?: Endpoints | null }) => this.queryAssignment(req)),
-      AckMessage: this.unary((req: AckMessageRequest) => this.ackMessage(req)),
-      ForwardMessageToDeadLetterQueue: this.unary((req: ForwardToDeadLetterQueueRequest) => this.forwardToDeadLetterQueue(req)),
-      UpdateOffset: this.unary((req: OffsetRequest) => this.updateOffset(req)),
-      GetOffset: this.unary((req: OffsetRequest) => this.getOffset(req)),
-      QueryOffset: this.unary((req: OffsetRequest) => this.queryOffset(req)),
-      EndTransaction: this.unary((req: EndTransactionRequest) => this.endTransaction(req)),
-      ChangeInvisibleDuration: this.unary((req: ChangeInvisibleDurationRequest) => this.changeInvisibleDuration(req)),
+      QueryAssignment: this.unary('QueryAssignment', (req: { topic: Resource; group: Resource; endpoints?: Endpoints | null }) => this.queryAssignment(req)),
+      AckMessage: this.unary('AckMessage', (req: AckMessageRequest) => this.ackMessage(req)),
+      ForwardMessageToDeadLetterQueue: this.unary('ForwardMessageToDeadLetterQueue', (req: ForwardToDeadLetterQueueRequest) => this.forwardToDeadLetterQueue(req)),
+      UpdateOffset: this.unary('UpdateOffset', (req: OffsetRequest) => this.updateOffset(req)),
+      GetOffset: this.unary('GetOffset', (req: OffsetRequest) => this.getOffset(req)),
+      QueryOffset: this.unary('QueryOffset', (req: OffsetRequest) => this.queryOffset(req)),
+      EndTransaction: this.unary('EndTransaction', (req: EndTransactionRequest) => this.endTransaction(req)),
+      ChangeInvisibleDuration: this.unary('ChangeInvisibleDuration', (req: ChangeInvisibleDurationRequest) => this.changeInvisibleDuration(req)),
       RecallMessage: notImplemented('RecallMessage'),
       SyncLiteSubscription: notImplemented('SyncLiteSubscription'),
       ReceiveMessage: (call: ServerWritableStream<ReceiveMessageRequest, unknown>) => void this.receiveMessage(call),
@@ -161,19 +163,24 @@ export class MessagingService {
    * A unary handler: the client id every v5 client sends is required, and whatever the handler throws
    * becomes the response's status.
    */
-  private unary<Req>(handle: (req: Req, peer: string, clientId: string) => Promise<Record<string, unknown>>) {
+  private unary<Req>(method: string, handle: (req: Req, peer: string, clientId: string) => Promise<Record<string, unknown>>) {
     return (call: ServerUnaryCall<Req, unknown>, callback: sendUnaryData<unknown>): void => {
+      const started = performance.now();
+      const answer = (response: Record<string, unknown> & { status: Status }) => {
+        callback(null, response);
+        this.settings.observe?.(method, response.status.code, performance.now() - started);
+      };
       const clientId = call.metadata.get('x-mq-client-id')[0];
       if (!clientId) {
-        callback(null, { status: { code: Code.CLIENT_ID_REQUIRED, message: 'the x-mq-client-id header is missing' } });
+        answer({ status: { code: Code.CLIENT_ID_REQUIRED, message: 'the x-mq-client-id header is missing' } });
         return;
       }
       handle(call.request, call.getPeer(), String(clientId)).then(
-        (response) => callback(null, { status: ok(), ...response }),
+        (response) => answer({ status: ok(), ...response }),
         (err: unknown) => {
           const status = statusOf(err);
           if (status.code === Code.INTERNAL_SERVER_ERROR) this.ctx.log.error({ err, peer: call.getPeer() }, 'gRPC request failed');
-          callback(null, { status });
+          answer({ status });
         },
       );
     };
@@ -253,7 +260,9 @@ export class MessagingService {
    * With nothing ready it waits up to the long-polling timeout, and answers before the client's deadline.
    */
   private async receiveMessage(call: ServerWritableStream<ReceiveMessageRequest, unknown>): Promise<void> {
+    const started = performance.now();
     const finish = (status: Status, messages: Record<string, unknown>[] = []) => {
+      this.settings.observe?.('ReceiveMessage', status.code, performance.now() - started);
       call.write({ status });
       for (const message of messages) call.write({ message });
       call.write({ deliveryTimestamp: fromMillis(Date.now()) });

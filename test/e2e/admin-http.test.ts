@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { cliPath, freePort, startGateway, testStore, type GatewayProcess } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 import { JavaHarness, deliveries, expectedMessage, type HarnessEvent } from '../support/java-harness.js';
+import { parseMetrics, sum } from '../support/prometheus.js';
 
 const TOPIC = 'HttpTopic';
 const GROUP = 'HttpGroup';
@@ -24,23 +25,6 @@ async function call(gw: GatewayProcess, method: string, path: string, body?: unk
   const text = await res.text();
   return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
 }
-
-/** Prometheus text format: `name{a="x",b="y"} value` lines, as a list of samples. */
-function parseMetrics(text: string): Array<{ name: string; labels: Record<string, string>; value: number }> {
-  const samples = [];
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    assert.ok(m, `a well-formed sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return samples;
-}
-
-const sum = (samples: ReturnType<typeof parseMetrics>, name: string, labels: Record<string, string> = {}): number =>
-  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
 
 async function produce(gw: GatewayProcess, count: number): Promise<HarnessEvent[]> {
   const events = await JavaHarness.run('produce', { namesrv: gw.address, topic: TOPIC, count, mode: 'sync', tags: 'TagA' });

@@ -4,6 +4,7 @@ import { credentials, makeClientConstructor, Metadata, type Client } from '@grpc
 import { loadMessagingService } from '../../src/grpc/proto.js';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { clientLog, Producer, SimpleConsumer } from '../support/rocketmq5.js';
+import { parseMetrics, sum } from '../support/prometheus.js';
 
 // The gRPC endpoint driven by a bare grpc-js client with Apache's protocol definitions, for RPCs and refusals the
 // RocketMQ 5 clients at hand do not exercise (offsets, bad transaction ids and receipt handles); and the
@@ -55,7 +56,7 @@ test('offsets over gRPC: GetOffset, UpdateOffset and QueryOffset agree with the 
   assert.equal(statusOf(await raw.call('GetOffset', { group, messageQueue: queue }, '')), 'CLIENT_ID_REQUIRED');
 });
 
-test('telemetry commands through the admin API: the client list, a client\'s thread stack, verifying a message', { timeout: 60_000 }, async (t) => {
+test('telemetry commands through the admin API: the client list, a client\'s thread stack, verifying a message; gRPC clients and calls in /metrics', { timeout: 60_000 }, async (t) => {
   const gw = await startGateway({ grpc: true, http: true });
   const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: ['CommandTopic'], requestTimeout: 5000, logger: clientLog() });
   const consumer = new SimpleConsumer({
@@ -89,6 +90,12 @@ test('telemetry commands through the admin API: the client list, a client\'s thr
   assert.equal(verify.status, 200);
   const verdict = await verify.json() as { consumed: boolean; status: { code: string } };
   assert.deepEqual([verdict.consumed, verdict.status.code], [false, 'NOT_IMPLEMENTED']);
+
+  const samples = parseMetrics(await (await fetch(`${gw.httpUrl}/metrics`)).text());
+  assert.equal(sum(samples, 'rocketmq_producer_connections', { language: 'NODE_JS' }), 1);
+  assert.equal(sum(samples, 'rocketmq_consumer_connections', { consumer_group: 'CommandGroup', language: 'NODE_JS' }), 1);
+  assert.equal(sum(samples, 'rocketmq_rpc_latency_count', { protocol_type: 'grpc', request_code: 'SendMessage', response_code: 'OK' }), 1);
+  assert.ok(sum(samples, 'rocketmq_rpc_latency_count', { protocol_type: 'grpc', request_code: 'QueryRoute' }) >= 1);
 
   assert.equal((await post('/api/grpc-clients/nobody/thread-stack')).status, 404);
   assert.equal((await post(`/api/grpc-clients/${encodeURIComponent(String(consumerInfo!.clientId))}/verify-message`, { msgId: '01AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', topic: 'CommandTopic' })).status, 404);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
+import { JavaHarness } from '../support/java-harness.js';
 import { clientLog, ConsumeResult, Producer, PushConsumer, SimpleConsumer } from '../support/rocketmq5.js';
 
 // FIFO over gRPC: a group declared orderly (consumeMessageOrderly, as `mqadmin updateSubGroup -o true` sets it)
@@ -104,4 +105,35 @@ test('a FIFO PushConsumer consumes in order, retries a failing message locally, 
   } finally {
     await dlqReader.shutdown();
   }
+});
+
+test('a 4.x ordered producer\'s orders reach a FIFO PushConsumer each in sequence', { timeout: 120_000 }, async (t) => {
+  const topic = 'OrderedFromRemoting';
+  const group = 'OrderedFromRemotingGroup';
+  const gw = await startGateway({ grpc: true, args: ['--default-queues', String(QUEUES)] });
+  await RemotingProbe.declareGroup(gw.address, { groupName: group, consumeMessageOrderly: true });
+  // Four orders of eight steps, each order pinned to one queue by the producer's selector, as 4.x ordered messages are.
+  const sent = (await JavaHarness.run('produce', { namesrv: gw.address, topic, count: 8, mode: 'ordered', orders: 4 })).filter((e) => e.event === 'sent');
+  assert.equal(sent.length, 32);
+  const steps = new Map<number, number[]>();
+  const consumer = new PushConsumer({
+    endpoints: gw.grpcAddress!, namespace: '', consumerGroup: group, subscriptions: new Map([[topic, '*']]), requestTimeout: 3000, logger: clientLog(),
+    messageListener: {
+      consume(m) {
+        const order = Number(m.properties.get('order'));
+        steps.set(order, [...(steps.get(order) ?? []), Number(m.properties.get('step'))]);
+        return ConsumeResult.SUCCESS;
+      },
+    },
+  });
+  t.after(async () => {
+    await consumer.shutdown().catch(() => undefined);
+    await gw.stop();
+    gw.cleanup();
+  });
+  await consumer.startup();
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && ([...steps.values()].reduce((n, s) => n + s.length, 0) < 32 || (await RemotingProbe.lag(gw.address, group, topic, QUEUES)) > 0)) await sleep(200);
+  for (let order = 0; order < 4; order++) assert.deepEqual(steps.get(order), [0, 1, 2, 3, 4, 5, 6, 7], `order ${order} in sequence, once each`);
+  assert.equal(await RemotingProbe.lag(gw.address, group, topic, QUEUES), 0);
 });

@@ -5,7 +5,7 @@ import { ResponseCode } from '../protocol/request-code.js';
 import { Perm } from '../protocol/bodies.js';
 import type { TopicConfig } from '../store/message-store.js';
 import { Code, GrpcStatusError, ok, type Status } from './status-code.js';
-import { answerSettings } from './client-settings.js';
+import { answerSettings, type ClientSettings } from './client-settings.js';
 import { resourceName, toNewMessage, toV2Message } from './message-conversion.js';
 import { fromMillis, toMillis, type Endpoints, type MessageType, type Resource, type Timestamp, type V2Message } from './v2-types.js';
 import { ReceiptHandleError, type PopConsumptionService } from '../broker/pop-consumption-service.js';
@@ -351,29 +351,31 @@ export class MessagingService {
         this.sessions.answer(clientId, cmd);
         return;
       }
-      const sent = cmd.settings;
-      if (!clientId) {
-        call.write({ status: { code: Code.CLIENT_ID_REQUIRED, message: 'the x-mq-client-id header is missing' } });
-        return;
+      try {
+        call.write(this.answerSettings(clientId, call, cmd.settings));
+      } catch (err) {
+        call.write({ status: statusOf(err) });
       }
-      if (sent.pubSub !== 'publishing' && sent.pubSub !== 'subscription') {
-        call.write({ status: { code: Code.BAD_REQUEST, message: 'settings name neither publishing nor subscription' } });
-        return;
-      }
-      this.sessions.settle(clientId, call, sent);
-      const group = sent.pubSub === 'subscription' && sent.subscription?.group ? this.ctx.store.getSubscriptionGroup(resourceName(sent.subscription.group as Resource, 'group')) : undefined;
-      call.write({
-        status: ok(),
-        settings: answerSettings(sent, {
-          maxBodyBytes: this.ctx.settings.maxMessageSize,
-          retryDelaysMs: this.settings.retryDelaysMs,
-          maxDeliveryAttempts: group ? group.retryMaxTimes + 1 : this.settings.maxDeliveryAttempts,
-          fifo: group?.consumeMessageOrderly ?? false,
-        }),
-      });
     });
     call.on('end', () => call.end());
     call.on('error', (err) => this.ctx.log.debug({ err, peer: call.getPeer() }, 'telemetry stream failed'));
+  }
+
+  private answerSettings(clientId: string, call: TelemetryCall, sent: ClientSettings): TelemetryCommand {
+    if (!clientId) throw new GrpcStatusError(Code.CLIENT_ID_REQUIRED, 'the x-mq-client-id header is missing');
+    if (sent.pubSub !== 'publishing' && sent.pubSub !== 'subscription') throw new GrpcStatusError(Code.BAD_REQUEST, 'settings name neither publishing nor subscription');
+    const groupName = sent.pubSub === 'subscription' ? resourceName(sent.subscription?.group as Resource | undefined, 'group') : undefined;
+    this.sessions.settle(clientId, call, sent);
+    const group = groupName === undefined ? undefined : this.ctx.store.getSubscriptionGroup(groupName);
+    return {
+      status: ok(),
+      settings: answerSettings(sent, {
+        maxBodyBytes: this.ctx.settings.maxMessageSize,
+        retryDelaysMs: this.settings.retryDelaysMs,
+        maxDeliveryAttempts: group ? group.retryMaxTimes + 1 : this.settings.maxDeliveryAttempts,
+        fifo: group?.consumeMessageOrderly ?? false,
+      }),
+    };
   }
 
   /** A check of a v5 producer's half message goes to a producer of its topic, down its telemetry stream. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { credentials, makeClientConstructor, Metadata, type Client } from '@grpc/grpc-js';
+import { credentials, makeClientConstructor, Metadata, type Client, type ClientDuplexStream } from '@grpc/grpc-js';
 import { loadMessagingService } from '../../src/grpc/proto.js';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { clientLog, Producer, SimpleConsumer } from '../support/rocketmq5.js';
@@ -11,10 +11,39 @@ import { parseMetrics, sum } from '../support/prometheus.js';
 // commands the gateway sends down a client's telemetry stream, through the admin API.
 type Unary = (request: unknown, metadata: Metadata, callback: (err: Error | null, response: Record<string, unknown>) => void) => void;
 
-function rawClient(gw: GatewayProcess): { call(method: string, request: unknown, clientId?: string): Promise<Record<string, unknown>>; close(): void } {
+interface RawClient {
+  call(method: string, request: unknown, clientId?: string): Promise<Record<string, unknown>>;
+  /** Opens a Telemetry stream, writes `commands`, and collects the first `answers` commands the gateway sends back. */
+  telemetry(commands: unknown[], answers: number): Promise<Array<Record<string, unknown>>>;
+  close(): void;
+}
+
+function rawClient(gw: GatewayProcess): RawClient {
   const Ctor = makeClientConstructor(loadMessagingService(), 'MessagingService');
-  const client = new Ctor(gw.grpcAddress!, credentials.createInsecure()) as Client & Record<string, Unary>;
+  const client = new Ctor(gw.grpcAddress!, credentials.createInsecure()) as Client & Record<string, Unary> & { Telemetry(metadata: Metadata): ClientDuplexStream<unknown, Record<string, unknown>> };
   return {
+    telemetry(commands, expected) {
+      const metadata = new Metadata();
+      metadata.set('x-mq-client-id', 'raw-telemetry-client');
+      const stream = client.Telemetry(metadata);
+      const answers: Array<Record<string, unknown>> = [];
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          stream.cancel();
+          reject(new Error(`${answers.length} of ${expected} telemetry answers within 10 s`));
+        }, 10_000);
+        stream.on('error', reject);
+        stream.on('data', (answer) => {
+          answers.push(answer);
+          if (answers.length === expected) stream.end();
+        });
+        stream.on('end', () => {
+          clearTimeout(timer);
+          resolve(answers);
+        });
+        for (const c of commands) stream.write(c);
+      });
+    },
     call(method, request, clientId = 'raw-test-client') {
       const metadata = new Metadata();
       if (clientId) metadata.set('x-mq-client-id', clientId);
@@ -54,6 +83,18 @@ test('offsets over gRPC: GetOffset, UpdateOffset and QueryOffset agree with the 
   assert.equal(statusOf(await raw.call('EndTransaction', { topic: { name: 'OffsetTopic' }, messageId: 'x', transactionId: 'not-ours', resolution: 'COMMIT' })), 'INVALID_TRANSACTION_ID');
   assert.equal(statusOf(await raw.call('ForwardMessageToDeadLetterQueue', { group, topic: { name: 'OffsetTopic' }, receiptHandle: 'bogus', messageId: 'x' })), 'INVALID_RECEIPT_HANDLE');
   assert.equal(statusOf(await raw.call('GetOffset', { group, messageQueue: queue }, '')), 'CLIENT_ID_REQUIRED');
+
+  // Telemetry: malformed settings are answered with a status and the stream goes on; a well-formed one after them is answered.
+  const answers = await raw.telemetry([
+    { settings: { clientType: 'SIMPLE_CONSUMER', subscription: { subscriptions: [] } } },
+    { settings: { clientType: 'SIMPLE_CONSUMER', subscription: { group: { name: '' } } } },
+    { settings: { clientType: 'PRODUCER' } },
+    { threadStackTrace: { nonce: 'nobody-asked', threadStackTrace: 'unsolicited' } },
+    { settings: { clientType: 'PRODUCER', publishing: { topics: [{ name: 'OffsetTopic' }] } } },
+  ], 4);
+  assert.deepEqual(answers.map((a) => (a.status as { code: string }).code), ['ILLEGAL_CONSUMER_GROUP', 'ILLEGAL_CONSUMER_GROUP', 'BAD_REQUEST', 'OK']);
+  assert.equal((answers[3]!.settings as { publishing: { maxBodySize: number } }).publishing.maxBodySize, 4 * 1024 * 1024);
+  assert.equal(statusOf(await raw.call('GetOffset', { group, messageQueue: queue })), 'OK', 'the gateway serves on');
 });
 
 test('telemetry commands through the admin API: the client list, a client\'s thread stack, verifying a message; gRPC clients and calls in /metrics', { timeout: 60_000 }, async (t) => {

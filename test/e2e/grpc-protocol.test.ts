@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { credentials, makeClientConstructor, Metadata, type Client, type ClientDuplexStream } from '@grpc/grpc-js';
+import { credentials, makeClientConstructor, Metadata, type Client, type ClientDuplexStream, type ClientReadableStream } from '@grpc/grpc-js';
 import { loadMessagingService } from '../../src/grpc/proto.js';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { clientLog, Producer, SimpleConsumer } from '../support/rocketmq5.js';
@@ -13,6 +13,8 @@ type Unary = (request: unknown, metadata: Metadata, callback: (err: Error | null
 
 interface RawClient {
   call(method: string, request: unknown, clientId?: string): Promise<Record<string, unknown>>;
+  /** The first response of a server-streaming call. */
+  firstOf(method: string, request: unknown): Promise<Record<string, unknown>>;
   /** Opens a Telemetry stream, writes `commands`, and collects the first `answers` commands the gateway sends back. */
   telemetry(commands: unknown[], answers: number): Promise<Array<Record<string, unknown>>>;
   close(): void;
@@ -22,6 +24,18 @@ function rawClient(gw: GatewayProcess): RawClient {
   const Ctor = makeClientConstructor(loadMessagingService(), 'MessagingService');
   const client = new Ctor(gw.grpcAddress!, credentials.createInsecure()) as Client & Record<string, Unary> & { Telemetry(metadata: Metadata): ClientDuplexStream<unknown, Record<string, unknown>> };
   return {
+    firstOf(method, request) {
+      const metadata = new Metadata();
+      metadata.set('x-mq-client-id', 'raw-test-client');
+      const stream = (client as unknown as Record<string, (r: unknown, m: Metadata) => ClientReadableStream<Record<string, unknown>>>)[method]!.call(client, request, metadata);
+      return new Promise((resolve, reject) => {
+        stream.once('data', (first) => {
+          resolve(first);
+          stream.cancel();
+        });
+        stream.once('error', reject);
+      });
+    },
     telemetry(commands, expected) {
       const metadata = new Metadata();
       metadata.set('x-mq-client-id', 'raw-telemetry-client');
@@ -140,4 +154,32 @@ test('telemetry commands through the admin API: the client list, a client\'s thr
 
   assert.equal((await post('/api/grpc-clients/nobody/thread-stack')).status, 404);
   assert.equal((await post(`/api/grpc-clients/${encodeURIComponent(String(consumerInfo!.clientId))}/verify-message`, { msgId: '01AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', topic: 'CommandTopic' })).status, 404);
+});
+
+test('every RPC given an empty request answers with a status, and the gateway serves on', { timeout: 60_000 }, async (t) => {
+  const gw = await startGateway({ grpc: true });
+  const raw = rawClient(gw);
+  t.after(async () => {
+    raw.close();
+    await gw.stop();
+    gw.cleanup();
+  });
+  const definition = loadMessagingService();
+  const codes = new Map<string, string>();
+  for (const [method, d] of Object.entries(definition)) {
+    if (d.requestStream && d.responseStream) continue;
+    if (d.responseStream) {
+      const first = await raw.firstOf(method, {});
+      codes.set(method, (first.status as { code: string } | undefined)?.code ?? 'none');
+    } else {
+      codes.set(method, statusOf(await raw.call(method, {})));
+    }
+  }
+  // A heartbeat and a termination notice name nothing that could be missing.
+  for (const [method, code] of codes) if (method !== 'Heartbeat' && method !== 'NotifyClientTermination') assert.notEqual(code, 'OK', `${method} refuses an empty request`);
+  assert.equal(codes.get('SendMessage'), 'BAD_REQUEST');
+  assert.equal(codes.get('ReceiveMessage'), 'ILLEGAL_CONSUMER_GROUP');
+  assert.equal(codes.get('QueryRoute'), 'ILLEGAL_TOPIC');
+  assert.equal(gw.child.exitCode, null, 'the gateway is still running');
+  assert.equal(statusOf(await raw.call('Heartbeat', {})), 'OK');
 });

@@ -33,7 +33,8 @@ import { TrafficStats } from './broker/traffic-stats.js';
 import { GatewayMetrics } from './admin/gateway-metrics.js';
 import { AdminHttpServer } from './admin/admin-http-server.js';
 import { GrpcServer } from './grpc/grpc-server.js';
-import { TelemetrySessions } from './grpc/telemetry-sessions.js';
+import { GRPC_CLIENT_VERSION, TelemetrySessions } from './grpc/telemetry-sessions.js';
+import { peerAddress } from './grpc/message-conversion.js';
 import { MessagingService } from './grpc/messaging-service.js';
 import { PopConsumptionService } from './broker/pop-consumption-service.js';
 import { DEFAULT_MAX_RECONSUME_TIMES } from './broker/broker-context.js';
@@ -139,8 +140,16 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   );
   const registry = new ConsumerRegistry(log, CLIENT_EXPIRY_MS);
   const holds = new PullHoldService(store);
-  const adminService = new AdminService(ctx, registry);
   const grpcClients = new TelemetrySessions();
+  const pops = new PopConsumptionService(ctx);
+  const adminService = new AdminService(ctx, registry, {
+    members: () => grpcClients.clients().filter((c) => c.group !== undefined).map((c) => ({
+      group: c.group!,
+      client: { clientId: c.clientId, clientAddr: peerAddress(c.peer), language: c.language, version: GRPC_CLIENT_VERSION, lastHeartbeat: c.lastSeen },
+      subscriptions: c.subscriptions,
+    })),
+    offsetsReset: (group, topic) => pops.forget(group, topic),
+  });
   const metrics = new GatewayMetrics({
     traffic,
     clusterName: config.clusterName,
@@ -225,7 +234,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   let grpcPort: number | undefined;
   if (config.grpcPort !== 0) {
     const host = advertisedAddress.slice(0, advertisedAddress.lastIndexOf(':'));
-    grpc = new GrpcServer(new MessagingService(ctx, new PopConsumptionService(ctx), transactions, grpcClients, {
+    grpc = new GrpcServer(new MessagingService(ctx, pops, transactions, grpcClients, {
       advertisedHost: host,
       grpcPort: () => grpcPort ?? config.grpcPort,
       // A retry waits as a 4.x retry does: the first one at delay level 3 (10 s), then one level further each time.

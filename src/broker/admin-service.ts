@@ -70,6 +70,22 @@ export interface ResetResult {
   notifiedClients: number;
 }
 
+/** A RocketMQ 5 consumer (gRPC, pop-style), which the remoting registry does not hold. */
+export interface PopConsumer {
+  group: string;
+  client: ClientInfo;
+  subscriptions: Array<{ topic: string; expression: string }>;
+}
+
+/** What the admin service needs of pop-style consumption, whose consumers and state live outside the registry. */
+export interface PopConsumers {
+  members(): PopConsumer[];
+  /** Offsets were moved under the group: what its pops hold of the topic is dropped, so they resume from the new ones. */
+  offsetsReset(group: string, topic: string): Promise<void>;
+}
+
+const NO_POP_CONSUMERS: PopConsumers = { members: () => [], offsetsReset: async () => undefined };
+
 const clientInfo = (c: ClientChannel): ClientInfo =>
   ({ clientId: c.clientId, clientAddr: c.connection.remoteAddress, language: c.language, version: c.version, lastHeartbeat: c.lastHeartbeat });
 
@@ -78,7 +94,7 @@ const clientInfo = (c: ClientChannel): ClientInfo =>
  * admin API, the dashboard, metrics): queue and group statistics, group members, offset resets.
  */
 export class AdminService {
-  constructor(private readonly ctx: BrokerContext, private readonly registry: ConsumerRegistry) {}
+  constructor(private readonly ctx: BrokerContext, private readonly registry: ConsumerRegistry, private readonly pops: PopConsumers = NO_POP_CONSUMERS) {}
 
   /**
    * Per-queue offsets of an existing topic (TOPIC_NOT_EXIST otherwise). The last store time costs a read per
@@ -97,6 +113,7 @@ export class AdminService {
   /** Groups with an online consumer or a committed offset, sorted. */
   groupNames(): string[] {
     const names = new Set(this.registry.consumerGroupNames());
+    for (const m of this.pops.members()) names.add(m.group);
     for (const c of this.ctx.store.committedOffsets()) names.add(c.group);
     return [...names].sort();
   }
@@ -126,26 +143,34 @@ export class AdminService {
   /** Whether anything knows `group`: an online consumer, a committed offset or a declared subscription group config. */
   isKnownGroup(group: string): boolean {
     return this.ctx.store.getSubscriptionGroup(group) !== undefined || this.registry.consumerGroup(group) !== undefined
-      || this.ctx.store.committedOffsets().some((c) => c.group === group);
+      || this.pops.members().some((m) => m.group === group) || this.ctx.store.committedOffsets().some((c) => c.group === group);
   }
 
   /** Groups that subscribe to `topic` or have committed offsets in it, sorted. */
   consumingGroups(topic: string): string[] {
     const names = new Set<string>();
     for (const group of this.registry.consumerGroupNames()) if (this.registry.consumerGroup(group)?.subscriptions.has(topic)) names.add(group);
+    for (const m of this.pops.members()) if (m.subscriptions.some((s) => s.topic === topic)) names.add(m.group);
     for (const c of this.ctx.store.committedOffsets()) if (c.topic === topic) names.add(c.group);
     return [...names].sort();
   }
 
+  /**
+   * A group's online members and subscriptions: its 4.x clients, and its RocketMQ 5 ones (which consume by pops,
+   * CONSUME_POP, as Apache's proxy registers them).
+   */
   consumerGroup(group: string): ConsumerGroupInfo | undefined {
     const g = this.registry.consumerGroup(group);
-    if (!g) return undefined;
+    const popMembers = this.pops.members().filter((m) => m.group === group);
+    if (!g && popMembers.length === 0) return undefined;
+    const subscriptions = new Map(g?.subscriptions);
+    for (const m of popMembers) for (const s of m.subscriptions) if (!subscriptions.has(s.topic)) subscriptions.set(s.topic, s.expression);
     return {
-      members: g.clients.map(clientInfo),
-      subscriptions: [...g.subscriptions].map(([topic, expression]) => ({ topic, expression })),
-      messageModel: g.messageModel,
-      consumeFromWhere: g.consumeFromWhere,
-      consumeType: g.consumeType,
+      members: [...(g?.clients.map(clientInfo) ?? []), ...popMembers.map((m) => m.client)],
+      subscriptions: [...subscriptions].map(([topic, expression]) => ({ topic, expression })),
+      messageModel: g?.messageModel ?? 'CLUSTERING',
+      consumeFromWhere: g?.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET',
+      consumeType: g?.consumeType ?? 'CONSUME_POP',
     };
   }
 
@@ -168,6 +193,7 @@ export class AdminService {
         : Math.max(q.minOffset, Math.min(target.offset, q.maxOffset)),
     })));
     for (const q of queues) await this.ctx.store.commitOffset(group, topic, q.queueId, q.offset);
+    await this.pops.offsetsReset(group, topic);
     const clients = this.registry.consumerGroup(group)?.clients ?? [];
     const body = fastjsonBody({
       offsetTable: new ObjectKeyMap(queues.map((q) => [{ brokerName: this.ctx.settings.brokerName, queueId: q.queueId, topic }, q.offset] as const)),
@@ -214,7 +240,7 @@ export class AdminService {
 
   private groupTopics(group: string): string[] {
     const topics = new Set<string>();
-    for (const s of this.registry.consumerGroup(group)?.subscriptions.keys() ?? []) topics.add(s);
+    for (const s of this.consumerGroup(group)?.subscriptions ?? []) topics.add(s.topic);
     for (const c of this.ctx.store.committedOffsets()) if (c.group === group) topics.add(c.topic);
     if (this.ctx.store.getTopic(RETRY_PREFIX + group)) topics.add(RETRY_PREFIX + group);
     return [...topics].sort();

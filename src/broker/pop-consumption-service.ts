@@ -124,6 +124,18 @@ export class PopConsumptionService {
     return handleOf(queueId, offset, entry.token);
   }
 
+  /**
+   * Drops what pops of the group hold of the topic (an operator moved its offsets): the next pop starts from the
+   * committed offsets, and receipt handles given out before are refused.
+   */
+  async forget(group: string, topic: string): Promise<void> {
+    // In line with the group's pops, so that none in progress commits its old position over the new one.
+    await this.serially(`${group}\u0000${topic}`, async () => {
+      for (const key of [...this.queues.keys()]) if (key.startsWith(`${group}\u0000${topic}\u0000`)) this.queues.delete(key);
+    });
+    this.wake(topic);
+  }
+
   private wake(topic: string): void {
     for (const wake of this.waiters.get(topic) ?? []) wake();
   }

@@ -137,7 +137,10 @@ export class MessagingService {
     };
     return {
       QueryRoute: this.unary('QueryRoute', (req: { topic: Resource; endpoints?: Endpoints | null }) => this.queryRoute(req)),
-      Heartbeat: this.unary('Heartbeat', async () => ({})),
+      Heartbeat: this.unary('Heartbeat', async (_req, _peer, clientId) => {
+        this.sessions.heartbeat(clientId);
+        return {};
+      }),
       SendMessage: this.unary('SendMessage', (req: { messages: V2Message[] }, peer, clientId) => this.sendMessage(req, peer, clientId)),
       NotifyClientTermination: this.unary('NotifyClientTermination', async (_req, _peer, clientId) => {
         for (const receive of this.waitingReceives.get(clientId) ?? []) receive.abort();

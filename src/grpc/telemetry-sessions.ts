@@ -20,6 +20,12 @@ export interface TelemetryCommand {
 
 export type TelemetryCall = ServerDuplexStream<TelemetryCommand, TelemetryCommand>;
 
+/**
+ * The RocketMQ version ordinal a gRPC client counts as where 4.x tools show versions: V5_0_0 (413 in
+ * MQVersion.Version), as Apache's proxy registers every gRPC client, whatever its own version.
+ */
+export const GRPC_CLIENT_VERSION = 413;
+
 /** What the gateway knows of a connected RocketMQ 5 client, from its telemetry stream. */
 export interface GrpcClientInfo {
   clientId: string;
@@ -31,7 +37,11 @@ export interface GrpcClientInfo {
   group?: string;
   /** a producer's topics */
   topics: string[];
+  /** a consumer's subscriptions: topic and filter expression */
+  subscriptions: Array<{ topic: string; expression: string }>;
   peer: string;
+  /** when it last sent settings or a heartbeat */
+  lastSeen: number;
 }
 
 interface Session {
@@ -56,11 +66,12 @@ export class TelemetrySessions {
   settle(clientId: string, call: TelemetryCall, settings: ClientSettings): void {
     let session = this.sessions.get(clientId);
     if (!session || session.call !== call) {
-      session = { call, asked: new Map(), info: { clientId, clientType: '', language: '', version: '', topics: [], peer: call.getPeer() } };
+      session = { call, asked: new Map(), info: { clientId, clientType: '', language: '', version: '', topics: [], subscriptions: [], peer: call.getPeer(), lastSeen: Date.now() } };
       this.sessions.set(clientId, session);
       call.once('close', () => this.end(clientId, call));
       call.once('error', () => this.end(clientId, call));
     }
+    session.info.lastSeen = Date.now();
     const agent = (settings.userAgent ?? {}) as { language?: string; version?: string };
     session.info.clientType = String(settings.clientType ?? '');
     session.info.language = agent.language ?? '';
@@ -68,6 +79,10 @@ export class TelemetrySessions {
     const group = settings.subscription?.group as Resource | undefined;
     if (group?.name) session.info.group = resourceName(group, 'group');
     session.info.topics = ((settings.publishing?.topics ?? []) as Resource[]).filter((t) => t?.name).map((t) => resourceName(t));
+    type Entry = { topic?: Resource | null; expression?: { expression?: string } | null };
+    session.info.subscriptions = ((settings.subscription?.subscriptions ?? []) as Entry[])
+      .filter((e) => e?.topic?.name)
+      .map((e) => ({ topic: resourceName(e.topic), expression: e.expression?.expression || '*' }));
   }
 
   /**
@@ -78,6 +93,11 @@ export class TelemetrySessions {
     const nonce = reply.threadStackTrace?.nonce ?? reply.verifyMessageResult?.nonce ?? reply.verifyMessageCommand?.nonce;
     if (nonce === undefined) return;
     this.sessions.get(clientId)?.asked.get(nonce)?.resolve(reply);
+  }
+
+  heartbeat(clientId: string): void {
+    const session = this.sessions.get(clientId);
+    if (session) session.info.lastSeen = Date.now();
   }
 
   alive(clientId: string): boolean {

@@ -9,8 +9,8 @@ export const ONEWAY_FLAG = 0x2;
 /** RocketMQ's LanguageCode enum, in wire order. */
 export const LANGUAGES = ['JAVA', 'CPP', 'DOTNET', 'PYTHON', 'DELPHI', 'ERLANG', 'RUBY', 'OTHER', 'HTTP', 'GO', 'PHP', 'OMS', 'RUST', 'NODE_JS'] as const;
 
-/** Version this gateway reports in its own commands (RocketMQ V4_9_4's ordinal). */
-export const GATEWAY_VERSION = 435;
+/** Version this gateway reports in its own commands: the ordinal of V4_9_4 in RocketMQ's MQVersion.Version (4.9.x and 5.x alike). */
+export const GATEWAY_VERSION = 401;
 /** GATEWAY_VERSION's name in RocketMQ's MQVersion, as admin tools print versions. */
 export const GATEWAY_VERSION_NAME = 'V4_9_4';
 

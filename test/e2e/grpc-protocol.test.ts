@@ -152,6 +152,22 @@ test('telemetry commands through the admin API: the client list, a client\'s thr
   assert.equal(sum(samples, 'rocketmq_rpc_latency_count', { protocol_type: 'grpc', request_code: 'SendMessage', response_code: 'OK' }), 1);
   assert.ok(sum(samples, 'rocketmq_rpc_latency_count', { protocol_type: 'grpc', request_code: 'QueryRoute' }) >= 1);
 
+  // The 5.x consumer is a member of its group wherever operators look (mqadmin's connection list reads the same service).
+  const groupView = await (await fetch(`${gw.httpUrl}/api/groups/CommandGroup`)).json() as { members: Array<{ clientId: string; version: number }>; subscriptions: Array<{ topic: string }>; lag: number };
+  assert.deepEqual(groupView.members.map((m) => [m.clientId, m.version]), [[consumerInfo!.clientId, 413]], 'counted as V5_0_0, as Apache\'s proxy does');
+  assert.deepEqual(groupView.subscriptions.map((s) => s.topic), ['CommandTopic']);
+
+  // Consumed and acked, then reset to the start: the group's pops deliver the message again.
+  const [first] = await consumer.receive(1, 5000);
+  assert.equal(first?.messageId, messageId);
+  await consumer.ack(first!);
+  assert.equal((await (await fetch(`${gw.httpUrl}/api/groups/CommandGroup`)).json() as { lag: number }).lag, 0);
+  assert.equal((await post('/api/groups/CommandGroup/reset-offsets', { topic: 'CommandTopic', position: 'earliest' })).status, 200);
+  let again: Awaited<ReturnType<typeof consumer.receive>>[number] | undefined;
+  for (let round = 0; round < 5 && !again; round++) [again] = await consumer.receive(1, 5000);
+  assert.equal(again?.messageId, messageId, 'the reset reached the pops, not only the committed offset');
+  assert.equal(again?.deliveryAttempt, 1);
+
   assert.equal((await post('/api/grpc-clients/nobody/thread-stack')).status, 404);
   assert.equal((await post(`/api/grpc-clients/${encodeURIComponent(String(consumerInfo!.clientId))}/verify-message`, { msgId: '01AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', topic: 'CommandTopic' })).status, 404);
 });

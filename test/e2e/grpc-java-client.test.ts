@@ -6,21 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { JavaHarness, deliveries, expectedMessage } from '../support/java-harness.js';
-import { Java5Harness, received5, type Received5 } from '../support/java5-harness.js';
+import { Java5Harness, assertProduced5, byId, received5 } from '../support/java5-harness.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 
 // Apache RocketMQ's 5.x Java client (gRPC) as producer, SimpleConsumer and PushConsumer, next to its 4.x client
 // (remoting) on the same store: ids, bodies, tags, keys and properties are the same whichever side sent.
 const QUEUES = 2;
-
-/** What the 5.x harness's `produce` puts in message i. */
-function assertProduced5(m: { body?: unknown; bodyBase64?: unknown; props?: unknown; properties?: unknown }, i: number): void {
-  const body = m.bodyBase64 === undefined ? m.body : Buffer.from(m.bodyBase64 as string, 'base64').toString('utf8');
-  assert.equal(body, `body-${i}`);
-  const props = (m.properties ?? m.props) as Record<string, string>;
-  assert.equal(props.idx, String(i));
-  assert.equal(props['p-utf8'], `值-ü-${i}`);
-}
 
 /** Lag as monitoring reads it, once it settles at 0 (a PushConsumer acks after its listener returns), or as last read. */
 async function settledLag(gw: GatewayProcess, group: string, topic: string, withinMs = 5000): Promise<number> {
@@ -31,12 +22,6 @@ async function settledLag(gw: GatewayProcess, group: string, topic: string, with
     await new Promise((r) => setTimeout(r, 200));
   }
 }
-
-const byId = (got: Received5[]): Map<string, Received5[]> => {
-  const m = new Map<string, Received5[]>();
-  for (const r of got) m.set(r.msgId, [...(m.get(r.msgId) ?? []), r]);
-  return m;
-};
 
 test('RocketMQ 5.x Java client over gRPC, with the 4.x Java client on the same store', { timeout: 120_000 }, async (t) => {
   // Retries wait level 3 onward: one second here, so a failed message returns quickly.

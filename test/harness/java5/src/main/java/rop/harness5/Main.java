@@ -3,6 +3,8 @@ package rop.harness5;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,7 +18,7 @@ import org.apache.rocketmq.client.apis.ClientConfiguration;
  * Drives Apache RocketMQ's 5.x Java client (gRPC) for the end-to-end tests. Every result is one JSON object per
  * line on stdout, so the Node test runner can assert on exactly what the client saw.
  *
- * Usage: java -jar rop-java5-harness.jar produce|simple-consume|push-consume --endpoints host:port --topic T ... [--tls]
+ * Usage: java -jar rop-java5-harness.jar produce|tx-produce|simple-consume|push-consume --endpoints host:port --topic T ... [--tls]
  */
 public final class Main {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,7 +27,7 @@ public final class Main {
 
   public static void main(String[] argv) throws Exception {
     if (argv.length == 0) {
-      System.err.println("usage: produce|simple-consume|push-consume --endpoints host:port --topic T ...");
+      System.err.println("usage: produce|tx-produce|simple-consume|push-consume --endpoints host:port --topic T ...");
       System.exit(2);
     }
     Args args = Args.parse(argv, 1);
@@ -34,6 +36,7 @@ public final class Main {
     try {
       code = switch (argv[0]) {
         case "produce" -> Produce.run(args);
+        case "tx-produce" -> TxProduce.run(args);
         case "simple-consume" -> SimpleConsume.run(args);
         case "push-consume" -> PushConsume.run(args);
         default -> {
@@ -70,6 +73,20 @@ public final class Main {
         .enableSsl(a.has("tls"))
         .setRequestTimeout(Duration.ofMillis(a.getInt("request-timeout-ms", 3000)))
         .build();
+  }
+
+  /** Returns once stdin reaches its end (the test closed it, or went away) or after `timeoutMs`. */
+  static void awaitStdinCloseOr(long timeoutMs) throws InterruptedException {
+    Thread reader = new Thread(() -> {
+      try {
+        System.in.transferTo(OutputStream.nullOutputStream());
+      } catch (IOException e) {
+        // Unreadable stdin means the parent is gone: the same as its end.
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    reader.join(timeoutMs);
   }
 
   static synchronized void emit(Map<String, Object> event) {

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.apache.rocketmq.client.apis.ClientServiceProvider;
-import org.apache.rocketmq.client.apis.message.Message;
 import org.apache.rocketmq.client.apis.message.MessageBuilder;
 import org.apache.rocketmq.client.apis.producer.Producer;
 import org.apache.rocketmq.client.apis.producer.SendReceipt;
@@ -22,7 +21,7 @@ final class Produce {
     try (Producer producer = provider.newProducerBuilder().setClientConfiguration(Main.clientConfiguration(a)).setTopics(topic).build()) {
       for (int i = 0; i < count; i++) {
         try {
-          SendReceipt receipt = producer.send(message(provider.newMessageBuilder(), a, topic, i, tags));
+          SendReceipt receipt = producer.send(message(provider.newMessageBuilder(), a, topic, i, tags).build());
           Map<String, Object> e = Main.event("sent");
           e.put("i", i);
           e.put("msgId", receipt.getMessageId().toString());
@@ -40,8 +39,8 @@ final class Produce {
     return errors == 0 ? 0 : 1;
   }
 
-  /** Message i of a run; consumers recompute it to compare. */
-  private static Message message(MessageBuilder b, Main.Args a, String topic, int i, List<String> tags) {
+  /** Message i of a run, still open for more properties; consumers recompute it to compare. */
+  static MessageBuilder message(MessageBuilder b, Main.Args a, String topic, int i, List<String> tags) {
     b.setTopic(topic)
         .setKeys("key-" + i)
         .addProperty("idx", Integer.toString(i))
@@ -50,6 +49,6 @@ final class Produce {
     if (!tags.isEmpty()) b.setTag(tags.get(i % tags.size()));
     if (a.has("group")) b.setMessageGroup(a.get("group"));
     if (a.has("delay-ms")) b.setDeliveryTimestamp(System.currentTimeMillis() + a.getInt("delay-ms", 0));
-    return b.build();
+    return b;
   }
 }

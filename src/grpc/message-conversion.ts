@@ -94,7 +94,7 @@ function messageTypeOf(m: StoredMessage): MessageType {
  * Java and the Node client check alike (and the Node client fails on a message without one). A message sent
  * for a check or a verification, not delivered by a pop, has no receipt handle.
  */
-export function toV2Message(m: StoredMessage, storeHost: string, delivery?: Pick<PoppedMessage, 'deliveryAttempt' | 'receiptHandle'>): Record<string, unknown> {
+export function toV2Message(m: StoredMessage, storeHost: string, delivery?: Pick<PoppedMessage, 'deliveryAttempt'> & Partial<Pick<PoppedMessage, 'receiptHandle'>>): Record<string, unknown> {
   const userProperties: Record<string, string> = {};
   for (const [key, value] of m.properties) if (!RESERVED.has(key)) userProperties[key] = value;
   const deliverAt = m.properties.get(Prop.TIMER_DELIVER_MS);

@@ -158,7 +158,9 @@ export class TelemetrySessions {
    * client reports: OK when its listener consumed it.
    */
   async verifyMessage(clientId: string, message: StoredMessage, storeHost: string, timeoutMs: number): Promise<Status> {
-    const reply = await this.ask(clientId, (nonce) => ({ verifyMessageCommand: { nonce, message: toV2Message(message, storeHost) } }), timeoutMs);
+    // Listeners see it as its next delivery (Apache's proxy sets the attempt from the reconsume count, never 0).
+    const delivery = { deliveryAttempt: message.reconsumeTimes + 1 };
+    const reply = await this.ask(clientId, (nonce) => ({ verifyMessageCommand: { nonce, message: toV2Message(message, storeHost, delivery) } }), timeoutMs);
     return reply.status ?? ok();
   }
 

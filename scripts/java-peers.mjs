@@ -10,6 +10,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveMqadmin } from './mqadmin.mjs';
 
+/** Sources every harness compiles in (test/harness/common: options, JSON-lines output, stdin). */
+const commonSources = join('test', 'harness', 'common', 'src');
 const peers = [
   { dir: join('test', 'harness', 'java'), jar: 'rop-java-harness.jar' },
   { dir: join('test', 'harness', 'java5'), jar: 'rop-java5-harness.jar' },
@@ -28,7 +30,7 @@ function newestInput(dir) {
 
 for (const { dir, jar: jarName } of peers) {
   const jar = join(dir, 'target', jarName);
-  const inputs = Math.max(statSync(join(dir, 'pom.xml')).mtimeMs, newestInput(join(dir, 'src')));
+  const inputs = Math.max(statSync(join(dir, 'pom.xml')).mtimeMs, newestInput(join(dir, 'src')), newestInput(commonSources));
   if (existsSync(jar) && statSync(jar).mtimeMs >= inputs) {
     console.log(`java peers: ${jar} is up to date`);
     continue;

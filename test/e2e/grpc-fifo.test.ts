@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startGateway } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 import { JavaHarness } from '../support/java-harness.js';
-import { clientLog, ConsumeResult, Producer, PushConsumer, SimpleConsumer } from '../support/rocketmq5.js';
+import { ConsumeResult, Rocketmq5Clients } from '../support/rocketmq5.js';
 
 // FIFO over gRPC: a group declared orderly (consumeMessageOrderly, as `mqadmin updateSubGroup -o true` sets it)
 // gets a message group's messages one after the other: the next one only once the previous one is acked, a
@@ -16,18 +16,10 @@ test('a FIFO SimpleConsumer gets each message group in order; an unacked message
   const topic = 'FifoTopic';
   const group = 'FifoSimpleGroup';
   const gw = await startGateway({ grpc: true, args: ['--default-queues', String(QUEUES)] });
+  const clients = new Rocketmq5Clients(gw, t);
   await RemotingProbe.declareGroup(gw.address, { groupName: group, consumeMessageOrderly: true });
-  const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 5000, logger: clientLog() });
-  const consumer = new SimpleConsumer({
-    endpoints: gw.grpcAddress!, namespace: '', consumerGroup: group, subscriptions: new Map([[topic, '*']]),
-    awaitDuration: 1000, requestTimeout: 3000, logger: clientLog(),
-  });
-  t.after(async () => {
-    await consumer.shutdown().catch(() => undefined);
-    await producer.shutdown().catch(() => undefined);
-    await gw.stop();
-    gw.cleanup();
-  });
+  const producer = clients.producer([topic]);
+  const consumer = clients.simpleConsumer(group, topic);
   await producer.startup();
   const PER_GROUP = 6;
   for (let i = 0; i < PER_GROUP; i++) {
@@ -63,27 +55,19 @@ test('a FIFO PushConsumer consumes in order, retries a failing message locally, 
   const group = 'FifoPushGroup';
   // Retries wait from delay level 3 on: one second here. Two retries: three attempts in all.
   const gw = await startGateway({ grpc: true, args: ['--default-queues', String(QUEUES), '--message-delay-level', '1s 1s 1s 1s 1s'] });
+  const clients = new Rocketmq5Clients(gw, t);
   await RemotingProbe.declareGroup(gw.address, { groupName: group, consumeMessageOrderly: true, retryMaxTimes: 2 });
-  const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 5000, logger: clientLog() });
+  const producer = clients.producer([topic]);
   await producer.startup();
   const ids: string[] = [];
   for (let i = 0; i < 6; i++) ids.push((await producer.send({ topic, messageGroup: 'order-1', body: Buffer.from(`m${i}`), properties: new Map([['idx', String(i)]]) })).messageId);
   const consumed: number[] = [];
-  const consumer = new PushConsumer({
-    endpoints: gw.grpcAddress!, namespace: '', consumerGroup: group, subscriptions: new Map([[topic, '*']]), requestTimeout: 3000, logger: clientLog(),
-    messageListener: {
-      consume(m) {
-        const idx = Number(m.properties.get('idx'));
-        consumed.push(idx);
-        return idx === 2 ? ConsumeResult.FAILURE : ConsumeResult.SUCCESS;
-      },
+  const consumer = clients.pushConsumer(group, topic, {
+    consume(m) {
+      const idx = Number(m.properties.get('idx'));
+      consumed.push(idx);
+      return idx === 2 ? ConsumeResult.FAILURE : ConsumeResult.SUCCESS;
     },
-  });
-  t.after(async () => {
-    await consumer.shutdown().catch(() => undefined);
-    await producer.shutdown().catch(() => undefined);
-    await gw.stop();
-    gw.cleanup();
   });
   await consumer.startup();
   const dlq = `%DLQ%${group}`;
@@ -94,42 +78,29 @@ test('a FIFO PushConsumer consumes in order, retries a failing message locally, 
   assert.deepEqual(consumed, [0, 1, 2, 2, 2, 3, 4, 5], 'in order; the failing one three times, and nothing after it meanwhile');
   assert.equal(await probe.maxOffset(dlq, 0), 1, 'the failing message is in the dead-letter topic');
   assert.equal(await RemotingProbe.lag(gw.address, group, topic, QUEUES), 0, 'forwarding counts as consumed');
-  const dlqReader = new SimpleConsumer({
-    endpoints: gw.grpcAddress!, namespace: '', consumerGroup: 'DlqReaders', subscriptions: new Map([[dlq, '*']]), awaitDuration: 2000, requestTimeout: 3000, logger: clientLog(),
-  });
+  const dlqReader = clients.simpleConsumer('DlqReaders', dlq, { awaitDuration: 2000 });
   await dlqReader.startup();
-  try {
-    const [dead] = await dlqReader.receive(1, 10_000);
-    assert.equal(dead?.messageId, ids[2], 'the dead letter is the failing message, by id');
-    assert.equal(dead?.body.toString(), 'm2');
-  } finally {
-    await dlqReader.shutdown();
-  }
+  const [dead] = await dlqReader.receive(1, 10_000);
+  assert.equal(dead?.messageId, ids[2], 'the dead letter is the failing message, by id');
+  assert.equal(dead?.body.toString(), 'm2');
 });
 
 test('a 4.x ordered producer\'s orders reach a FIFO PushConsumer each in sequence', { timeout: 120_000 }, async (t) => {
   const topic = 'OrderedFromRemoting';
   const group = 'OrderedFromRemotingGroup';
   const gw = await startGateway({ grpc: true, args: ['--default-queues', String(QUEUES)] });
+  const clients = new Rocketmq5Clients(gw, t);
   await RemotingProbe.declareGroup(gw.address, { groupName: group, consumeMessageOrderly: true });
   // Four orders of eight steps, each order pinned to one queue by the producer's selector, as 4.x ordered messages are.
   const sent = (await JavaHarness.run('produce', { namesrv: gw.address, topic, count: 8, mode: 'ordered', orders: 4 })).filter((e) => e.event === 'sent');
   assert.equal(sent.length, 32);
   const steps = new Map<number, number[]>();
-  const consumer = new PushConsumer({
-    endpoints: gw.grpcAddress!, namespace: '', consumerGroup: group, subscriptions: new Map([[topic, '*']]), requestTimeout: 3000, logger: clientLog(),
-    messageListener: {
-      consume(m) {
-        const order = Number(m.properties.get('order'));
-        steps.set(order, [...(steps.get(order) ?? []), Number(m.properties.get('step'))]);
-        return ConsumeResult.SUCCESS;
-      },
+  const consumer = clients.pushConsumer(group, topic, {
+    consume(m) {
+      const order = Number(m.properties.get('order'));
+      steps.set(order, [...(steps.get(order) ?? []), Number(m.properties.get('step'))]);
+      return ConsumeResult.SUCCESS;
     },
-  });
-  t.after(async () => {
-    await consumer.shutdown().catch(() => undefined);
-    await gw.stop();
-    gw.cleanup();
   });
   await consumer.startup();
   const deadline = Date.now() + 60_000;

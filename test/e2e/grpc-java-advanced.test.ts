@@ -110,7 +110,7 @@ test('RocketMQ 5.x Java client: transactions, FIFO with a dead letter, telemetry
 
     const { threadStack } = await adminPost<{ threadStack: string }>(gw, `${client}/thread-stack`);
     // The harness's main thread waits for stdin to close: only that process's own stack shows this frame.
-    assert.match(threadStack, /rop\.harness5\.Main\.awaitStdinCloseOr/);
+    assert.match(threadStack, /rop\.harness\.common\.Stdin\.awaitCloseOr/);
     assert.match(threadStack, /java\.lang\.Thread/);
 
     const target = sent[0]!;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { credentials, makeClientConstructor, Metadata, type Client, type ClientDuplexStream, type ClientReadableStream } from '@grpc/grpc-js';
 import { loadMessagingService } from '../../src/grpc/proto.js';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
-import { clientLog, Producer, SimpleConsumer } from '../support/rocketmq5.js';
+import { Rocketmq5Clients } from '../support/rocketmq5.js';
 import { parseMetrics, sum } from '../support/prometheus.js';
 
 // The gRPC endpoint driven by a bare grpc-js client with Apache's protocol definitions, for RPCs and refusals the
@@ -72,13 +72,8 @@ const statusOf = (r: Record<string, unknown>): string => (r.status as { code: st
 test('offsets over gRPC: GetOffset, UpdateOffset and QueryOffset agree with the store; bad requests are refused by code', { timeout: 60_000 }, async (t) => {
   const gw = await startGateway({ grpc: true, args: ['--default-queues', '2'] });
   const raw = rawClient(gw);
-  const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: ['OffsetTopic'], requestTimeout: 5000, logger: clientLog() });
-  t.after(async () => {
-    raw.close();
-    await producer.shutdown().catch(() => undefined);
-    await gw.stop();
-    gw.cleanup();
-  });
+  t.after(() => raw.close());
+  const producer = new Rocketmq5Clients(gw, t).producer(['OffsetTopic']);
   await producer.startup();
   const before = Date.now();
   for (let i = 0; i < 6; i++) await producer.send({ topic: 'OffsetTopic', body: Buffer.from(`m${i}`) });
@@ -113,17 +108,9 @@ test('offsets over gRPC: GetOffset, UpdateOffset and QueryOffset agree with the 
 
 test('telemetry commands through the admin API: the client list, a client\'s thread stack, verifying a message; gRPC clients and calls in /metrics', { timeout: 60_000 }, async (t) => {
   const gw = await startGateway({ grpc: true, http: true });
-  const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: ['CommandTopic'], requestTimeout: 5000, logger: clientLog() });
-  const consumer = new SimpleConsumer({
-    endpoints: gw.grpcAddress!, namespace: '', consumerGroup: 'CommandGroup', subscriptions: new Map([['CommandTopic', '*']]),
-    awaitDuration: 1000, requestTimeout: 3000, logger: clientLog(),
-  });
-  t.after(async () => {
-    await consumer.shutdown().catch(() => undefined);
-    await producer.shutdown().catch(() => undefined);
-    await gw.stop();
-    gw.cleanup();
-  });
+  const nodeClients = new Rocketmq5Clients(gw, t);
+  const producer = nodeClients.producer(['CommandTopic']);
+  const consumer = nodeClients.simpleConsumer('CommandGroup', 'CommandTopic');
   await producer.startup();
   await consumer.startup();
   const { messageId } = await producer.send({ topic: 'CommandTopic', body: Buffer.from('verify me') });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startGateway } from '../support/gateway.js';
 import { JavaHarness } from '../support/java-harness.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
-import { clientLog, ConsumeResult, PushConsumer } from '../support/rocketmq5.js';
+import { ConsumeResult, Rocketmq5Clients } from '../support/rocketmq5.js';
 
 // RocketMQ 5's PushConsumer (gRPC): assignments, auto-renewed pops, acks on success and nacks (a new invisible
 // duration from the retry policy the server sent) on failure.
@@ -18,24 +18,11 @@ test('a RocketMQ 5 PushConsumer consumes a 4.x producer\'s messages; a failed on
   assert.equal(sent.length, 20);
   const failOnce = sent[7]!.msgId as string;
   const seen: Array<{ id: string; attempt: number; at: number }> = [];
-  const consumer = new PushConsumer({
-    endpoints: gw.grpcAddress!,
-    namespace: '',
-    consumerGroup: GROUP,
-    subscriptions: new Map([[TOPIC, '*']]),
-    requestTimeout: 3000,
-    logger: clientLog(),
-    messageListener: {
-      consume(m) {
-        seen.push({ id: m.messageId, attempt: m.deliveryAttempt ?? 0, at: Date.now() });
-        return m.messageId === failOnce && (m.deliveryAttempt ?? 1) === 1 ? ConsumeResult.FAILURE : ConsumeResult.SUCCESS;
-      },
+  const consumer = new Rocketmq5Clients(gw, t).pushConsumer(GROUP, TOPIC, {
+    consume(m) {
+      seen.push({ id: m.messageId, attempt: m.deliveryAttempt ?? 0, at: Date.now() });
+      return m.messageId === failOnce && (m.deliveryAttempt ?? 1) === 1 ? ConsumeResult.FAILURE : ConsumeResult.SUCCESS;
     },
-  });
-  t.after(async () => {
-    await consumer.shutdown().catch(() => undefined);
-    await gw.stop();
-    gw.cleanup();
   });
   await consumer.startup();
 

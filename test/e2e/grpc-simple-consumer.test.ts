@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { JavaHarness } from '../support/java-harness.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
-import { clientLog, Producer, SimpleConsumer } from '../support/rocketmq5.js';
+import { Rocketmq5Clients } from '../support/rocketmq5.js';
 
 // RocketMQ 5's SimpleConsumer (gRPC, pop-style) on the same store as 4.x clients: what a 4.x producer sent arrives
 // intact; an unacked message comes back after its invisible time with its attempt raised; past the group's
@@ -12,33 +12,17 @@ const QUEUES = 2;
 
 const lag = (gw: GatewayProcess, group: string, topic: string): Promise<number> => RemotingProbe.lag(gw.address, group, topic, QUEUES);
 
-function consumer(gw: GatewayProcess, group: string, topic: string, filter = '*') {
-  return new SimpleConsumer({
-    endpoints: gw.grpcAddress!,
-    namespace: '',
-    consumerGroup: group,
-    subscriptions: new Map([[topic, filter]]),
-    awaitDuration: 4000,
-    requestTimeout: 3000,
-    logger: clientLog(),
-  });
-}
-
 test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the invisible time, dead letters', { timeout: 180_000 }, async (t) => {
   const gw = await startGateway({ grpc: true, args: ['--default-queues', String(QUEUES)] });
-  const clients: Array<{ shutdown(): Promise<void> }> = [];
-  t.after(async () => {
-    for (const c of clients) await c.shutdown().catch(() => undefined);
-    await gw.stop();
-    gw.cleanup();
-  });
+  const clients = new Rocketmq5Clients(gw, t);
+  /** A SimpleConsumer whose receives wait up to 4 s for a message. */
+  const consumer = (group: string, topic: string, filter = '*') => clients.simpleConsumer(group, topic, { filter, awaitDuration: 4000 });
 
   await t.test('a 4.x producer\'s messages reach a 5.x consumer with body, tag, keys, properties and id; acks leave no lag', async () => {
     const topic = 'FromRemoting';
     const sent = (await JavaHarness.run('produce', { namesrv: gw.address, topic, count: 10, mode: 'sync', tags: 'TagA,TagB' })).filter((e) => e.event === 'sent');
     assert.equal(sent.length, 10);
-    const c = consumer(gw, 'FromRemotingGroup', topic);
-    clients.push(c);
+    const c = consumer('FromRemotingGroup', topic);
     await c.startup();
     const got = new Map<string, Awaited<ReturnType<typeof c.receive>>[number]>();
     for (let round = 0; round < 10 && got.size < 10; round++) {
@@ -65,12 +49,10 @@ test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the
 
   await t.test('5.x to 5.x with a tag filter: only matching messages, and the skipped ones do not hold the offset back', async () => {
     const topic = 'Filtered';
-    const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 3000, logger: clientLog() });
-    clients.push(producer);
+    const producer = clients.producer([topic]);
     await producer.startup();
     for (let i = 0; i < 8; i++) await producer.send({ topic, tag: i % 2 === 0 ? 'Keep' : 'Skip', body: Buffer.from(`m${i}`) });
-    const c = consumer(gw, 'FilteredGroup', topic, 'Keep');
-    clients.push(c);
+    const c = consumer('FilteredGroup', topic, 'Keep');
     await c.startup();
     const bodies: string[] = [];
     for (let round = 0; round < 10 && bodies.length < 4; round++) {
@@ -85,15 +67,13 @@ test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the
 
   await t.test('delayed messages reach a 5.x consumer when due: a 5.x delivery time and a 4.x delay level', async () => {
     const topic = 'Delayed';
-    const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 3000, logger: clientLog() });
-    clients.push(producer);
+    const producer = clients.producer([topic]);
     await producer.startup();
     const sentAt = Date.now();
     const v5 = await producer.send({ topic, delay: 2000, body: Buffer.from('v5-delayed') });
     // Delay level 1 waits one second by default.
     const [v4] = (await JavaHarness.run('produce', { namesrv: gw.address, topic, count: 1, mode: 'sync', 'delay-level': 1 })).filter((e) => e.event === 'sent');
-    const c = consumer(gw, 'DelayedGroup', topic);
-    clients.push(c);
+    const c = consumer('DelayedGroup', topic);
     await c.startup();
     const arrived = new Map<string, { at: number; deliveryTimestamp?: Date; bornTimestamp?: Date }>();
     for (let round = 0; round < 10 && arrived.size < 2; round++) {
@@ -113,12 +93,10 @@ test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the
 
   await t.test('an unacked message comes back after its invisible time, attempt 2; the old receipt handle is refused', async () => {
     const topic = 'Redelivered';
-    const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 3000, logger: clientLog() });
-    clients.push(producer);
+    const producer = clients.producer([topic]);
     await producer.startup();
     const receipt = await producer.send({ topic, body: Buffer.from('again') });
-    const c = consumer(gw, 'RedeliveryGroup', topic);
-    clients.push(c);
+    const c = consumer('RedeliveryGroup', topic);
     await c.startup();
     const [first] = await c.receive(1, 2000);
     assert.equal(first?.messageId, receipt.messageId);
@@ -140,12 +118,10 @@ test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the
     const group = 'DeadLetterGroup';
     // updateSubGroup: two deliveries at most (retryMaxTimes 1).
     await RemotingProbe.declareGroup(gw.address, { groupName: group, retryMaxTimes: 1 });
-    const producer = new Producer({ endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 3000, logger: clientLog() });
-    clients.push(producer);
+    const producer = clients.producer([topic]);
     await producer.startup();
     await producer.send({ topic, body: Buffer.from('doomed'), keys: ['doomed-key'] });
-    const c = consumer(gw, group, topic);
-    clients.push(c);
+    const c = consumer(group, topic);
     await c.startup();
     const attempts: number[] = [];
     for (let round = 0; round < 6; round++) {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type GatewayProcess } from '../support/gateway.js';
+import { startGateway } from '../support/gateway.js';
 import { JavaHarness, deliveries } from '../support/java-harness.js';
-import { clientLog, Producer, SimpleConsumer } from '../support/rocketmq5.js';
+import { Rocketmq5Clients } from '../support/rocketmq5.js';
 
 // Transactional messages of RocketMQ 5 clients (gRPC): a half message stays out of sight until its producer
 // commits it; a rollback drops it; one left unknown is checked back down the producer's telemetry stream.
@@ -15,37 +15,30 @@ const DECISIONS = ['commit', 'rollback', 'unknown:commit', 'unknown:rollback'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Receives and acks until `expected` messages arrived, then a little longer to see that nothing more comes. */
-async function receiveAll(gw: GatewayProcess, group: string, topic: string, expected: number) {
-  const consumer = new SimpleConsumer({
-    endpoints: gw.grpcAddress!, namespace: '', consumerGroup: group, subscriptions: new Map([[topic, '*']]),
-    awaitDuration: 2000, requestTimeout: 3000, logger: clientLog(),
-  });
+async function receiveAll(clients: Rocketmq5Clients, group: string, topic: string, expected: number) {
+  const consumer = clients.simpleConsumer(group, topic, { awaitDuration: 2000 });
   await consumer.startup();
-  try {
-    const got = new Map<string, { idx: number; body: string; deliveryAttempt?: number }>();
-    const until = Date.now() + 40_000;
-    let quietRounds = 0;
-    while (Date.now() < until && (got.size < expected || quietRounds < 2)) {
-      const batch = await consumer.receive(32, 10_000);
-      quietRounds = got.size >= expected && batch.length === 0 ? quietRounds + 1 : 0;
-      for (const m of batch) {
-        assert.ok(!got.has(m.messageId), `message ${m.messageId} delivered once`);
-        got.set(m.messageId, { idx: Number(m.properties.get('idx')), body: m.body.toString() });
-        await consumer.ack(m);
-      }
+  const got = new Map<string, { idx: number; body: string }>();
+  const until = Date.now() + 40_000;
+  let quietRounds = 0;
+  while (Date.now() < until && (got.size < expected || quietRounds < 2)) {
+    const batch = await consumer.receive(32, 10_000);
+    quietRounds = got.size >= expected && batch.length === 0 ? quietRounds + 1 : 0;
+    for (const m of batch) {
+      assert.ok(!got.has(m.messageId), `message ${m.messageId} delivered once`);
+      got.set(m.messageId, { idx: Number(m.properties.get('idx')), body: m.body.toString() });
+      await consumer.ack(m);
     }
-    return got;
-  } finally {
-    await consumer.shutdown();
   }
+  return got;
 }
 
 test('RocketMQ 5 transactions: commit, rollback, unknown resolved by a check; 4.x and 5.x consumers see exactly the committed ones', { timeout: 150_000 }, async (t) => {
   const topic = 'GrpcTxTopic';
   const gw = await startGateway({ grpc: true, args: CHECKS });
+  const clients = new Rocketmq5Clients(gw, t);
   const checked: Array<{ idx: number; messageId: string; topic: string; body: string }> = [];
-  const producer = new Producer({
-    endpoints: gw.grpcAddress!, namespace: '', topics: [topic], requestTimeout: 5000, logger: clientLog(),
+  const producer = clients.producer([topic], {
     checker: {
       async check(m: { messageId: string; topic: string; body: Buffer; properties: Map<string, string> }) {
         checked.push({ idx: Number(m.properties.get('idx')), messageId: m.messageId, topic: m.topic, body: m.body.toString() });
@@ -54,12 +47,7 @@ test('RocketMQ 5 transactions: commit, rollback, unknown resolved by a check; 4.
     },
   });
   const remoting = JavaHarness.start('push-consume', { namesrv: gw.address, topic, group: 'GrpcTxRemotingReaders', 'timeout-ms': 120_000 });
-  t.after(async () => {
-    await remoting.stop();
-    await producer.shutdown().catch(() => undefined);
-    await gw.stop();
-    gw.cleanup();
-  });
+  t.after(() => remoting.stop());
   await producer.startup();
   await remoting.waitFor((e) => e.some((x) => x.event === 'ready'), 30_000, 'the 4.x consumer is ready');
 
@@ -96,7 +84,7 @@ test('RocketMQ 5 transactions: commit, rollback, unknown resolved by a check; 4.
     assert.equal(c.body, `tx-body-${c.idx}`);
   }
 
-  const byGrpc = await receiveAll(gw, 'GrpcTxReaders', topic, committed.length);
+  const byGrpc = await receiveAll(clients, 'GrpcTxReaders', topic, committed.length);
   assert.deepEqual([...byGrpc.values()].map((m) => m.idx).sort((a, b) => a - b), committed);
   for (const [id, m] of byGrpc) assert.equal(id, ids.get(m.idx));
 });
@@ -104,15 +92,12 @@ test('RocketMQ 5 transactions: commit, rollback, unknown resolved by a check; 4.
 test('a 4.x transactional producer\'s committed messages reach a RocketMQ 5 consumer', { timeout: 120_000 }, async (t) => {
   const topic = 'RemotingTxToGrpc';
   const gw = await startGateway({ grpc: true, args: CHECKS });
+  const clients = new Rocketmq5Clients(gw, t);
   const producer = JavaHarness.start('tx-produce', { namesrv: gw.address, topic, group: 'RemotingTxProducers', count: 8, decisions: DECISIONS.join(','), 'timeout-ms': 100_000 });
-  t.after(async () => {
-    await producer.stop();
-    await gw.stop();
-    gw.cleanup();
-  });
+  t.after(() => producer.stop());
   await producer.waitFor((e) => e.some((x) => x.event === 'sent-all'), 60_000, 'all transactional sends');
   await producer.waitFor((e) => e.filter((x) => x.event === 'checked').length >= 4, 30_000, 'the unknown ones checked back');
-  const got = await receiveAll(gw, 'RemotingTxGrpcReaders', topic, 4);
+  const got = await receiveAll(clients, 'RemotingTxGrpcReaders', topic, 4);
   assert.deepEqual([...got.values()].map((m) => m.idx).sort((a, b) => a - b), [0, 2, 4, 6]);
   for (const m of got.values()) assert.equal(m.body, `tx-${m.idx}`);
 });

@@ -1,5 +1,7 @@
 package rop.harness;
 
+import rop.harness.common.Args;
+import rop.harness.common.Events;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -24,7 +26,7 @@ import org.apache.rocketmq.common.message.Message;
 final class Bench {
   private Bench() {}
 
-  static int produce(Main.Args a) throws Exception {
+  static int produce(Args a) throws Exception {
     int count = a.getInt("count", 100_000);
     int size = a.getInt("body-size", 1024);
     int inFlight = a.getInt("in-flight", 64);
@@ -63,7 +65,7 @@ final class Bench {
     double seconds = (System.nanoTime() - start) / 1e9;
     producer.shutdown();
     Arrays.sort(latencyNanos);
-    Map<String, Object> e = Main.event("produce-summary");
+    Map<String, Object> e = Events.event("produce-summary");
     e.put("count", count);
     e.put("errors", errors.get());
     e.put("seconds", seconds);
@@ -71,11 +73,11 @@ final class Bench {
     e.put("mbPerSec", count * (double) size / seconds / 1e6);
     e.put("p50Ms", latencyNanos[count / 2] / 1e6);
     e.put("p99Ms", latencyNanos[(int) (count * 0.99)] / 1e6);
-    Main.emit(e);
+    Events.emit(e);
     return errors.get() == 0 ? 0 : 1;
   }
 
-  static int consume(Main.Args a) throws Exception {
+  static int consume(Args a) throws Exception {
     int count = a.getInt("count", 100_000);
     DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(a.get("group", "rop-bench-consumer"));
     consumer.setNamesrvAddr(a.get("namesrv"));
@@ -97,7 +99,7 @@ final class Bench {
     long end = System.nanoTime();
     consumer.shutdown();
     long received = count - done.getCount();
-    Map<String, Object> e = Main.event("consume-summary");
+    Map<String, Object> e = Events.event("consume-summary");
     e.put("count", received);
     e.put("complete", all);
     // From the first delivery: group join and rebalance are not throughput.
@@ -105,7 +107,7 @@ final class Bench {
     e.put("seconds", seconds);
     e.put("msgPerSec", received / seconds);
     e.put("startupSeconds", ((first.get() == 0 ? end : first.get()) - start) / 1e9);
-    Main.emit(e);
+    Events.emit(e);
     return all ? 0 : 1;
   }
 }

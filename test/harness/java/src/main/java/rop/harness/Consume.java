@@ -1,5 +1,8 @@
 package rop.harness;
 
+import rop.harness.common.Args;
+import rop.harness.common.Events;
+import rop.harness.common.Stdin;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,7 +22,7 @@ import org.apache.rocketmq.common.message.MessageExt;
 final class Consume {
   private Consume() {}
 
-  static int push(Main.Args a) throws Exception {
+  static int push(Args a) throws Exception {
     String instance = a.get("instance", "push-" + ProcessHandle.current().pid());
     DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(a.get("group"));
     consumer.setNamesrvAddr(a.get("namesrv"));
@@ -36,7 +39,7 @@ final class Consume {
       consumer.registerMessageListener((MessageListenerOrderly) (msgs, ctx) -> {
         boolean fail = false;
         for (MessageExt m : msgs) {
-          Main.emit(describe(m, instance));
+          Events.emit(describe(m, instance));
           if (m.getReconsumeTimes() < failTimes) fail = true;
         }
         return fail ? ConsumeOrderlyStatus.SUSPEND_CURRENT_QUEUE_A_MOMENT : ConsumeOrderlyStatus.SUCCESS;
@@ -46,7 +49,7 @@ final class Consume {
       consumer.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
         boolean fail = false;
         for (MessageExt m : msgs) {
-          Main.emit(describe(m, instance));
+          Events.emit(describe(m, instance));
           if (m.getReconsumeTimes() < failTimes) fail = true;
         }
         return fail ? ConsumeConcurrentlyStatus.RECONSUME_LATER : ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
@@ -54,14 +57,14 @@ final class Consume {
     }
     if (a.has("max-reconsume")) consumer.setMaxReconsumeTimes(a.getInt("max-reconsume", 16));
     consumer.start();
-    Main.emit(Main.event("ready"));
-    Main.awaitStdinCloseOr(a.getInt("timeout-ms", 120_000));
+    Events.emit(Events.event("ready"));
+    Stdin.awaitCloseOr(a.getInt("timeout-ms", 120_000));
     consumer.shutdown();
-    Main.emit(Main.event("stopped"));
+    Events.emit(Events.event("stopped"));
     return 0;
   }
 
-  static int litePull(Main.Args a) throws Exception {
+  static int litePull(Args a) throws Exception {
     String instance = a.get("instance", "lite-" + ProcessHandle.current().pid());
     DefaultLitePullConsumer consumer = new DefaultLitePullConsumer(a.get("group"));
     consumer.setNamesrvAddr(a.get("namesrv"));
@@ -70,32 +73,32 @@ final class Consume {
     consumer.setAutoCommit(true);
     consumer.subscribe(a.get("topic"), a.get("sub", "*"));
     consumer.start();
-    Main.emit(Main.event("ready"));
+    Events.emit(Events.event("ready"));
     // A flag, not interruption: poll() swallows interrupts while it waits.
     AtomicBoolean polling = new AtomicBoolean(true);
     Thread poller = new Thread(() -> {
       while (polling.get()) {
         List<MessageExt> msgs = consumer.poll(1000);
-        for (MessageExt m : msgs) Main.emit(describe(m, instance));
+        for (MessageExt m : msgs) Events.emit(describe(m, instance));
       }
     });
     poller.setDaemon(true);
     poller.start();
-    Main.awaitStdinCloseOr(a.getInt("timeout-ms", 120_000));
+    Stdin.awaitCloseOr(a.getInt("timeout-ms", 120_000));
     // Stop polling before shutting the consumer down: poll() on a stopped consumer throws.
     polling.set(false);
     poller.join(5000);
     consumer.shutdown();
-    Main.emit(Main.event("stopped"));
+    Events.emit(Events.event("stopped"));
     return 0;
   }
 
-  private static ConsumeFromWhere from(Main.Args a) {
+  private static ConsumeFromWhere from(Args a) {
     return "last".equals(a.get("from", "first")) ? ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET : ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET;
   }
 
   static Map<String, Object> describe(MessageExt m, String instance) {
-    Map<String, Object> e = Main.event("msg");
+    Map<String, Object> e = Events.event("msg");
     e.put("msgId", m.getMsgId());
     e.put("offsetMsgId", m instanceof org.apache.rocketmq.common.message.MessageClientExt c ? c.getOffsetMsgId() : m.getMsgId());
     e.put("topic", m.getTopic());

@@ -1,5 +1,7 @@
 package rop.harness;
 
+import rop.harness.common.Args;
+import rop.harness.common.Events;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +32,7 @@ final class Produce {
   /** --delay-level L: every message is sent with RocketMQ delay level L. */
   private static int delayLevel;
 
-  static int run(Main.Args a) throws Exception {
+  static int run(Args a) throws Exception {
     delayLevel = a.getInt("delay-level", 0);
     String topic = a.get("topic");
     int count = a.getInt("count", 1);
@@ -54,10 +56,10 @@ final class Produce {
         case "oneway" -> {
           for (int i = 0; i < count; i++) {
             producer.sendOneway(message(topic, i, tags, bodySize));
-            Map<String, Object> e = Main.event("sent");
+            Map<String, Object> e = Events.event("sent");
             e.put("i", i);
             e.put("oneway", true);
-            Main.emit(e);
+            Events.emit(e);
           }
         }
         case "async" -> errors += sendAsync(producer, count, i -> message(topic, i, tags, bodySize));
@@ -81,10 +83,10 @@ final class Produce {
     } finally {
       producer.shutdown();
     }
-    Map<String, Object> done = Main.event("done");
+    Map<String, Object> done = Events.event("done");
     done.put("sent", count - errors);
     done.put("errors", errors);
-    Main.emit(done);
+    Events.emit(done);
     return errors == 0 ? 0 : 1;
   }
 
@@ -159,14 +161,14 @@ final class Produce {
       String[] ids = r.getMsgId().split(",");
       String[] offsetIds = r.getOffsetMsgId() == null ? new String[0] : r.getOffsetMsgId().split(",");
       for (int i = from; i < to; i++) {
-        Map<String, Object> e = Main.event("sent");
+        Map<String, Object> e = Events.event("sent");
         e.put("i", i);
         e.put("msgId", ids.length == to - from ? ids[i - from] : r.getMsgId());
         e.put("offsetMsgId", offsetIds.length == to - from ? offsetIds[i - from] : r.getOffsetMsgId());
         e.put("queueId", r.getMessageQueue().getQueueId());
         e.put("queueOffset", r.getQueueOffset() + (i - from));
         e.put("status", r.getSendStatus().name());
-        Main.emit(e);
+        Events.emit(e);
       }
       return 0;
     } catch (Exception e) {
@@ -176,20 +178,20 @@ final class Produce {
   }
 
   private static void report(SendResult r, int i) {
-    Map<String, Object> e = Main.event("sent");
+    Map<String, Object> e = Events.event("sent");
     e.put("i", i);
     e.put("msgId", r.getMsgId());
     e.put("offsetMsgId", r.getOffsetMsgId());
     e.put("queueId", r.getMessageQueue().getQueueId());
     e.put("queueOffset", r.getQueueOffset());
     e.put("status", r.getSendStatus().name());
-    Main.emit(e);
+    Events.emit(e);
   }
 
   private static void error(int i, Throwable t) {
-    Map<String, Object> e = Main.event("error");
+    Map<String, Object> e = Events.event("error");
     e.put("i", i);
     e.put("message", String.valueOf(t.getMessage()).getBytes(StandardCharsets.UTF_8).length > 2000 ? t.getClass().getName() : String.valueOf(t.getMessage()));
-    Main.emit(e);
+    Events.emit(e);
   }
 }

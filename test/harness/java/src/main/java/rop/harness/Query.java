@@ -1,5 +1,7 @@
 package rop.harness;
 
+import rop.harness.common.Args;
+import rop.harness.common.Events;
 import java.util.List;
 import java.util.Map;
 import org.apache.rocketmq.client.exception.MQClientException;
@@ -13,7 +15,7 @@ final class Query {
   private Query() {}
 
   @SuppressWarnings("deprecation")
-  static int run(Main.Args a) throws Exception {
+  static int run(Args a) throws Exception {
     DefaultMQProducer client = new DefaultMQProducer(a.get("group", "rop-query"));
     client.setNamesrvAddr(a.get("namesrv"));
     client.setInstanceName("query-" + ProcessHandle.current().pid());
@@ -22,7 +24,7 @@ final class Query {
       String topic = a.get("topic");
       if (a.has("msg-id")) {
         MessageExt m = client.viewMessage(topic, a.get("msg-id"));
-        Main.emit(m == null ? Main.event("not-found") : Consume.describe(m, "query"));
+        Events.emit(m == null ? Events.event("not-found") : Consume.describe(m, "query"));
       } else {
         List<MessageExt> list;
         try {
@@ -33,10 +35,10 @@ final class Query {
           if (e.getResponseCode() != ResponseCode.NO_MESSAGE) throw e;
           list = List.of();
         }
-        for (MessageExt m : list) Main.emit(Consume.describe(m, "query"));
-        Map<String, Object> done = Main.event("done");
+        for (MessageExt m : list) Events.emit(Consume.describe(m, "query"));
+        Map<String, Object> done = Events.event("done");
         done.put("count", list.size());
-        Main.emit(done);
+        Events.emit(done);
       }
     } finally {
       client.shutdown();

@@ -1,5 +1,8 @@
 package rop.harness;
 
+import rop.harness.common.Args;
+import rop.harness.common.Events;
+import rop.harness.common.Stdin;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
@@ -16,7 +19,7 @@ final class RequestReply {
   private RequestReply() {}
 
   /** Sends `--count` requests one after another and reports each reply (or the failure). */
-  static int request(Main.Args a) throws Exception {
+  static int request(Args a) throws Exception {
     DefaultMQProducer producer = new DefaultMQProducer(a.get("group", "rop-requester"));
     producer.setNamesrvAddr(a.get("namesrv"));
     producer.setInstanceName("requester-" + ProcessHandle.current().pid());
@@ -30,17 +33,17 @@ final class RequestReply {
         Map<String, Object> e;
         try {
           Message reply = producer.request(m, a.getInt("timeout-ms", 5000));
-          e = Main.event("reply");
+          e = Events.event("reply");
           e.put("body", new String(reply.getBody(), StandardCharsets.UTF_8));
           e.put("idx", reply.getUserProperty("idx"));
           e.put("ms", (System.nanoTime() - start) / 1e6);
         } catch (Exception ex) {
           errors++;
-          e = Main.event("error");
+          e = Events.event("error");
           e.put("message", String.valueOf(ex.getMessage()));
         }
         e.put("i", i);
-        Main.emit(e);
+        Events.emit(e);
       }
     } finally {
       producer.shutdown();
@@ -49,7 +52,7 @@ final class RequestReply {
   }
 
   /** Consumes requests and answers each with "reply-to-<body>", until stdin closes. */
-  static int respond(Main.Args a) throws Exception {
+  static int respond(Args a) throws Exception {
     DefaultMQProducer replier = new DefaultMQProducer(a.get("group") + "-replier");
     replier.setNamesrvAddr(a.get("namesrv"));
     replier.setInstanceName("replier-" + ProcessHandle.current().pid());
@@ -65,21 +68,21 @@ final class RequestReply {
           Message reply = MessageUtil.createReplyMessage(m, ("reply-to-" + new String(m.getBody(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
           reply.putUserProperty("idx", m.getUserProperty("idx"));
           replier.send(reply);
-          Main.emit(Main.event("replied"));
+          Events.emit(Events.event("replied"));
         } catch (Exception ex) {
-          Map<String, Object> e = Main.event("error");
+          Map<String, Object> e = Events.event("error");
           e.put("message", String.valueOf(ex.getMessage()));
-          Main.emit(e);
+          Events.emit(e);
         }
       }
       return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
     });
     consumer.start();
-    Main.emit(Main.event("ready"));
-    Main.awaitStdinCloseOr(a.getInt("timeout-ms", 120_000));
+    Events.emit(Events.event("ready"));
+    Stdin.awaitCloseOr(a.getInt("timeout-ms", 120_000));
     consumer.shutdown();
     replier.shutdown();
-    Main.emit(Main.event("stopped"));
+    Events.emit(Events.event("stopped"));
     return 0;
   }
 }

@@ -1,5 +1,8 @@
 package rop.harness;
 
+import rop.harness.common.Args;
+import rop.harness.common.Events;
+import rop.harness.common.Stdin;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +29,7 @@ final class Transactions {
     };
   }
 
-  static int produce(Main.Args a) throws Exception {
+  static int produce(Args a) throws Exception {
     TransactionMQProducer producer = new TransactionMQProducer(a.get("group", "rop-tx-producer"));
     producer.setNamesrvAddr(a.get("namesrv"));
     producer.setInstanceName("tx-" + ProcessHandle.current().pid());
@@ -38,10 +41,10 @@ final class Transactions {
       }
 
       @Override public LocalTransactionState checkLocalTransaction(MessageExt msg) {
-        Map<String, Object> e = Main.event("checked");
+        Map<String, Object> e = Events.event("checked");
         e.put("idx", msg.getUserProperty("idx"));
         e.put("answer", msg.getUserProperty("check"));
-        Main.emit(e);
+        Events.emit(e);
         return state(msg.getUserProperty("check"));
       }
     });
@@ -57,21 +60,21 @@ final class Transactions {
       Map<String, Object> e;
       try {
         TransactionSendResult r = producer.sendMessageInTransaction(m, null);
-        e = Main.event("sent");
+        e = Events.event("sent");
         e.put("status", r.getSendStatus().name());
         e.put("local", r.getLocalTransactionState().name());
       } catch (Exception ex) {
         errors++;
-        e = Main.event("error");
+        e = Events.event("error");
         e.put("message", String.valueOf(ex.getMessage()));
       }
       e.put("i", i);
-      Main.emit(e);
+      Events.emit(e);
     }
-    Main.emit(Main.event("sent-all"));
-    Main.awaitStdinCloseOr(a.getInt("timeout-ms", 120_000));
+    Events.emit(Events.event("sent-all"));
+    Stdin.awaitCloseOr(a.getInt("timeout-ms", 120_000));
     producer.shutdown();
-    Main.emit(Main.event("stopped"));
+    Events.emit(Events.event("stopped"));
     return errors == 0 ? 0 : 1;
   }
 }

@@ -1,5 +1,7 @@
 package rop.harness5;
 
+import rop.harness.common.Args;
+import rop.harness.common.Events;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +14,7 @@ import org.apache.rocketmq.client.apis.producer.SendReceipt;
 final class Produce {
   private Produce() {}
 
-  static int run(Main.Args a) throws Exception {
+  static int run(Args a) throws Exception {
     ClientServiceProvider provider = ClientServiceProvider.loadService();
     String topic = a.get("topic");
     int count = a.getInt("count", 1);
@@ -22,25 +24,25 @@ final class Produce {
       for (int i = 0; i < count; i++) {
         try {
           SendReceipt receipt = producer.send(message(provider.newMessageBuilder(), a, topic, i, tags).build());
-          Map<String, Object> e = Main.event("sent");
+          Map<String, Object> e = Events.event("sent");
           e.put("i", i);
           e.put("msgId", receipt.getMessageId().toString());
-          Main.emit(e);
+          Events.emit(e);
         } catch (Exception e) {
-          Main.error("send " + i, e);
+          Events.error("send " + i, e);
           errors++;
         }
       }
     }
-    Map<String, Object> done = Main.event("done");
+    Map<String, Object> done = Events.event("done");
     done.put("sent", count - errors);
     done.put("errors", errors);
-    Main.emit(done);
+    Events.emit(done);
     return errors == 0 ? 0 : 1;
   }
 
   /** Message i of a run, still open for more properties; consumers recompute it to compare. */
-  static MessageBuilder message(MessageBuilder b, Main.Args a, String topic, int i, List<String> tags) {
+  static MessageBuilder message(MessageBuilder b, Args a, String topic, int i, List<String> tags) {
     b.setTopic(topic)
         .setKeys("key-" + i)
         .addProperty("idx", Integer.toString(i))

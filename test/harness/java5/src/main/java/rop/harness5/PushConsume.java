@@ -1,5 +1,8 @@
 package rop.harness5;
 
+import rop.harness.common.Args;
+import rop.harness.common.Events;
+import rop.harness.common.Stdin;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +22,7 @@ import org.apache.rocketmq.client.apis.consumer.FilterExpression;
 final class PushConsume {
   private PushConsume() {}
 
-  static int run(Main.Args a) throws Exception {
+  static int run(Args a) throws Exception {
     int expect = a.getInt("expect", 1);
     int failFirst = a.getInt("fail-first", 0);
     String poison = a.get("fail-always-idx", null);
@@ -32,7 +35,7 @@ final class PushConsume {
         .setConsumerGroup(a.get("group"))
         .setSubscriptionExpressions(Map.of(a.get("topic"), new FilterExpression(a.get("filter", "*"))))
         .setMessageListener(m -> {
-          Main.emit(Received.describe(m));
+          Events.emit(Received.describe(m));
           // failFirst > 0 first: a message pushed by a server command may carry no delivery attempt (0).
           boolean flaky = failFirst > 0 && m.getDeliveryAttempt() <= failFirst;
           if (flaky || (poison != null && poison.equals(m.getProperties().get("idx")))) return ConsumeResult.FAILURE;
@@ -41,19 +44,19 @@ final class PushConsume {
           return ConsumeResult.SUCCESS;
         })
         .build();
-    Main.emit(Main.event("ready"));
+    Events.emit(Events.event("ready"));
     int timeoutMs = a.getInt("timeout-ms", 30_000);
     boolean complete = enough.await(timeoutMs, TimeUnit.MILLISECONDS);
     if (a.has("stay")) {
-      Main.emit(Main.event("staying"));
-      Main.awaitStdinCloseOr(timeoutMs);
+      Events.emit(Events.event("staying"));
+      Stdin.awaitCloseOr(timeoutMs);
     } else {
       // The last SUCCESS is acked after the listener returns.
       Thread.sleep(a.getInt("linger-ms", 1000));
     }
-    Map<String, Object> done = Main.event("done");
+    Map<String, Object> done = Events.event("done");
     done.put("succeeded", succeeded.size());
-    Main.emit(done);
+    Events.emit(done);
     return complete ? 0 : 1;
   }
 }

@@ -1,5 +1,6 @@
 package rop.harness5;
 
+import rop.harness.common.Events;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,7 +14,7 @@ final class Received {
   private Received() {}
 
   static Map<String, Object> describe(MessageView m) {
-    Map<String, Object> e = Main.event("received");
+    Map<String, Object> e = Events.event("received");
     e.put("msgId", m.getMessageId().toString());
     e.put("topic", m.getTopic());
     e.put("tag", m.getTag().orElse(null));

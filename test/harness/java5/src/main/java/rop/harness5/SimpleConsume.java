@@ -1,5 +1,7 @@
 package rop.harness5;
 
+import rop.harness.common.Args;
+import rop.harness.common.Events;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -14,7 +16,7 @@ import org.apache.rocketmq.client.apis.message.MessageView;
 final class SimpleConsume {
   private SimpleConsume() {}
 
-  static int run(Main.Args a) throws Exception {
+  static int run(Args a) throws Exception {
     int expect = a.getInt("expect", 1);
     boolean ack = Boolean.parseBoolean(a.get("ack", "true"));
     Duration invisible = Duration.ofMillis(a.getInt("invisible-ms", 15_000));
@@ -27,36 +29,36 @@ final class SimpleConsume {
         .setAwaitDuration(Duration.ofMillis(a.getInt("await-ms", 2000)))
         .setSubscriptionExpressions(Map.of(a.get("topic"), new FilterExpression(a.get("filter", "*"))))
         .build()) {
-      Main.emit(Main.event("ready"));
+      Events.emit(Events.event("ready"));
       while (seen.size() < expect && System.currentTimeMillis() < deadline) {
         List<MessageView> batch;
         try {
           batch = consumer.receive(16, invisible);
         } catch (Exception e) {
-          Main.error("receive", e);
+          Events.error("receive", e);
           continue;
         }
         for (MessageView m : batch) {
-          Main.emit(Received.describe(m));
+          Events.emit(Received.describe(m));
           seen.add(m.getMessageId().toString());
           if (ack) acknowledge(consumer, m);
         }
       }
     }
-    Map<String, Object> done = Main.event("done");
+    Map<String, Object> done = Events.event("done");
     done.put("distinct", seen.size());
-    Main.emit(done);
+    Events.emit(done);
     return seen.size() >= expect ? 0 : 1;
   }
 
   private static void acknowledge(SimpleConsumer consumer, MessageView m) {
     try {
       consumer.ack(m);
-      Map<String, Object> e = Main.event("acked");
+      Map<String, Object> e = Events.event("acked");
       e.put("msgId", m.getMessageId().toString());
-      Main.emit(e);
+      Events.emit(e);
     } catch (Exception e) {
-      Main.error("ack " + m.getMessageId(), e);
+      Events.error("ack " + m.getMessageId(), e);
     }
   }
 }

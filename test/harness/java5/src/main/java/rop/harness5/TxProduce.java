@@ -1,5 +1,8 @@
 package rop.harness5;
 
+import rop.harness.common.Args;
+import rop.harness.common.Events;
+import rop.harness.common.Stdin;
 import java.util.List;
 import java.util.Map;
 import org.apache.rocketmq.client.apis.ClientServiceProvider;
@@ -18,7 +21,7 @@ import org.apache.rocketmq.client.apis.producer.TransactionResolution;
 final class TxProduce {
   private TxProduce() {}
 
-  static int run(Main.Args a) throws Exception {
+  static int run(Args a) throws Exception {
     ClientServiceProvider provider = ClientServiceProvider.loadService();
     String topic = a.get("topic");
     List<String> decisions = List.of(a.get("decisions", "commit").split(","));
@@ -36,30 +39,30 @@ final class TxProduce {
               .addProperty("decision", d[0]).addProperty("check", d.length > 1 ? d[1] : d[0]).build(), tx);
           if (d[0].equals("commit")) tx.commit();
           if (d[0].equals("rollback")) tx.rollback();
-          Map<String, Object> e = Main.event("sent");
+          Map<String, Object> e = Events.event("sent");
           e.put("i", i);
           e.put("msgId", receipt.getMessageId().toString());
           e.put("decision", d[0]);
-          Main.emit(e);
+          Events.emit(e);
         } catch (Exception e) {
-          Main.error("send " + i, e);
+          Events.error("send " + i, e);
           errors++;
         }
       }
-      Main.emit(Main.event("sent-all"));
-      Main.awaitStdinCloseOr(a.getInt("timeout-ms", 120_000));
+      Events.emit(Events.event("sent-all"));
+      Stdin.awaitCloseOr(a.getInt("timeout-ms", 120_000));
     }
-    Main.emit(Main.event("stopped"));
+    Events.emit(Events.event("stopped"));
     return errors == 0 ? 0 : 1;
   }
 
   private static TransactionResolution check(MessageView m) {
     String answer = m.getProperties().get("check");
-    Map<String, Object> e = Main.event("checked");
+    Map<String, Object> e = Events.event("checked");
     e.put("idx", m.getProperties().get("idx"));
     e.put("msgId", m.getMessageId().toString());
     e.put("answer", answer);
-    Main.emit(e);
+    Events.emit(e);
     return switch (answer) {
       case "commit" -> TransactionResolution.COMMIT;
       case "rollback" -> TransactionResolution.ROLLBACK;

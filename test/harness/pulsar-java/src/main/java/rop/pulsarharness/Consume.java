@@ -1,5 +1,8 @@
 package rop.pulsarharness;
 
+import rop.harness.common.Args;
+import rop.harness.common.Events;
+import rop.harness.common.Stdin;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,13 +24,13 @@ final class Consume {
   /** How long one receive call blocks, so a closed stdin is noticed promptly. */
   private static final int POLL_MS = 200;
 
-  static int run(Main.Args a) throws Exception {
+  static int run(Args a) throws Exception {
     String topic = a.get("topic");
     int count = a.getInt("count", 1);
     long timeoutMs = a.getLong("timeout-ms", 30_000);
     String initial = a.get("initial", "earliest");
     if (!initial.equals("earliest") && !initial.equals("latest")) throw new IllegalArgumentException("--initial takes earliest or latest, not " + initial);
-    Main.watchStdin();
+    Stdin.watch();
 
     int received = 0;
     try (PulsarClient client = PulsarClient.builder().serviceUrl(a.get("service-url")).build()) {
@@ -37,27 +40,27 @@ final class Consume {
           .subscriptionType(SubscriptionType.Exclusive)
           .subscriptionInitialPosition(initial.equals("earliest") ? SubscriptionInitialPosition.Earliest : SubscriptionInitialPosition.Latest)
           .subscribe();
-      Main.emit(Main.event("ready"));
+      Events.emit(Events.event("ready"));
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-      while (received < count && !Main.stdinClosed()) {
+      while (received < count && !Stdin.closed()) {
         long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (leftMs <= 0) break;
         Message<byte[]> m = consumer.receive((int) Math.min(leftMs, POLL_MS), TimeUnit.MILLISECONDS);
         if (m == null) continue;
-        Main.emit(describe(m));
+        Events.emit(describe(m));
         consumer.acknowledge(m);
         received++;
       }
       consumer.close();
     }
-    Map<String, Object> done = Main.event("done");
+    Map<String, Object> done = Events.event("done");
     done.put("count", received);
-    Main.emit(done);
+    Events.emit(done);
     return 0;
   }
 
   private static Map<String, Object> describe(Message<byte[]> m) {
-    Map<String, Object> e = Main.event("received");
+    Map<String, Object> e = Events.event("received");
     e.put("body", new String(m.getValue(), StandardCharsets.UTF_8));
     e.put("bodyBase64", java.util.Base64.getEncoder().encodeToString(m.getValue()));
     e.put("key", m.hasKey() ? m.getKey() : null);

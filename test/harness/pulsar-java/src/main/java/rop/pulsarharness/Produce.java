@@ -1,5 +1,7 @@
 package rop.pulsarharness;
 
+import rop.harness.common.Args;
+import rop.harness.common.Events;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +24,7 @@ import org.apache.pulsar.client.api.TypedMessageBuilder;
 final class Produce {
   private Produce() {}
 
-  static int run(Main.Args a) throws Exception {
+  static int run(Args a) throws Exception {
     String topic = a.get("topic");
     int count = a.getInt("count", 1);
     String key = a.has("key") ? a.get("key") : null;
@@ -58,16 +60,16 @@ final class Produce {
       if (batching) producer.flush();
       for (int i = 0; i < count; i++) {
         MessageId id = sends.get(i).get(sendTimeoutMs, TimeUnit.MILLISECONDS);
-        Map<String, Object> e = Main.event("sent");
+        Map<String, Object> e = Events.event("sent");
         e.put("i", i);
         e.put("messageId", id.toString());
-        Main.emit(e);
+        Events.emit(e);
       }
       producer.close();
     }
-    Map<String, Object> done = Main.event("done");
+    Map<String, Object> done = Events.event("done");
     done.put("count", count);
-    Main.emit(done);
+    Events.emit(done);
     return 0;
   }
 }

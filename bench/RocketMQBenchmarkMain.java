@@ -13,8 +13,6 @@ import java.lang.reflect.Field;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.rocketmq.client.hook.ConsumeMessageContext;
 import org.apache.rocketmq.client.hook.ConsumeMessageHook;
 import org.apache.rocketmq.client.hook.SendMessageContext;
@@ -28,136 +26,41 @@ import org.apache.rocketmq.client.impl.producer.MQProducerInner;
 import org.apache.rocketmq.common.message.MessageExt;
 
 public class RocketMQBenchmarkMain {
-  /** Latencies in microseconds: exact below 1 ms, then buckets 1 % wide (up to ~10 minutes). */
-  static final class Histogram {
-    private static final int EXACT = 1000;
-    private static final double STEP = Math.log(1.01);
-    private final AtomicLongArray counts = new AtomicLongArray(EXACT + 1400);
-    private final AtomicLong max = new AtomicLong();
-    private final AtomicLong total = new AtomicLong();
-
-    void record(long micros) {
-      long v = Math.max(0, micros);
-      int i = v < EXACT ? (int) v : EXACT + (int) (Math.log(v / (double) EXACT) / STEP);
-      counts.incrementAndGet(Math.min(i, counts.length() - 1));
-      total.incrementAndGet();
-      max.accumulateAndGet(v, Math::max);
-    }
-
-    private static double valueOf(int i) {
-      return i < EXACT ? i : EXACT * Math.exp((i - EXACT + 0.5) * STEP);
-    }
-
-    /** The q-quantile in milliseconds. */
-    double quantileMs(double q) {
-      long n = total.get();
-      if (n == 0) return Double.NaN;
-      long rank = (long) Math.ceil(q * n);
-      long seen = 0;
-      for (int i = 0; i < counts.length(); i++) {
-        seen += counts.get(i);
-        if (seen >= rank) return valueOf(i) / 1000.0;
-      }
-      return max.get() / 1000.0;
-    }
-
-    String json() {
-      return String.format(java.util.Locale.ROOT, "{\"count\":%d,\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}",
-          total.get(), quantileMs(0.5), quantileMs(0.99), quantileMs(0.999), max.get() / 1000.0);
-    }
-  }
-
-  static long count;
-  static long warmup;
-  static final Histogram latency = new Histogram();
-  static final AtomicLong completed = new AtomicLong();
-  static final AtomicLong failed = new AtomicLong();
-  /** System.nanoTime() when warm-up ended (the W-th completion), and of the last completion. */
-  static final AtomicLong measuredFrom = new AtomicLong();
-  static final AtomicLong lastCompletion = new AtomicLong();
-  static final AtomicLong messagesMeasured = new AtomicLong();
-  static volatile boolean finished;
-
   public static void main(String[] args) throws Exception {
     if (args.length < 1) usage();
     String role = args[0];
-    long timeoutSeconds = 300;
-    int i = 1;
-    for (; i < args.length && !args[i].equals("--"); i += 2) {
-      if (i + 1 >= args.length) usage();
-      switch (args[i]) {
-        case "--count": count = Long.parseLong(args[i + 1]); break;
-        case "--warmup": warmup = Long.parseLong(args[i + 1]); break;
-        case "--timeout-s": timeoutSeconds = Long.parseLong(args[i + 1]); break;
-        default: usage();
-      }
-    }
-    if (count <= 0) usage();
-    String[] toolArgs = i < args.length ? java.util.Arrays.copyOfRange(args, i + 1, args.length) : new String[0];
+    String[] toolArgs = BenchmarkFigures.parseCommonOptions(args, RocketMQBenchmarkMain::usage);
     Thread hooker;
-    Runnable tool;
+    BenchmarkFigures.Body tool;
     switch (role) {
       case "producer": {
         String[] withQuantity = java.util.Arrays.copyOf(toolArgs, toolArgs.length + 2);
         withQuantity[toolArgs.length] = "-q";
-        withQuantity[toolArgs.length + 1] = String.valueOf(count + warmup);
+        withQuantity[toolArgs.length + 1] = String.valueOf(BenchmarkFigures.count + BenchmarkFigures.warmup);
         hooker = watch(RocketMQBenchmarkMain::hookProducers);
-        tool = () -> run(() -> org.apache.rocketmq.example.benchmark.Producer.main(withQuantity));
+        tool = () -> org.apache.rocketmq.example.benchmark.Producer.main(withQuantity);
         break;
       }
       case "batch-producer":
         hooker = watch(RocketMQBenchmarkMain::hookProducers);
-        tool = () -> run(() -> org.apache.rocketmq.example.benchmark.BatchProducer.main(toolArgs));
+        tool = () -> org.apache.rocketmq.example.benchmark.BatchProducer.main(toolArgs);
         break;
       case "consumer":
         hooker = watch(RocketMQBenchmarkMain::hookConsumers);
-        tool = () -> run(() -> org.apache.rocketmq.example.benchmark.Consumer.main(toolArgs));
+        tool = () -> org.apache.rocketmq.example.benchmark.Consumer.main(toolArgs);
         break;
       default:
         usage();
         return;
     }
     hooker.start();
-    Thread program = new Thread(tool, "benchmark-program");
-    program.setDaemon(true);
-    long started = System.nanoTime();
-    program.start();
-    long deadline = started + timeoutSeconds * 1_000_000_000L;
-    // The producer program returns once its -q requests are done; the others run until stopped here.
-    while (!finished && System.nanoTime() < deadline && (program.isAlive() || !role.equals("producer"))) Thread.sleep(20);
-    boolean timedOut = !finished && System.nanoTime() >= deadline;
-    report(role, started, timedOut);
-    System.out.flush();
-    Runtime.getRuntime().halt(timedOut ? 3 : 0);
-  }
-
-  interface Body { void run() throws Exception; }
-
-  static void run(Body body) {
-    try {
-      body.run();
-    } catch (Throwable t) {
-      t.printStackTrace();
-      System.out.flush();
-      Runtime.getRuntime().halt(4);
-    }
+    // The producer program returns once its -q requests are done; the others run until stopped.
+    BenchmarkFigures.runAndReport(role, tool, role.equals("producer"));
   }
 
   static void usage() {
     System.err.println("usage: RocketMQBenchmarkMain producer|batch-producer|consumer --count N [--warmup W] [--timeout-s S] -- <program options>");
     System.exit(2);
-  }
-
-  static void report(String role, long started, boolean timedOut) {
-    long from = measuredFrom.get();
-    long to = lastCompletion.get();
-    double seconds = from == 0 || to <= from ? Double.NaN : (to - from) / 1e9;
-    long measured = messagesMeasured.get();
-    System.out.printf(java.util.Locale.ROOT,
-        "RESULT {\"role\":\"%s\",\"completed\":%d,\"failed\":%d,\"warmup\":%d,\"measuredMessages\":%d,\"seconds\":%.3f,"
-            + "\"msgPerSec\":%.1f,\"latencyMs\":%s,\"startToWarmSeconds\":%.3f,\"timedOut\":%b}%n",
-        role, completed.get(), failed.get(), warmup, measured, seconds, measured / seconds, latency.json(),
-        from == 0 ? Double.NaN : (from - started) / 1e9, timedOut);
   }
 
   /** Polls the client factory until the program's client exists, then attaches `hook` to it once. */
@@ -167,7 +70,7 @@ public class RocketMQBenchmarkMain {
       try {
         Field f = MQClientManager.class.getDeclaredField("factoryTable");
         f.setAccessible(true);
-        while (!finished) {
+        while (!BenchmarkFigures.finished) {
           @SuppressWarnings("unchecked")
           Map<String, MQClientInstance> table = (Map<String, MQClientInstance>) f.get(MQClientManager.getInstance());
           for (MQClientInstance c : table.values()) if (!done.contains(c) && hook.test(c)) done.add(c);
@@ -197,12 +100,12 @@ public class RocketMQBenchmarkMain {
           if (began == null) return;
           long now = System.nanoTime();
           if (ctx.getException() != null) {
-            failed.incrementAndGet();
+            BenchmarkFigures.failed.incrementAndGet();
             return;
           }
           int messages = ctx.getMessage() instanceof org.apache.rocketmq.common.message.MessageBatch
               ? batchSize((org.apache.rocketmq.common.message.MessageBatch) ctx.getMessage()) : 1;
-          completedOne(now, (now - began) / 1000, messages);
+          BenchmarkFigures.completedOne(now, (now - began) / 1000, messages);
         }
       });
       hooked = true;
@@ -228,7 +131,7 @@ public class RocketMQBenchmarkMain {
         public void consumeMessageBefore(ConsumeMessageContext ctx) {
           long nowMs = System.currentTimeMillis();
           long now = System.nanoTime();
-          for (MessageExt m : ctx.getMsgList()) completedOne(now, (nowMs - m.getBornTimestamp()) * 1000, 1);
+          for (MessageExt m : ctx.getMsgList()) BenchmarkFigures.completedOne(now, (nowMs - m.getBornTimestamp()) * 1000, 1);
         }
         public void consumeMessageAfter(ConsumeMessageContext ctx) {}
       });
@@ -244,7 +147,7 @@ public class RocketMQBenchmarkMain {
   static void announceAssignment(DefaultMQPushConsumerImpl consumer) {
     Thread t = new Thread(() -> {
       try {
-        while (!finished) {
+        while (!BenchmarkFigures.finished) {
           int queues = consumer.getRebalanceImpl().getProcessQueueTable().size();
           if (queues > 0) {
             System.out.println("ASSIGNED " + queues);
@@ -268,18 +171,5 @@ public class RocketMQBenchmarkMain {
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  /** One request (or consumed message) done at `now`; the first `warmup` are counted but not measured. */
-  static void completedOne(long now, long micros, int messages) {
-    long n = completed.incrementAndGet();
-    if (n == warmup) measuredFrom.set(now);
-    if (n > warmup) {
-      if (warmup == 0) measuredFrom.compareAndSet(0, now - micros * 1000);
-      latency.record(micros);
-      messagesMeasured.addAndGet(messages);
-      lastCompletion.accumulateAndGet(now, Math::max);
-    }
-    if (n >= count + warmup) finished = true;
   }
 }

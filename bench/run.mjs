@@ -6,9 +6,14 @@
 //   rocketmq    Apache RocketMQ's own name server and broker (5.x from Maven Central, default settings, ASYNC_FLUSH)
 //   rop-pulsar  the gateway with --store pulsar              } when Pulsar runs (--pulsar auto, the default for
 //   pulsar      Pulsar itself, driven by pulsar-perf          }  --quick) or is started here (--pulsar start)
-// The three RocketMQ targets are driven by the same load generator, Apache RocketMQ's own benchmark programs
-// (rocketmq-example: Producer, BatchProducer, Consumer), so the client costs the same for each. Each workload runs
-// on each pair in rounds whose order alternates (A B, B A, ...) so drift of the machine cancels in the ratios.
+//   rop-grpc        the gateway's gRPC endpoint, embedded store  } for the gRPC workloads (RocketMQ 5's
+//   rocketmq-proxy  Apache's proxy in cluster mode before the    }  MessagingService)
+//                   broker above
+// The three remoting RocketMQ targets are driven by the same load generator, Apache RocketMQ's own benchmark
+// programs (rocketmq-example: Producer, BatchProducer, Consumer), the two gRPC ones by Apache's 5.x Java client, so
+// the client costs the same for each. Each workload runs on each pair of its protocol in rounds whose order
+// alternates (A B, B A, ...) so drift of the machine cancels in the ratios. Targets no chosen workload uses are not
+// started.
 // Writes a Markdown report (and the raw figures beside it as .json) and prints it. --profile runs the gateways under
 // node --cpu-prof (profiles in bench/results/profiles/) and adds each one's heaviest functions to the report.
 import { spawn, spawnSync } from 'node:child_process';
@@ -53,10 +58,16 @@ const began = Date.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const QUEUES = 4;
 const PROFILE_DIR = join(root, 'bench', 'results', 'profiles');
-const ROCKETMQ = { version: process.env.ROCKETMQ_BENCH_VERSION ?? '5.5.0', namesrvPort: 29876, brokerPort: 20911, home: join(root, '.cache', 'rocketmq-5') };
+const ROCKETMQ = {
+  version: process.env.ROCKETMQ_BENCH_VERSION ?? '5.5.0', namesrvPort: 29876, brokerPort: 20911, proxyGrpcPort: 28081,
+  home: join(root, '.cache', 'rocketmq-5'),
+};
+const grpcChosen = workloads.some((w) => w.protocol === 'grpc');
 const rocketmqEnv = {
   ...process.env, ROCKETMQ_VERSION: ROCKETMQ.version, ROCKETMQ_PROFILE: 'bench', ROCKETMQ_HOME_DIR: ROCKETMQ.home,
   ROCKETMQ_NAMESRV_PORT: String(ROCKETMQ.namesrvPort), ROCKETMQ_BROKER_PORT: String(ROCKETMQ.brokerPort), ROCKETMQ_BROKER_CONF_EXTRA: '',
+  // The proxy runs only for the gRPC workloads, so the remoting figures of a run without them are as before.
+  ROCKETMQ_PROXY_GRPC_PORT: grpcChosen ? String(ROCKETMQ.proxyGrpcPort) : '',
 };
 
 function fail(message) {
@@ -81,18 +92,19 @@ function waitForPort(port, timeoutMs, what) {
   });
 }
 
-/** A gateway process of our own, on an empty data dir. */
-function gatewayTarget(name, label, port, extraArgs, extraPids = () => ({})) {
+/** A gateway process of our own, on an empty data dir; with `grpcPort`, its gRPC endpoint is what is measured. */
+function gatewayTarget(name, label, port, { extraArgs = [], extraPids = () => ({}), grpcPort = 0 } = {}) {
   const dataDir = join(root, '.cache', 'bench', name);
   let child;
   return {
     name, label, kind: 'rocketmq', namesrv: `127.0.0.1:${port}`, broker: `127.0.0.1:${port}`,
+    endpoints: grpcPort ? `127.0.0.1:${grpcPort}` : undefined,
     async start() {
       rmSync(dataDir, { recursive: true, force: true });
       mkdirSync(dataDir, { recursive: true });
       const profiling = v.profile ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, name)] : [];
       if (v.profile) rmSync(join(PROFILE_DIR, name), { recursive: true, force: true });
-      child = spawn(process.execPath, [...profiling, join(root, 'dist', 'src', 'cli.js'), '--port', String(port), '--http-port', '0', '--grpc-port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs],
+      child = spawn(process.execPath, [...profiling, join(root, 'dist', 'src', 'cli.js'), '--port', String(port), '--http-port', '0', '--grpc-port', String(grpcPort), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs],
         { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
       await waitForPort(port, 30_000, label);
     },
@@ -123,6 +135,16 @@ function rocketmqTarget() {
     pids() {
       const s = JSON.parse(readFileSync(pidFile, 'utf8'));
       return { broker: s.broker, namesrv: s.namesrv };
+    },
+    /** Apache's gRPC endpoint: the proxy scripts/rocketmq.mjs runs before this broker, which serves it. */
+    proxy: {
+      name: 'rocketmq-proxy', label: `Apache RocketMQ ${ROCKETMQ.version} proxy (cluster mode) + broker`, kind: 'rocketmq',
+      namesrv: `127.0.0.1:${ROCKETMQ.namesrvPort}`, broker: `127.0.0.1:${ROCKETMQ.brokerPort}`, endpoints: `127.0.0.1:${ROCKETMQ.proxyGrpcPort}`,
+      start: async () => {}, stop: async () => {},
+      pids() {
+        const s = JSON.parse(readFileSync(pidFile, 'utf8'));
+        return { proxy: s.proxy, broker: s.broker, namesrv: s.namesrv };
+      },
     },
     stop() {
       return new Promise((done) => {
@@ -185,29 +207,43 @@ async function measured(target, body) {
   return { ...result, usage: sampler.stop() };
 }
 
-function producerRun(tool, target, w, topic, count) {
-  const role = w.batch > 1 ? 'batch-producer' : 'producer';
-  const args = ['-n', target.namesrv, '-t', topic, '-w', String(w.threads), '-s', String(w.size), ...(w.batch > 1 ? ['-b', String(w.batch)] : [])];
-  return startBenchmarkProgram({
-    classpath: tool.classpath, role, count: Math.ceil(count / w.batch), warmup: Math.ceil(w.warmup[scale] / w.batch), programArgs: args,
-    log: v.verbose ? (l) => console.error(`  | ${l}`) : undefined,
-  });
-}
+const programLog = v.verbose ? (l) => console.error(`  | ${l}`) : undefined;
 
-function consumerRun(tool, target, topic, count, warmup) {
-  return startBenchmarkProgram({
-    classpath: tool.classpath, role: 'consumer', count, warmup, programArgs: ['-n', target.namesrv, '-t', topic, '-g', `${topic}_group`],
-    log: v.verbose ? (l) => console.error(`  | ${l}`) : undefined,
-  });
-}
+/**
+ * The load generator of a protocol: `produce` starts a producer of `count` messages after the workload's warm-up
+ * (in requests of w.batch), `consume` a consumer of `count` after `warmup`, in a new group.
+ */
+const loadGenerators = {
+  remoting: (tool) => ({
+    tool,
+    produce: (target, w, topic, count) => startBenchmarkProgram({
+      tool, role: w.batch > 1 ? 'batch-producer' : 'producer', count: Math.ceil(count / w.batch), warmup: Math.ceil(w.warmup[scale] / w.batch),
+      programArgs: ['-n', target.namesrv, '-t', topic, '-w', String(w.threads), '-s', String(w.size), ...(w.batch > 1 ? ['-b', String(w.batch)] : [])],
+      log: programLog,
+    }),
+    consume: (target, topic, count, warmup) => startBenchmarkProgram({
+      tool, role: 'consumer', count, warmup, programArgs: ['-n', target.namesrv, '-t', topic, '-g', `${topic}_group`], log: programLog,
+    }),
+  }),
+  grpc: (tool) => ({
+    tool,
+    produce: (target, w, topic, count) => startBenchmarkProgram({
+      tool, role: 'producer', count, warmup: w.warmup[scale],
+      programArgs: ['--endpoints', target.endpoints, '--topic', topic, '--threads', String(w.threads), '--size', String(w.size)], log: programLog,
+    }),
+    consume: (target, topic, count, warmup) => startBenchmarkProgram({
+      tool, role: 'push-consumer', count, warmup, programArgs: ['--endpoints', target.endpoints, '--topic', topic, '--group', `${topic}_group`], log: programLog,
+    }),
+  }),
+};
 
-async function runRocketMQWorkload(tool, target, w, round) {
+async function runRocketMQWorkload(generator, target, w, round) {
   const count = w.messages[scale];
   if (w.kind === 'consume') {
     const source = produced.get(`${target.name}:${round}:${w.from}`);
     if (!source) throw new Error(`workload ${w.id} consumes what ${w.from} produced; run that one too`);
     return measured(target, async () => {
-      const consumer = await consumerRun(tool, target, source.topic, source.messages - source.warmup, source.warmup).done;
+      const consumer = await generator.consume(target, source.topic, source.messages - source.warmup, source.warmup).done;
       return { messages: consumer.measuredMessages, processed: consumer.completed, msgPerSec: consumer.msgPerSec, consume: consumer };
     });
   }
@@ -215,17 +251,17 @@ async function runRocketMQWorkload(tool, target, w, round) {
   await createRocketMQTopic(target, topic);
   if (w.kind === 'produce') {
     const r = await measured(target, async () => {
-      const producer = await producerRun(tool, target, w, topic, count).done;
+      const producer = await generator.produce(target, w, topic, count).done;
       return { messages: producer.measuredMessages, processed: producer.completed * w.batch, msgPerSec: producer.msgPerSec, send: producer };
     });
     produced.set(`${target.name}:${round}:${w.id}`, { topic, messages: r.send.completed * w.batch, warmup: r.send.warmup * w.batch });
     return r;
   }
-  const consumer = consumerRun(tool, target, topic, count, w.warmup[scale]);
+  const consumer = generator.consume(target, topic, count, w.warmup[scale]);
   // Nothing is sent before the consumer holds its queues, so what is measured is end to end, not a backlog.
   await Promise.race([consumer.started, consumer.done]);
   return measured(target, async () => {
-    const producer = await producerRun(tool, target, w, topic, count).done;
+    const producer = await generator.produce(target, w, topic, count).done;
     const consume = await consumer.done;
     return { messages: producer.measuredMessages, processed: producer.completed * w.batch, msgPerSec: producer.msgPerSec, consumeMsgPerSec: consume.msgPerSec, send: producer, consume };
   });
@@ -280,31 +316,41 @@ async function runPulsarWorkload(target, w, round) {
 async function main() {
   spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   log(`workloads: ${workloads.map((w) => w.id).join(', ')}; ${rounds} round(s) each; ${scale} sizes`);
-  const tool = prepareBenchmarkTool({ log });
+  const protocols = [...new Set(workloads.map((w) => w.protocol))];
+  const generators = Object.fromEntries(protocols.map((p) => [p, loadGenerators[p](prepareBenchmarkTool({ protocol: p, log }))]));
   const pairs = [];
-  const rop = gatewayTarget('rop', 'rop (embedded store)', 39876, []);
   const rocketmq = rocketmqTarget();
-  pairs.push({ ours: rop, peer: rocketmq, ratio: 'rop / Apache RocketMQ' });
+  if (generators.remoting) pairs.push({ ours: gatewayTarget('rop', 'rop (embedded store)', 39876), peer: rocketmq, ratio: 'rop / Apache RocketMQ', protocol: 'remoting' });
+  if (generators.grpc) {
+    pairs.push({
+      ours: gatewayTarget('rop-grpc', 'rop gRPC (embedded store)', 39878, { grpcPort: 39881 }), peer: rocketmq.proxy,
+      ratio: 'rop gRPC / Apache proxy', protocol: 'grpc', needs: [rocketmq],
+    });
+  }
 
   let startedPulsar = false;
-  let pulsar = pulsarMode !== 'off' && pulsarRunning();
-  if (!pulsar && pulsarMode === 'start') {
+  let pulsar = generators.remoting && pulsarMode !== 'off' && pulsarRunning();
+  if (generators.remoting && !pulsar && pulsarMode === 'start') {
     log('starting Pulsar standalone (scripts/pulsar.mjs)');
     const r = spawnSync(process.execPath, [join(root, 'scripts', 'pulsar.mjs'), 'start'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
     startedPulsar = pulsar = r.status === 0;
     if (!pulsar) log('Pulsar did not start: the Pulsar targets are left out');
   }
-  const pulsarNote = pulsar ? undefined : `Pulsar targets left out (--pulsar ${pulsarMode}${pulsarMode === 'auto' ? ': no Pulsar running; start one with npm run pulsar:start or pass --pulsar start' : ''}).`;
+  const pulsarNote = pulsar || !generators.remoting ? undefined : `Pulsar targets left out (--pulsar ${pulsarMode}${pulsarMode === 'auto' ? ': no Pulsar running; start one with npm run pulsar:start or pass --pulsar start' : ''}).`;
   if (pulsar) {
     resolvePulsarPerf({ log });
-    const ropPulsar = gatewayTarget('rop-pulsar', 'rop --store pulsar', 39877, [
-      '--store', 'pulsar', '--pulsar-url', DEFAULT_SERVICE_URL, '--pulsar-admin-url', DEFAULT_ADMIN_URL,
-      '--pulsar-namespace', `bench-${began.toString(36)}`,
-    ], () => ({ pulsar: pulsarPid() }));
-    pairs.push({ ours: ropPulsar, peer: pulsarPerfTarget(process.env.PULSAR_VERSION ?? '4.2.4'), ratio: 'rop-pulsar / Pulsar direct' });
+    const ropPulsar = gatewayTarget('rop-pulsar', 'rop --store pulsar', 39877, {
+      extraArgs: [
+        '--store', 'pulsar', '--pulsar-url', DEFAULT_SERVICE_URL, '--pulsar-admin-url', DEFAULT_ADMIN_URL,
+        '--pulsar-namespace', `bench-${began.toString(36)}`,
+      ],
+      extraPids: () => ({ pulsar: pulsarPid() }),
+    });
+    pairs.push({ ours: ropPulsar, peer: pulsarPerfTarget(process.env.PULSAR_VERSION ?? '4.2.4'), ratio: 'rop-pulsar / Pulsar direct', protocol: 'remoting' });
   }
 
-  const targets = pairs.flatMap((p) => [p.ours, p.peer]);
+  // What a target needs runs first (the broker before its proxy), and each starts once.
+  const targets = [...new Set(pairs.flatMap((p) => [...(p.needs ?? []), p.ours, p.peer]))];
   const results = [];
   try {
     for (const t of targets) {
@@ -313,10 +359,10 @@ async function main() {
     }
     for (const [i, w] of workloads.entries()) {
       for (let round = 1; round <= rounds; round++) {
-        for (const pair of pairs) {
+        for (const pair of pairs.filter((p) => p.protocol === w.protocol)) {
           const order = (round + i) % 2 === 1 ? [pair.ours, pair.peer] : [pair.peer, pair.ours];
           for (const t of order) {
-            const r = t.kind === 'pulsar-perf' ? await runPulsarWorkload(t, w, round) : await runRocketMQWorkload(tool, t, w, round);
+            const r = t.kind === 'pulsar-perf' ? await runPulsarWorkload(t, w, round) : await runRocketMQWorkload(generators[w.protocol], t, w, round);
             log(`${w.id} round ${round} ${t.name}: ${Math.round(r.msgPerSec)} msg/s${r.send ? `, send p50 ${r.send.latencyMs?.p50} p99 ${r.send.latencyMs?.p99} ms` : ''}, server CPU ${r.usage.total.cpuSeconds.toFixed(1)} s, peak RSS ${r.usage.total.peakRssMB.toFixed(0)} MB`);
             results.push({ workload: w.id, round, target: t.name, ...r });
           }
@@ -334,7 +380,8 @@ async function main() {
   };
   const profiles = v.profile ? gatewayProfiles(pairs.map((p) => p.ours)) : [];
   const report = renderReport({
-    at: new Date().toISOString(), seconds: (Date.now() - began) / 1000, scale, rounds, machine, tool: tool.version,
+    at: new Date().toISOString(), seconds: (Date.now() - began) / 1000, scale, rounds, machine,
+    tools: Object.fromEntries(Object.entries(generators).map(([p, g]) => [p, g.tool.version])),
     targets: targets.map((t) => ({ name: t.name, label: t.label })), pairs: pairs.map((p) => ({ ours: p.ours.name, peer: p.peer.name, ratio: p.ratio })),
     workloads, results, notes: pulsarNote ? [pulsarNote] : [], profiles,
   });

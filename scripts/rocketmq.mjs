@@ -5,7 +5,10 @@
 //   ROCKETMQ_PROFILE (test: small store files, a short transaction check; bench: the broker's defaults but for
 //   ports, paths and the disk-full ratio), ROCKETMQ_HOME_DIR (.cache/rocketmq; one per version line, since lib/ holds
 //   one version), ROCKETMQ_BROKER_CONF_EXTRA (key=value lines, newline- or ';'-separated, merged into broker.conf),
-//   ROCKETMQ_KEEP_STORE=1 (keep the message store across a stop/start; by default each start begins empty).
+//   ROCKETMQ_KEEP_STORE=1 (keep the message store across a stop/start; by default each start begins empty),
+//   ROCKETMQ_PROXY_GRPC_PORT (5.x only; unset: no proxy): also run Apache's proxy (rocketmq-proxy, the gRPC endpoint of
+//   the RocketMQ 5 clients) in cluster mode in front of that broker, on this gRPC port and the port below it for its
+//   own remoting listener.
 // Everything lives under the git-ignored home: a generated pom, lib/ (the jars), conf, store, logs.
 import { spawn } from 'node:child_process';
 import { resolveClasspath } from './lib/maven-classpath.mjs';
@@ -27,7 +30,13 @@ const userHome = join(home, 'home');
 const pidFile = join(home, 'rocketmq.pid');
 const GET_BROKER_CLUSTER_INFO = 106;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const MAIN_CLASS = { namesrv: 'org.apache.rocketmq.namesrv.NamesrvStartup', broker: 'org.apache.rocketmq.broker.BrokerStartup' };
+const MAIN_CLASS = {
+  namesrv: 'org.apache.rocketmq.namesrv.NamesrvStartup', broker: 'org.apache.rocketmq.broker.BrokerStartup', proxy: 'org.apache.rocketmq.proxy.ProxyStartup',
+};
+const PROXY_GRPC_PORT = process.env.ROCKETMQ_PROXY_GRPC_PORT ? Number(process.env.ROCKETMQ_PROXY_GRPC_PORT) : undefined;
+// The proxy's jars (broker and client included) are resolved beside the broker's, not into lib/: a lib/ resolved
+// before stays valid, and a start without the proxy does not resolve it.
+const proxyLib = join(home, 'proxy-lib');
 
 const command = process.argv[2];
 const commands = { start, stop, status };
@@ -66,7 +75,8 @@ function alive(pid, role) {
 function running() {
   const state = readState();
   if (!state) return { state };
-  return { state, namesrv: alive(state.namesrv, 'namesrv') ? state.namesrv : undefined, broker: alive(state.broker, 'broker') ? state.broker : undefined };
+  const up = (role) => (alive(state[role], role) ? state[role] : undefined);
+  return { state, namesrv: up('namesrv'), broker: up('broker'), proxy: up('proxy') };
 }
 
 // ---- a minimal remoting request, to ask the name server which brokers registered -------------------------
@@ -124,10 +134,12 @@ function portFree(port) {
 // ---- status ----------------------------------------------------------------------------------------------
 
 async function status() {
-  const { state, namesrv, broker } = running();
-  const ok = namesrv !== undefined && broker !== undefined && (await namesrvReady(state.namesrvPort, state.brokerPort, true));
+  const { state, namesrv, broker, proxy } = running();
+  const ok = namesrv !== undefined && broker !== undefined && (await namesrvReady(state.namesrvPort, state.brokerPort, true))
+    && (!state.proxyGrpcPort || proxy !== undefined);
   if (ok) {
-    console.log(`rocketmq ${state.version} running: name server pid ${namesrv} on 127.0.0.1:${state.namesrvPort}, broker-a pid ${broker} on 127.0.0.1:${state.brokerPort}`);
+    const withProxy = state.proxyGrpcPort ? `, proxy pid ${proxy} with gRPC on 127.0.0.1:${state.proxyGrpcPort}` : '';
+    console.log(`rocketmq ${state.version} running: name server pid ${namesrv} on 127.0.0.1:${state.namesrvPort}, broker-a pid ${broker} on 127.0.0.1:${state.brokerPort}${withProxy}`);
   } else if (namesrv || broker) {
     console.log(`rocketmq starting or unhealthy (name server ${namesrv ? `pid ${namesrv}` : 'not running'}, broker ${broker ? `pid ${broker}` : 'not running'}); logs in ${logDir}`);
   } else {
@@ -138,14 +150,14 @@ async function status() {
 
 // ---- Maven resolution ------------------------------------------------------------------------------------
 
-function resolveJars() {
+function resolveJars(name, into, artifacts, versions = CANDIDATE_VERSIONS) {
   // rocketmq-all is the parent of every module; imported as a BOM it pins the transitive versions too, so lib/
   // matches what the project's own distribution ships.
   try {
     return resolveClasspath({
-      name: 'rocketmq', home, lib, versions: CANDIDATE_VERSIONS,
+      name, home, lib: into, versions,
       bom: { groupId: 'org.apache.rocketmq', artifactId: 'rocketmq-all' },
-      dependencies: (v) => ['rocketmq-namesrv', 'rocketmq-broker']
+      dependencies: (v) => artifacts
         .map((a) => `    <dependency><groupId>org.apache.rocketmq</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`).join('\n'),
     }).version;
   } catch (err) {
@@ -244,7 +256,7 @@ function addTestSettings(broker) {
 
 // ---- start / stop ----------------------------------------------------------------------------------------
 
-function jvm(role, heap, conf) {
+function jvm(role, heap, args, classpath = `${lib}/*`) {
   const out = openSync(join(logDir, `${role}.stdout.log`), 'a');
   const child = spawn('java', [
     ...heap,
@@ -255,7 +267,7 @@ function jvm(role, heap, conf) {
     '--add-opens', 'java.base/java.nio=ALL-UNNAMED', '--add-opens', 'java.base/sun.nio.ch=ALL-UNNAMED',
     '--add-opens', 'java.base/jdk.internal.ref=ALL-UNNAMED', '--add-opens', 'java.base/java.lang=ALL-UNNAMED',
     '--add-opens', 'java.base/jdk.internal.misc=ALL-UNNAMED',
-    '-cp', `${lib}/*`, MAIN_CLASS[role], '-c', conf,
+    '-cp', classpath, MAIN_CLASS[role], ...args,
   ], { cwd: home, detached: true, stdio: ['ignore', out, out], env: { ...process.env, ROCKETMQ_HOME: home } });
   closeSync(out);
   child.unref();
@@ -271,29 +283,33 @@ function tail(file, lines = 30) {
 
 async function failStart(message) {
   console.error(`rocketmq: ${message}; logs in ${logDir}, last lines:`);
-  for (const f of ['namesrv.stdout.log', 'namesrv.log', 'broker.stdout.log', 'broker.log']) tail(f);
+  for (const f of ['namesrv.stdout.log', 'namesrv.log', 'broker.stdout.log', 'broker.log', 'proxy.stdout.log']) tail(f);
   await stop();
   process.exit(1);
 }
 
 
 async function start() {
-  const { state, namesrv, broker } = running();
-  if (namesrv && broker && (await namesrvReady(state.namesrvPort, state.brokerPort, true))) {
+  const { state, namesrv, broker, proxy } = running();
+  if (namesrv && broker && (!PROXY_GRPC_PORT || proxy) && (await namesrvReady(state.namesrvPort, state.brokerPort, true))) {
     console.log(`rocketmq: already running (${state.version}) with name server 127.0.0.1:${state.namesrvPort}, broker-a 127.0.0.1:${state.brokerPort}`);
-    if (state.namesrvPort !== NAMESRV_PORT || state.brokerPort !== BROKER_PORT || (state.extra ?? '') !== (process.env.ROCKETMQ_BROKER_CONF_EXTRA ?? '')) {
+    if (state.namesrvPort !== NAMESRV_PORT || state.brokerPort !== BROKER_PORT || (state.extra ?? '') !== (process.env.ROCKETMQ_BROKER_CONF_EXTRA ?? '')
+      || (PROXY_GRPC_PORT && state.proxyGrpcPort !== PROXY_GRPC_PORT)) {
       console.log('rocketmq: note: it was started with other ports or ROCKETMQ_BROKER_CONF_EXTRA; stop it first to apply these');
     }
     return;
   }
-  if (namesrv || broker) {
+  if (namesrv || broker || proxy) {
     console.log('rocketmq: a previous start left only part of it running; stopping that first');
     await stop();
   }
-  const version = resolveJars();
-  for (const port of [NAMESRV_PORT, BROKER_PORT - 2, BROKER_PORT, BROKER_PORT + 1]) {
+  const version = resolveJars('rocketmq', lib, ['rocketmq-namesrv', 'rocketmq-broker']);
+  if (PROXY_GRPC_PORT) resolveJars('rocketmq-proxy', proxyLib, ['rocketmq-proxy'], [version]);
+  const proxyPorts = PROXY_GRPC_PORT ? [PROXY_GRPC_PORT - 1, PROXY_GRPC_PORT] : [];
+  for (const port of [NAMESRV_PORT, BROKER_PORT - 2, BROKER_PORT, BROKER_PORT + 1, ...proxyPorts]) {
     if (!(await portFree(port))) {
-      console.error(`rocketmq: port ${port} is in use (needed: name server ${NAMESRV_PORT}; broker ${BROKER_PORT - 2}, ${BROKER_PORT}, ${BROKER_PORT + 1}); set ROCKETMQ_NAMESRV_PORT / ROCKETMQ_BROKER_PORT`);
+      const proxyNeeds = PROXY_GRPC_PORT ? `; proxy ${proxyPorts.join(', ')}` : '';
+      console.error(`rocketmq: port ${port} is in use (needed: name server ${NAMESRV_PORT}; broker ${BROKER_PORT - 2}, ${BROKER_PORT}, ${BROKER_PORT + 1}${proxyNeeds}); set ROCKETMQ_NAMESRV_PORT / ROCKETMQ_BROKER_PORT / ROCKETMQ_PROXY_GRPC_PORT`);
       process.exit(1);
     }
   }
@@ -302,7 +318,7 @@ async function start() {
   const started = Date.now();
   const deadline = started + START_TIMEOUT_MS;
   const next = { version, namesrvPort: NAMESRV_PORT, brokerPort: BROKER_PORT, extra: process.env.ROCKETMQ_BROKER_CONF_EXTRA ?? '' };
-  const ns = jvm('namesrv', ['-Xms64m', '-Xmx256m', '-XX:MaxDirectMemorySize=128m'], namesrvConf);
+  const ns = jvm('namesrv', ['-Xms64m', '-Xmx256m', '-XX:MaxDirectMemorySize=128m'], ['-c', namesrvConf]);
   next.namesrv = ns.pid;
   writeFileSync(pidFile, JSON.stringify(next));
   // The broker registers at start and then only every 30 s: start it once the name server answers.
@@ -311,7 +327,7 @@ async function start() {
     if (Date.now() > deadline) return failStart(`the name server did not answer on 127.0.0.1:${NAMESRV_PORT} within ${START_TIMEOUT_MS / 1000} s`);
     await sleep(250);
   }
-  const br = jvm('broker', PROFILE === 'bench' ? ['-Xms1g', '-Xmx1g', '-XX:MaxDirectMemorySize=1g'] : ['-Xms256m', '-Xmx512m', '-XX:MaxDirectMemorySize=256m'], brokerConf);
+  const br = jvm('broker', PROFILE === 'bench' ? ['-Xms1g', '-Xmx1g', '-XX:MaxDirectMemorySize=1g'] : ['-Xms256m', '-Xmx512m', '-XX:MaxDirectMemorySize=256m'], ['-c', brokerConf]);
   next.broker = br.pid;
   writeFileSync(pidFile, JSON.stringify(next));
   while (!(await namesrvReady(NAMESRV_PORT, BROKER_PORT, true))) {
@@ -320,7 +336,41 @@ async function start() {
     if (Date.now() > deadline) return failStart(`broker-a did not register with the name server within ${START_TIMEOUT_MS / 1000} s`);
     await sleep(250);
   }
-  console.log(`rocketmq: ${version} up in ${((Date.now() - started) / 1000).toFixed(1)} s: name server 127.0.0.1:${NAMESRV_PORT} (pid ${ns.pid}), broker-a 127.0.0.1:${BROKER_PORT} (pid ${br.pid})`);
+  let proxyUp = '';
+  if (PROXY_GRPC_PORT) {
+    const px = jvm('proxy', PROFILE === 'bench' ? ['-Xms1g', '-Xmx1g', '-XX:MaxDirectMemorySize=1g'] : ['-Xms256m', '-Xmx512m'],
+      ['-pm', 'cluster', '-pc', writeProxyConfig()], `${proxyLib}/*`);
+    Object.assign(next, { proxy: px.pid, proxyGrpcPort: PROXY_GRPC_PORT });
+    writeFileSync(pidFile, JSON.stringify(next));
+    while (!(await listening(PROXY_GRPC_PORT))) {
+      if (!alive(px.pid, 'proxy')) return failStart('the proxy exited');
+      if (Date.now() > deadline) return failStart(`the proxy did not listen on 127.0.0.1:${PROXY_GRPC_PORT} within ${START_TIMEOUT_MS / 1000} s`);
+      await sleep(250);
+    }
+    proxyUp = `, proxy with gRPC on 127.0.0.1:${PROXY_GRPC_PORT} (pid ${px.pid})`;
+  }
+  console.log(`rocketmq: ${version} up in ${((Date.now() - started) / 1000).toFixed(1)} s: name server 127.0.0.1:${NAMESRV_PORT} (pid ${ns.pid}), broker-a 127.0.0.1:${BROKER_PORT} (pid ${br.pid})${proxyUp}`);
+}
+
+/**
+ * Cluster mode: the proxy is a client of broker-a, found through the name server, as in a deployment with separate
+ * proxies. Its TLS test mode (the default) also takes plaintext connections, which the benchmark's client uses.
+ */
+function writeProxyConfig() {
+  const file = join(confDir, 'rmq-proxy.json');
+  writeFileSync(file, JSON.stringify({
+    rocketMQClusterName: 'DefaultCluster', namesrvAddr: `127.0.0.1:${NAMESRV_PORT}`, proxyMode: 'cluster',
+    grpcServerPort: PROXY_GRPC_PORT, remotingListenPort: PROXY_GRPC_PORT - 1,
+  }, null, 2));
+  return file;
+}
+
+function listening(port) {
+  return new Promise((done) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => { s.destroy(); done(true); });
+    s.once('error', () => done(false));
+  });
 }
 
 async function stopOne(role, pid) {
@@ -335,13 +385,14 @@ async function stopOne(role, pid) {
 }
 
 async function stop() {
-  const { namesrv, broker } = running();
-  if (!namesrv && !broker) {
+  const { namesrv, broker, proxy } = running();
+  if (!namesrv && !broker && !proxy) {
     console.log('rocketmq: not running');
     rmSync(pidFile, { force: true });
     return;
   }
-  // Broker first: its shutdown unregisters from the name server.
+  // Proxy first, as it is the broker's client; then the broker, whose shutdown unregisters from the name server.
+  await stopOne('proxy', proxy);
   await stopOne('broker', broker);
   await stopOne('namesrv', namesrv);
   rmSync(pidFile, { force: true });

@@ -33,7 +33,8 @@ function row(label, f) {
 }
 
 /**
- * @param {{at: string, seconds: number, scale: string, rounds: number, machine: Record<string, any>, tool: string,
+ * @param {{at: string, seconds: number, scale: string, rounds: number, machine: Record<string, any>,
+ *   tools: {remoting?: string, grpc?: string},
  *   targets: {name: string, label: string}[], pairs: {ours: string, peer: string, ratio: string}[],
  *   workloads: any[], results: any[], notes: string[], profiles?: any[]}} run
  */
@@ -43,8 +44,12 @@ export function renderReport(run) {
   const summary = [];
   lines.push(`# RoP benchmark (${run.scale})`, '');
   lines.push(`Run ${run.at} in ${Math.round(run.seconds)} s on ${run.machine.cpu}, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}, ${run.machine.java}; everything on 127.0.0.1.`);
-  lines.push(`Load generator for every RocketMQ target: Apache RocketMQ's benchmark programs (rocketmq-example ${run.tool}, sync sends). ${run.rounds} round(s) per workload, the order of each pair alternating between rounds and workloads.`);
-  lines.push('"server" is the target\'s own processes: the gateway; the broker and name server; the gateway and Pulsar; Pulsar. The load generator is not counted. Their CPU includes what they spend idle in the background (JVM housekeeping) over the run, which dominates the per-message figure of slow runs (the 1-thread Pulsar ones).', '');
+  const generators = [
+    run.tools.remoting && `for the remoting (4.x protocol) targets, Apache RocketMQ's benchmark programs (rocketmq-example ${run.tools.remoting}, sync sends)`,
+    run.tools.grpc && `for the gRPC targets, Apache's 5.x Java client (rocketmq-client-java ${run.tools.grpc}, plaintext, sync sends, PushConsumer)`,
+  ].filter(Boolean);
+  lines.push(`Load generator: ${generators.join('; ')}. ${run.rounds} round(s) per workload, the order of each pair alternating between rounds and workloads.`);
+  lines.push('"server" is the target\'s own processes: the gateway; the broker and name server; the gateway and Pulsar; Pulsar; the proxy, broker and name server. The load generator is not counted. Their CPU includes what they spend idle in the background (JVM housekeeping) over the run, which dominates the per-message figure of slow runs (the 1-thread Pulsar ones).', '');
   for (const note of run.notes) lines.push(`> ${note}`, '');
   const sections = [];
   for (const w of run.workloads) {
@@ -55,7 +60,11 @@ export function renderReport(run) {
     for (const pair of run.pairs) {
       const ours = of(pair.ours);
       const peer = of(pair.peer);
-      if (!ours.length || !peer.length) continue;
+      if (!ours.length || !peer.length) {
+        // A pair of the other protocol (or a target left out): its column of the summary stays aligned.
+        summaryCells.push('–');
+        continue;
+      }
       const a = figures(ours, w);
       const b = figures(peer, w);
       sections.push(row(label[pair.ours], a), row(label[pair.peer], b));

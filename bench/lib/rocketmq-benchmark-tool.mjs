@@ -1,7 +1,12 @@
-// Apache RocketMQ's own benchmark programs (org.apache.rocketmq:rocketmq-example, package
-// org.apache.rocketmq.example.benchmark: Producer, BatchProducer, Consumer) from Maven Central, run through
-// bench/RocketMQBenchmarkMain.java, which adds per-request latency histograms the programs themselves do not keep.
-// The same programs and client drive every RocketMQ target, so the client side costs the same for each.
+// The load generators of the RocketMQ targets, from Maven Central, each run through a driver of ours that measures
+// it the same way (bench/BenchmarkFigures.java):
+//   remoting  Apache RocketMQ's own benchmark programs (org.apache.rocketmq:rocketmq-example, package
+//             org.apache.rocketmq.example.benchmark: Producer, BatchProducer, Consumer) with their 4.x-protocol client,
+//             through bench/RocketMQBenchmarkMain.java, which adds per-request latency histograms the programs
+//             themselves do not keep;
+//   grpc      Apache's 5.x gRPC client (org.apache.rocketmq:rocketmq-client-java), through
+//             bench/RocketMQ5BenchmarkMain.java (a Producer with sync sends from N threads, a PushConsumer).
+// The same programs and client drive every target of a protocol, so the client side costs the same for each.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,42 +15,61 @@ import { fileURLToPath } from 'node:url';
 import { resolveClasspath } from '../../scripts/lib/maven-classpath.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const TOOL_HOME = join(root, '.cache', 'rocketmq-benchmark');
-export const TOOL_LIB = join(TOOL_HOME, 'lib');
-const CLASSES = join(TOOL_HOME, 'classes');
-const MAIN_SOURCE = join(root, 'bench', 'RocketMQBenchmarkMain.java');
-export const TOOL_VERSIONS = (process.env.ROCKETMQ_BENCHMARK_VERSIONS ?? '5.5.0').split(',').map((v) => v.trim()).filter(Boolean);
+const versions = (variable, fallback) => (process.env[variable] ?? fallback).split(',').map((v) => v.trim()).filter(Boolean);
+const dependency = (artifactId) => (v) => `    <dependency><groupId>org.apache.rocketmq</groupId><artifactId>${artifactId}</artifactId><version>${v}</version></dependency>`;
 
-/** Resolves rocketmq-example (and with it rocketmq-client) and compiles the driver once; idempotent. */
-export function prepareBenchmarkTool({ log = (m) => console.error(m) } = {}) {
-  const r = resolveClasspath({
-    name: 'rocketmq-benchmark', home: TOOL_HOME, lib: TOOL_LIB, versions: TOOL_VERSIONS,
-    bom: { groupId: 'org.apache.rocketmq', artifactId: 'rocketmq-all' },
-    dependencies: (v) => `    <dependency><groupId>org.apache.rocketmq</groupId><artifactId>rocketmq-example</artifactId><version>${v}</version></dependency>`,
-    log,
-  });
-  const compiled = join(CLASSES, 'RocketMQBenchmarkMain.class');
-  if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(MAIN_SOURCE).mtimeMs) {
-    mkdirSync(CLASSES, { recursive: true });
-    const c = spawnSync('javac', ['-nowarn', '-d', CLASSES, '-cp', `${TOOL_LIB}/*`, MAIN_SOURCE], { encoding: 'utf8' });
-    if (c.status !== 0) throw new Error(`javac ${MAIN_SOURCE} failed:\n${c.stdout}${c.stderr}`);
+const TOOLS = {
+  remoting: {
+    name: 'rocketmq-benchmark', mainClass: 'RocketMQBenchmarkMain', versions: versions('ROCKETMQ_BENCHMARK_VERSIONS', '5.5.0'),
+    // rocketmq-all, the parent of every module, pins rocketmq-example's dependencies as Apache's distribution ships them.
+    bom: { groupId: 'org.apache.rocketmq', artifactId: 'rocketmq-all' }, dependencies: dependency('rocketmq-example'),
+    // The programs log through the client's own logback.
+    jvmArgs: ['-Drocketmq.client.logUseSlf4j=false'],
+  },
+  grpc: {
+    name: 'rocketmq5-benchmark', mainClass: 'RocketMQ5BenchmarkMain', versions: versions('ROCKETMQ5_CLIENT_VERSIONS', '5.2.0'),
+    // The client jar shades its gRPC, Netty and protobuf: its parent pins nothing else that matters.
+    bom: { groupId: 'org.apache.rocketmq', artifactId: 'rocketmq-client-java-parent' }, dependencies: dependency('rocketmq-client-java'),
+    // Its shaded logback writes under rocketmq.log.root at warn, not to the console (which the driver reads).
+    jvmArgs: (home) => [`-Drocketmq.log.root=${join(home, 'logs')}`, '-Drocketmq.log.level=warn', '-Dmq.consoleAppender.enabled=false'],
+  },
+};
+
+/**
+ * Resolves the load generator of `protocol` (remoting | grpc) and compiles its driver once; idempotent.
+ * @returns {{version: string, classpath: string, mainClass: string, jvmArgs: string[], home: string}}
+ */
+export function prepareBenchmarkTool({ protocol = 'remoting', log = (m) => console.error(m) } = {}) {
+  const t = TOOLS[protocol];
+  const home = join(root, '.cache', t.name);
+  const lib = join(home, 'lib');
+  const classes = join(home, 'classes');
+  const r = resolveClasspath({ name: t.name, home, lib, versions: t.versions, bom: t.bom, dependencies: t.dependencies, log });
+  const sources = [t.mainClass, 'BenchmarkFigures'].map((c) => join(root, 'bench', `${c}.java`));
+  const compiled = join(classes, `${t.mainClass}.class`);
+  if (!existsSync(compiled) || sources.some((s) => statSync(compiled).mtimeMs < statSync(s).mtimeMs)) {
+    mkdirSync(classes, { recursive: true });
+    const c = spawnSync('javac', ['-nowarn', '-d', classes, '-cp', `${lib}/*`, ...sources], { encoding: 'utf8' });
+    if (c.status !== 0) throw new Error(`javac ${sources.join(' ')} failed:\n${c.stdout}${c.stderr}`);
   }
-  return { version: r.version, classpath: `${CLASSES}:${TOOL_LIB}/*` };
+  const jvmArgs = typeof t.jvmArgs === 'function' ? t.jvmArgs(home) : t.jvmArgs;
+  return { version: r.version, classpath: `${classes}:${lib}/*`, mainClass: t.mainClass, jvmArgs, home };
 }
 
 /**
- * Starts one benchmark program (role producer | batch-producer | consumer) through the driver. `programArgs` are
- * the program's own options (-n, -t, -w, -s, -g ...). Resolves `done` with the driver's figures; `started` resolves
- * when the client is ready to measure (at once for producers; for the consumer, once its rebalance assigned it queues).
- * @param {{classpath: string, role: string, count: number, warmup?: number, timeoutSeconds?: number,
- *   programArgs: string[], log?: (line: string) => void}} o
+ * Starts one role of a load generator (remoting: producer | batch-producer | consumer; grpc: producer |
+ * push-consumer) through its driver. `programArgs` are the program's own options (-n, -t, -w, -s, -g ...;
+ * --endpoints, --topic ...). Resolves `done` with the driver's figures; `started` resolves when the client is ready
+ * to measure (at once for producers; for a consumer, once it holds queues).
+ * @param {{tool: ReturnType<typeof prepareBenchmarkTool>, role: string, count: number, warmup?: number,
+ *   timeoutSeconds?: number, programArgs: string[], log?: (line: string) => void}} o
  */
-export function startBenchmarkProgram({ classpath, role, count, warmup = 0, timeoutSeconds = 300, programArgs, log }) {
+export function startBenchmarkProgram({ tool, role, count, warmup = 0, timeoutSeconds = 300, programArgs, log }) {
   const child = spawn('java', [
     '-Xms512m', '-Xmx1g', '-XX:+UseG1GC', '-Duser.language=en', '-Duser.country=US',
-    // The programs log through the client's own logback; keep its files out of the user's home.
-    `-Duser.home=${TOOL_HOME}`, '-Drocketmq.client.logUseSlf4j=false',
-    '-cp', classpath, 'RocketMQBenchmarkMain', role,
+    // Keep the clients' files out of the user's home.
+    `-Duser.home=${tool.home}`, ...tool.jvmArgs,
+    '-cp', tool.classpath, tool.mainClass, role,
     '--count', String(count), '--warmup', String(warmup), '--timeout-s', String(timeoutSeconds), '--', ...programArgs,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let markStarted;
@@ -62,7 +86,7 @@ export function startBenchmarkProgram({ classpath, role, count, warmup = 0, time
     }
   };
   for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', onLine);
-  if (role !== 'consumer') markStarted();
+  if (!role.endsWith('consumer')) markStarted();
   const done = new Promise((resolveDone, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {

@@ -125,6 +125,23 @@ export class PopConsumptionService {
   }
 
   /**
+   * Messages popped for a receive whose client was gone before they could be written: visible again at once, and
+   * the delivery that never happened does not count as an attempt.
+   */
+  release(group: string, topic: string, popped: PoppedMessage[]): void {
+    for (const p of popped) {
+      const { queueId, offset } = parseHandle(p.receiptHandle);
+      const entry = this.queues.get(stateKey(group, topic, queueId))?.inFlight.get(offset);
+      if (!entry || handleOf(queueId, offset, entry.token) !== p.receiptHandle) continue;
+      entry.deadline = 0;
+      entry.attempts--;
+      entry.renewWhile = undefined;
+      entry.token = randomUUID();
+    }
+    this.wake(topic);
+  }
+
+  /**
    * Drops what pops of the group hold of the topic (an operator moved its offsets): the next pop starts from the
    * committed offsets, and receipt handles given out before are refused.
    */

@@ -264,7 +264,9 @@ export class MessagingService {
    */
   private async receiveMessage(call: ServerWritableStream<ReceiveMessageRequest, unknown>): Promise<void> {
     const started = performance.now();
+    let finished = false;
     const finish = (status: Status, messages: Record<string, unknown>[] = []) => {
+      finished = true;
       this.settings.observe?.('ReceiveMessage', status.code, performance.now() - started);
       call.write({ status });
       for (const message of messages) call.write({ message });
@@ -272,7 +274,11 @@ export class MessagingService {
       call.end();
     };
     const abort = new AbortController();
-    call.on('cancelled', () => abort.abort());
+    // grpc-js also reports a call that ended normally as cancelled; only a wait cut short needs aborting.
+    const onCancelled = () => {
+      if (!finished) abort.abort();
+    };
+    call.on('cancelled', onCancelled);
     const clientId = String(call.metadata.get('x-mq-client-id')[0] ?? '');
     let waiting = this.waitingReceives.get(clientId);
     if (!waiting) this.waitingReceives.set(clientId, (waiting = new Set()));
@@ -302,6 +308,11 @@ export class MessagingService {
         renewWhile: req.autoRenew ? () => this.sessions.alive(clientId) : undefined,
       }, abort.signal);
       if (popped.length === 0) return finish({ code: Code.MESSAGE_NOT_FOUND, message: 'no new message' });
+      if (call.cancelled) {
+        // The client stopped waiting (its deadline, its shutdown) while these were popped for it: nobody got them.
+        this.pops.release(group, topic, popped);
+        return;
+      }
       let bytes = 0;
       for (const p of popped) bytes += p.message.body.length;
       this.ctx.traffic.messagesOut(group, topic, popped.length, bytes);
@@ -311,6 +322,7 @@ export class MessagingService {
       if (status.code === Code.INTERNAL_SERVER_ERROR) this.ctx.log.error({ err, peer: call.getPeer() }, 'gRPC receive failed');
       if (!call.cancelled) finish(status);
     } finally {
+      call.off('cancelled', onCancelled);
       waiting.delete(abort);
       if (waiting.size === 0 && this.waitingReceives.get(clientId) === waiting) this.waitingReceives.delete(clientId);
     }

@@ -86,3 +86,15 @@ test('an orderly queue hands out nothing more while a message of it is in flight
     assert.equal(await ctx.store.committedOffset('G', 'T', 0), 2, 'acks become the committed offset');
   });
 });
+
+test('messages released (their receive was gone) are handed out again at once, the lost delivery not counted', async () => {
+  await withPops(async (pops) => {
+    const signal = new AbortController().signal;
+    const popped = await pops.pop(request({ maxMessages: 2, invisibleMs: 60_000, renewWhile: () => true }), signal);
+    assert.equal(popped.length, 2);
+    pops.release('G', 'T', popped);
+    const again = await pops.pop(request({ maxMessages: 2 }), signal);
+    assert.deepEqual(again.map((p) => [p.message.body.toString(), p.deliveryAttempt]), [['m0', 1], ['m1', 1]]);
+    await assert.rejects(pops.ack('G', 'T', popped[0]!.receiptHandle), /not the current one/);
+  });
+});

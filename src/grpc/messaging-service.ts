@@ -11,10 +11,9 @@ import { fromMillis, toMillis, type Endpoints, type MessageType, type Resource, 
 import { ReceiptHandleError, type PopConsumptionService } from '../broker/pop-consumption-service.js';
 import { parseTagExpression, type TagSubscription } from '../protocol/subscription.js';
 import { DEFAULT_MAX_RECONSUME_TIMES } from '../broker/broker-context.js';
-import { TransactionResolution, type TransactionCheck, type TransactionService } from '../broker/transaction-service.js';
-import { Prop } from '../protocol/message-properties.js';
-import { SysFlag } from '../protocol/message-codec.js';
-import { parseTransactionId, transactionIdOf } from './transaction-id.js';
+import type { TransactionService } from '../broker/transaction-service.js';
+import { TransactionalMessages, type EndTransactionRequest } from './transactional-messages.js';
+import { QueueOffsets, type OffsetRequest } from './queue-offsets.js';
 import type { TelemetryCall, TelemetryCommand, TelemetrySessions } from './telemetry-sessions.js';
 
 interface ReceiveMessageRequest {
@@ -33,27 +32,11 @@ interface AckMessageRequest {
   entries: Array<{ messageId: string; receiptHandle: string }>;
 }
 
-interface EndTransactionRequest {
-  topic?: Resource | null;
-  messageId: string;
-  transactionId: string;
-  resolution: 'COMMIT' | 'ROLLBACK' | 'TRANSACTION_RESOLUTION_UNSPECIFIED';
-  source: 'SOURCE_CLIENT' | 'SOURCE_SERVER_CHECK' | 'SOURCE_UNSPECIFIED';
-}
-
 interface ForwardToDeadLetterQueueRequest {
   group?: Resource | null;
   topic?: Resource | null;
   receiptHandle: string;
   messageId: string;
-}
-
-interface OffsetRequest {
-  group?: Resource | null;
-  messageQueue?: { topic?: Resource | null; id: number } | null;
-  offset?: number;
-  queryOffsetPolicy?: 'BEGINNING' | 'END' | 'TIMESTAMP';
-  timestamp?: Timestamp | null;
 }
 
 interface ChangeInvisibleDurationRequest {
@@ -117,15 +100,18 @@ export class MessagingService {
   private readonly nextQueue = new Map<string, number>();
   /** receives waiting for messages, by client id, so that a client shutting down need not wait them out */
   private readonly waitingReceives = new Map<string, Set<AbortController>>();
+  private readonly transactional: TransactionalMessages;
+  private readonly offsets: QueueOffsets;
 
   constructor(
     private readonly ctx: BrokerContext,
     private readonly pops: PopConsumptionService,
-    private readonly transactions: TransactionService,
+    transactions: TransactionService,
     private readonly sessions: TelemetrySessions,
     private readonly settings: MessagingSettings,
   ) {
-    transactions.addChecker((group, check) => this.checkTransaction(group, check));
+    this.transactional = new TransactionalMessages(ctx, transactions, sessions);
+    this.offsets = new QueueOffsets(ctx);
   }
 
   implementation(): UntypedServiceImplementation {
@@ -150,10 +136,13 @@ export class MessagingService {
       QueryAssignment: this.unary('QueryAssignment', (req: { topic: Resource; group: Resource; endpoints?: Endpoints | null }) => this.queryAssignment(req)),
       AckMessage: this.unary('AckMessage', (req: AckMessageRequest) => this.ackMessage(req)),
       ForwardMessageToDeadLetterQueue: this.unary('ForwardMessageToDeadLetterQueue', (req: ForwardToDeadLetterQueueRequest) => this.forwardToDeadLetterQueue(req)),
-      UpdateOffset: this.unary('UpdateOffset', (req: OffsetRequest) => this.updateOffset(req)),
-      GetOffset: this.unary('GetOffset', (req: OffsetRequest) => this.getOffset(req)),
-      QueryOffset: this.unary('QueryOffset', (req: OffsetRequest) => this.queryOffset(req)),
-      EndTransaction: this.unary('EndTransaction', (req: EndTransactionRequest) => this.endTransaction(req)),
+      UpdateOffset: this.unary('UpdateOffset', (req: OffsetRequest) => this.offsets.update(req)),
+      GetOffset: this.unary('GetOffset', (req: OffsetRequest) => this.offsets.get(req)),
+      QueryOffset: this.unary('QueryOffset', (req: OffsetRequest) => this.offsets.query(req)),
+      EndTransaction: this.unary('EndTransaction', async (req: EndTransactionRequest) => {
+        await this.transactional.end(req);
+        return {};
+      }),
       ChangeInvisibleDuration: this.unary('ChangeInvisibleDuration', (req: ChangeInvisibleDurationRequest) => this.changeInvisibleDuration(req)),
       RecallMessage: notImplemented('RecallMessage'),
       SyncLiteSubscription: notImplemented('SyncLiteSubscription'),
@@ -244,13 +233,9 @@ export class MessagingService {
     }
     const messageId = m.systemProperties!.messageId;
     if (m.systemProperties!.messageType === 'TRANSACTION') {
-      // A v5 producer has no group; its topic stands for one, as in Apache's proxy, so a check goes to a producer of the topic.
-      message.sysFlag |= SysFlag.TRANSACTION_PREPARED;
-      message.properties.set(Prop.TRANSACTION_PREPARED, 'true');
-      message.properties.set(Prop.PRODUCER_GROUP, name);
-      const half = await this.transactions.prepare(name, queueId, message, name);
+      const { transactionId, offset } = await this.transactional.prepare(name, queueId, message);
       this.ctx.log.debug({ topic: name, messageId, clientId }, 'gRPC half message stored');
-      return { entries: [{ status: ok(), messageId, transactionId: transactionIdOf(half.firstOffset, half.locators[0]!), offset: half.firstOffset, recallHandle: '' }] };
+      return { entries: [{ status: ok(), messageId, transactionId, offset, recallHandle: '' }] };
     }
     const result = await this.ctx.putMessages(name, queueId, [message]);
     this.ctx.traffic.messagesIn(name, 1, message.body.length);
@@ -393,69 +378,11 @@ export class MessagingService {
     };
   }
 
-  /** A check of a v5 producer's half message goes to a producer of its topic, down its telemetry stream. */
-  private checkTransaction(group: string, check: TransactionCheck): boolean {
-    if (group !== check.message.topic) return false;
-    const clientId = this.sessions.publisherOf(group);
-    if (!clientId) return false;
-    return this.sessions.send(clientId, {
-      status: ok(),
-      recoverOrphanedTransactionCommand: {
-        message: toV2Message(check.message, this.ctx.settings.advertisedAddress),
-        transactionId: transactionIdOf(check.halfOffset, check.message.locator),
-      },
-    });
-  }
-
-  private async endTransaction(req: EndTransactionRequest): Promise<Record<string, unknown>> {
-    resourceName(req.topic);
-    const { halfOffset, locator } = parseTransactionId(req.transactionId);
-    const resolution = req.resolution === 'COMMIT' ? TransactionResolution.COMMIT : req.resolution === 'ROLLBACK' ? TransactionResolution.ROLLBACK : undefined;
-    if (resolution === undefined) throw new GrpcStatusError(Code.BAD_REQUEST, `resolution ${req.resolution} is neither COMMIT nor ROLLBACK`);
-    await this.transactions.end(halfOffset, locator, resolution, req.source === 'SOURCE_SERVER_CHECK');
-    return {};
-  }
-
   private async forwardToDeadLetterQueue(req: ForwardToDeadLetterQueueRequest): Promise<Record<string, unknown>> {
     await this.pops.forwardToDeadLetters(resourceName(req.group, 'group'), resourceName(req.topic), req.receiptHandle);
     return {};
   }
 
-  /** The queue an offset request names, which must exist. */
-  private queueOf(req: OffsetRequest): { topic: string; queueId: number } {
-    const topic = resourceName(req.messageQueue?.topic);
-    const config = this.ctx.existingTopic(topic);
-    const queueId = req.messageQueue?.id ?? -1;
-    if (queueId < 0 || queueId >= config.readQueueNums) throw new GrpcStatusError(Code.BAD_REQUEST, `topic ${topic} has no queue ${queueId}`);
-    return { topic, queueId };
-  }
-
-  /** A group's committed offset in a queue (-1 when it has none), as 4.x offset queries answer. */
-  private async getOffset(req: OffsetRequest): Promise<Record<string, unknown>> {
-    const group = resourceName(req.group, 'group');
-    const { topic, queueId } = this.queueOf(req);
-    return { offset: (await this.ctx.store.committedOffset(group, topic, queueId)) ?? -1 };
-  }
-
-  private async updateOffset(req: OffsetRequest): Promise<Record<string, unknown>> {
-    const group = resourceName(req.group, 'group');
-    const { topic, queueId } = this.queueOf(req);
-    if (req.offset === undefined || req.offset < 0) throw new GrpcStatusError(Code.BAD_REQUEST, 'the offset must not be negative');
-    await this.ctx.store.commitOffset(group, topic, queueId, req.offset);
-    return {};
-  }
-
-  private async queryOffset(req: OffsetRequest): Promise<Record<string, unknown>> {
-    const { topic, queueId } = this.queueOf(req);
-    const store = this.ctx.store;
-    switch (req.queryOffsetPolicy ?? 'BEGINNING') {
-      case 'BEGINNING': return { offset: await store.minOffset(topic, queueId) };
-      case 'END': return { offset: await store.maxOffset(topic, queueId) };
-      case 'TIMESTAMP':
-        if (!req.timestamp) throw new GrpcStatusError(Code.BAD_REQUEST, 'a TIMESTAMP query needs a timestamp');
-        return { offset: await store.offsetForTimestamp(topic, queueId, toMillis(req.timestamp)) };
-    }
-  }
 }
 
 function filterOf(f: { type: string; expression: string } | null | undefined): TagSubscription {

@@ -57,9 +57,13 @@ interface QueuePop {
   inFlight: Map<number, InFlight>;
   /** acked offsets at or above the floor */
   done: Set<number>;
+  /** the floor as last committed to the store */
+  committed: number;
 }
 
 const HANDLE_VERSION = 'r1';
+/** Messages a queue may hand out past its oldest unacked one (a 4.x push consumer's consumeConcurrentlyMaxSpan is 2,000). */
+const DEFAULT_MAX_SPAN = 20_000;
 /** How long an auto-renewed message may stay invisible in all (Apache's proxy also stops renewing after 3 h). */
 const MAX_RENEW_MS = 3 * 3600_000;
 
@@ -78,7 +82,11 @@ export class PopConsumptionService {
   /** pops of one group and topic run one at a time, so that two never hand out the same offsets */
   private readonly popping = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly ctx: BrokerContext) {}
+  /**
+   * @param maxSpan how far past a queue's oldest unacked message pops may hand out new ones: what is acked above
+   * it is remembered until it acks, so a message held long (renewed for hours) must not let that grow without end
+   */
+  constructor(private readonly ctx: BrokerContext, private readonly maxSpan = DEFAULT_MAX_SPAN) {}
 
   async pop(req: PopRequest, signal: AbortSignal): Promise<PoppedMessage[]> {
     const deadline = Date.now() + req.waitMs;
@@ -92,11 +100,12 @@ export class PopConsumptionService {
   /** Acks a popped message; a handle from an earlier pop of it (since handed out again) is refused. */
   async ack(group: string, topic: string, receiptHandle: string): Promise<void> {
     const { queueId, offset, state } = this.inFlight(group, topic, receiptHandle);
+    const floor = state.floor;
     state.inFlight.delete(offset);
     state.done.add(offset);
     await this.advanceFloor(group, topic, queueId, state);
-    // In a FIFO group the queue's next message was held back for this ack.
-    if (state.inFlight.size === 0) this.wake(topic);
+    // The queue may have held messages back for this ack: a FIFO queue's next one, or new ones past the span.
+    if (state.inFlight.size === 0 || state.floor !== floor) this.wake(topic);
   }
 
   /**
@@ -220,10 +229,13 @@ export class PopConsumptionService {
         await this.advanceFloor(req.group, req.topic, queueId, state);
         continue;
       }
-      while (out.length < req.maxMessages) {
-        const r = await this.ctx.store.read(req.topic, queueId, state.next, req.maxMessages - out.length, this.ctx.settings.maxPullBytes);
+      while (out.length < req.maxMessages && state.next - state.floor < this.maxSpan) {
+        const r = await this.ctx.store.read(req.topic, queueId, state.next, Math.min(req.maxMessages - out.length, this.maxSpan - (state.next - state.floor)), this.ctx.settings.maxPullBytes);
         if (r.status === 'OFFSET_TOO_SMALL') {
-          for (let o = state.next; o < r.nextOffset; o++) state.done.add(o);
+          // Retention removed what was never handed out. With nothing outstanding below, the floor jumps with it
+          // (retention may have removed millions); otherwise the gap waits in `done` for the floor to reach it.
+          if (state.floor === state.next) state.floor = r.nextOffset;
+          else for (let o = state.next; o < r.nextOffset; o++) state.done.add(o);
           state.next = r.nextOffset;
           continue;
         }
@@ -280,16 +292,17 @@ export class PopConsumptionService {
       // A new group starts where a new 4.x group does: at the start while the queue still holds its first message.
       const committed = await this.ctx.store.committedOffset(group, topic, queueId);
       const start = committed ?? ((await this.ctx.store.minOffset(topic, queueId)) === 0 ? 0 : await this.ctx.store.maxOffset(topic, queueId));
-      state = this.queues.get(key) ?? { floor: start, next: start, inFlight: new Map(), done: new Set() };
+      state = this.queues.get(key) ?? { floor: start, next: start, inFlight: new Map(), done: new Set(), committed: start };
       this.queues.set(key, state);
     }
     return state;
   }
 
   private async advanceFloor(group: string, topic: string, queueId: number, state: QueuePop): Promise<void> {
-    const before = state.floor;
     while (state.floor < state.next && state.done.delete(state.floor)) state.floor++;
-    if (state.floor !== before) await this.ctx.store.commitOffset(group, topic, queueId, state.floor);
+    if (state.floor === state.committed) return;
+    state.committed = state.floor;
+    await this.ctx.store.commitOffset(group, topic, queueId, state.floor);
   }
 
   private async readOne(topic: string, queueId: number, offset: number): Promise<StoredMessage | undefined> {

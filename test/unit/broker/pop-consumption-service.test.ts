@@ -16,7 +16,7 @@ import { parseTagExpression } from '../../../src/protocol/subscription.js';
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function withPops(fn: (pops: PopConsumptionService, ctx: BrokerContext) => Promise<void>): Promise<void> {
+async function withPops(fn: (pops: PopConsumptionService, ctx: BrokerContext) => Promise<void>, messages = 2, maxSpan?: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rop-pop-'));
   const store = new EmbeddedStore({ dataDir: dir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000 }, silent);
   await store.open();
@@ -28,11 +28,11 @@ async function withPops(fn: (pops: PopConsumptionService, ctx: BrokerContext) =>
   }, silent, keyIndex, new TrafficStats());
   try {
     await ctx.topicOrCreate('T', 1);
-    await ctx.putMessages('T', 0, [0, 1].map((i) => ({
+    await ctx.putMessages('T', 0, Array.from({ length: messages }, (_, i) => ({
       body: Buffer.from(`m${i}`), flag: 0, sysFlag: 0, properties: new Map([['UNIQ_KEY', `id-${i}`]]),
       bornTimestamp: Date.now(), bornHost: '127.0.0.1:1', reconsumeTimes: 0, preparedTransactionOffset: 0n,
     })));
-    await fn(new PopConsumptionService(ctx), ctx);
+    await fn(new PopConsumptionService(ctx, maxSpan), ctx);
   } finally {
     await keyIndex.stop();
     await store.close();
@@ -97,4 +97,17 @@ test('messages released (their receive was gone) are handed out again at once, t
     assert.deepEqual(again.map((p) => [p.message.body.toString(), p.deliveryAttempt]), [['m0', 1], ['m1', 1]]);
     await assert.rejects(pops.ack('G', 'T', popped[0]!.receiptHandle), /not the current one/);
   });
+});
+
+test('a queue hands out nothing new past its span from the oldest unacked message, and goes on once that is acked', async () => {
+  await withPops(async (pops) => {
+    const signal = new AbortController().signal;
+    const [held] = await pops.pop(request({ invisibleMs: 60_000 }), signal);
+    const [next] = await pops.pop(request(), signal);
+    await pops.ack('G', 'T', next!.receiptHandle);
+    assert.deepEqual(await pops.pop(request(), signal), [], 'm2 waits: two past m0 is the span');
+    await pops.ack('G', 'T', held!.receiptHandle);
+    const [after] = await pops.pop(request(), signal);
+    assert.equal(after?.message.body.toString(), 'm2');
+  }, 3, 2);
 });

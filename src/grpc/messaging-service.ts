@@ -53,7 +53,7 @@ const MAX_INVISIBLE_MS = 12 * 3600_000;
 /** Long polling bounds, and what a receive keeps back of its client's deadline to answer in time. */
 const DEFAULT_POLL_MS = 20_000;
 const DEADLINE_MARGIN_MS = 1000;
-const MAX_BATCH = 64;
+const MAX_BATCH = 128;
 
 export interface MessagingSettings {
   /** host the route advertises when a client names no endpoints */

@@ -69,7 +69,7 @@ test('settings answers carry what each client needs to start', () => {
   assert.deepEqual(producer.publishing, { topics: [], maxBodySize: 4096, validateMessageType: true });
   assert.ok((producer.backoffPolicy as { exponentialBackoff?: unknown }).exponentialBackoff, 'a producer gets an exponential back-off');
   const consumer = answerSettings({ pubSub: 'subscription', subscription: { group: { name: 'G' } } }, policy);
-  assert.equal(consumer.subscription?.receiveBatchSize, 32);
+  assert.equal(consumer.subscription?.receiveBatchSize, 128);
   assert.deepEqual(consumer.backoffPolicy, { maxAttempts: 17, customizedBackoff: { next: [{ seconds: 10, nanos: 0 }, { seconds: 30, nanos: 0 }] } });
   const fifo = answerSettings({ pubSub: 'subscription', subscription: { group: { name: 'G' }, fifo: false } }, { ...policy, fifo: true });
   assert.equal(fifo.subscription?.fifo, true, 'the group\'s order, whatever the client assumed');

@@ -61,6 +61,13 @@ interface QueuePop {
   committed: number;
 }
 
+interface InFlightAt {
+  queueId: number;
+  offset: number;
+  state: QueuePop;
+  entry: InFlight;
+}
+
 const HANDLE_VERSION = 'r1';
 /** Messages a queue may hand out past its oldest unacked one (a 4.x push consumer's consumeConcurrentlyMaxSpan is 2,000). */
 const DEFAULT_MAX_SPAN = 20_000;
@@ -91,7 +98,7 @@ export class PopConsumptionService {
   async pop(req: PopRequest, signal: AbortSignal): Promise<PoppedMessage[]> {
     const deadline = Date.now() + req.waitMs;
     for (;;) {
-      const found = await this.serially(`${req.group}\u0000${req.topic}`, () => this.popReady(req));
+      const found = await this.serially(popKey(req.group, req.topic), () => this.popReady(req));
       if (found.length > 0 || Date.now() >= deadline || signal.aborted) return found;
       await this.waitForWork(req.topic, deadline, signal);
     }
@@ -101,8 +108,7 @@ export class PopConsumptionService {
   async ack(group: string, topic: string, receiptHandle: string): Promise<void> {
     const { queueId, offset, state } = this.inFlight(group, topic, receiptHandle);
     const floor = state.floor;
-    state.inFlight.delete(offset);
-    state.done.add(offset);
+    settle(state, offset);
     await this.advanceFloor(group, topic, queueId, state);
     // The queue may have held messages back for this ack: a FIFO queue's next one, or new ones past the span.
     if (state.inFlight.size === 0 || state.floor !== floor) this.wake(topic);
@@ -116,8 +122,7 @@ export class PopConsumptionService {
     const { queueId, offset, state, entry } = this.inFlight(group, topic, receiptHandle);
     const message = await this.readOne(topic, queueId, offset);
     if (message) await this.toDeadLetters(group, message, entry.attempts);
-    state.inFlight.delete(offset);
-    state.done.add(offset);
+    settle(state, offset);
     await this.advanceFloor(group, topic, queueId, state);
     this.wake(topic);
   }
@@ -139,9 +144,8 @@ export class PopConsumptionService {
    */
   release(group: string, topic: string, popped: PoppedMessage[]): void {
     for (const p of popped) {
-      const { queueId, offset } = parseHandle(p.receiptHandle);
-      const entry = this.queues.get(stateKey(group, topic, queueId))?.inFlight.get(offset);
-      if (!entry || handleOf(queueId, offset, entry.token) !== p.receiptHandle) continue;
+      const entry = this.lookup(group, topic, p.receiptHandle)?.entry;
+      if (!entry) continue;
       entry.deadline = 0;
       entry.attempts--;
       entry.renewWhile = undefined;
@@ -156,8 +160,9 @@ export class PopConsumptionService {
    */
   async forget(group: string, topic: string): Promise<void> {
     // In line with the group's pops, so that none in progress commits its old position over the new one.
-    await this.serially(`${group}\u0000${topic}`, async () => {
-      for (const key of [...this.queues.keys()]) if (key.startsWith(`${group}\u0000${topic}\u0000`)) this.queues.delete(key);
+    const key = popKey(group, topic);
+    await this.serially(key, async () => {
+      for (const k of [...this.queues.keys()]) if (k.startsWith(`${key}\u0000`)) this.queues.delete(k);
     });
     this.wake(topic);
   }
@@ -177,14 +182,20 @@ export class PopConsumptionService {
     return run;
   }
 
-  private inFlight(group: string, topic: string, receiptHandle: string): { queueId: number; offset: number; state: QueuePop; entry: InFlight } {
+  /** The in-flight message a receipt handle stands for, if the handle is still its current one. */
+  private lookup(group: string, topic: string, receiptHandle: string): InFlightAt | undefined {
     const parsed = parseHandle(receiptHandle);
     const state = this.queues.get(stateKey(group, topic, parsed.queueId));
     const entry = state?.inFlight.get(parsed.offset);
-    if (!state || !entry || entry.token !== parsed.token) {
+    return state && entry && entry.token === parsed.token ? { queueId: parsed.queueId, offset: parsed.offset, state, entry } : undefined;
+  }
+
+  private inFlight(group: string, topic: string, receiptHandle: string): InFlightAt {
+    const found = this.lookup(group, topic, receiptHandle);
+    if (!found) {
       throw new ReceiptHandleError(`receipt handle ${receiptHandle} is not the current one of a message of ${topic} popped by ${group}: it was acked, or handed out again after its invisible time`);
     }
-    return { queueId: parsed.queueId, offset: parsed.offset, state, entry };
+    return found;
   }
 
   private async popReady(req: PopRequest): Promise<PoppedMessage[]> {
@@ -207,14 +218,12 @@ export class PopConsumptionService {
         const message = await this.readOne(req.topic, queueId, offset);
         if (!message) {
           // Retention removed it meanwhile: nothing left to deliver.
-          state.inFlight.delete(offset);
-          state.done.add(offset);
+          settle(state, offset);
           continue;
         }
         if (entry.attempts >= req.maxDeliveryAttempts) {
           await this.toDeadLetters(req.group, message, entry.attempts);
-          state.inFlight.delete(offset);
-          state.done.add(offset);
+          settle(state, offset);
           continue;
         }
         entry.attempts++;
@@ -321,7 +330,15 @@ export class PopConsumptionService {
   }
 }
 
-const stateKey = (group: string, topic: string, queueId: number): string => `${group}\u0000${topic}\u0000${queueId}`;
+/** Pops of a group and topic run one at a time under this key; `stateKey` of each of its queues starts with it. */
+const popKey = (group: string, topic: string): string => `${group}\u0000${topic}`;
+const stateKey = (group: string, topic: string, queueId: number): string => `${popKey(group, topic)}\u0000${queueId}`;
+
+/** A popped message is done with: acked, dead-lettered, or gone with retention. */
+function settle(state: QueuePop, offset: number): void {
+  state.inFlight.delete(offset);
+  state.done.add(offset);
+}
 
 const handleOf = (queueId: number, offset: number, token: string): string => `${HANDLE_VERSION}:${queueId}:${offset}:${token}`;
 

@@ -37,7 +37,6 @@ import { GRPC_CLIENT_VERSION, TelemetrySessions } from './grpc/telemetry-session
 import { peerAddress } from './grpc/message-conversion.js';
 import { MessagingService } from './grpc/messaging-service.js';
 import { PopConsumptionService } from './broker/pop-consumption-service.js';
-import { DEFAULT_MAX_RECONSUME_TIMES } from './broker/broker-context.js';
 
 /** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
 const CLIENT_EXPIRY_MS = 120_000;
@@ -239,7 +238,6 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       grpcPort: () => grpcPort ?? config.grpcPort,
       // A retry waits as a 4.x retry does: the first one at delay level 3 (10 s), then one level further each time.
       retryDelaysMs: config.delayLevelsMs.slice(2),
-      maxDeliveryAttempts: DEFAULT_MAX_RECONSUME_TIMES + 1,
       observe: (method, statusCode, ms) => metrics.grpcAnswered(method, statusCode, ms),
     }), log, config.grpcTls);
     try {

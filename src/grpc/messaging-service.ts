@@ -60,7 +60,6 @@ export interface MessagingSettings {
   advertisedHost: string;
   grpcPort: () => number;
   retryDelaysMs: number[];
-  maxDeliveryAttempts: number;
   /** called with each unary call and receive answered: method, status code, milliseconds (a receive counts its wait) */
   observe?: (method: string, statusCode: string, durationMs: number) => void;
 }
@@ -92,9 +91,9 @@ function groupHash(group: string): number {
 
 /**
  * apache.rocketmq.v2.MessagingService for RocketMQ 5 clients, over the same broker and store as the 4.x
- * remoting protocol: routes, heartbeats, the Telemetry settings exchange, sends and client termination.
- * Refusals travel as the status inside each response, as Apache's proxy answers; RPCs not served yet answer
- * NOT_IMPLEMENTED the same way.
+ * remoting protocol: routes, sends, pop-style receives and acks, the Telemetry stream, and through modules of
+ * their own transactions and queue offsets. Refusals travel as the status inside each response, as Apache's
+ * proxy answers; RPCs not served answer NOT_IMPLEMENTED the same way.
  */
 export class MessagingService {
   private readonly nextQueue = new Map<string, number>();
@@ -181,7 +180,7 @@ export class MessagingService {
   private async queryRoute(req: { topic: Resource; endpoints?: Endpoints | null }): Promise<Record<string, unknown>> {
     const name = resourceName(req.topic);
     const topic = await this.ctx.topicOrCreate(name);
-    const broker = { name: this.ctx.settings.brokerName, id: 0, endpoints: this.endpointsFor(req.endpoints) };
+    const broker = this.brokerFor(req.endpoints);
     const queues = Math.max(topic.readQueueNums, topic.writeQueueNums);
     return {
       messageQueues: Array.from({ length: queues }, (_, id) => ({
@@ -203,14 +202,16 @@ export class MessagingService {
     resourceName(req.group, 'group');
     const topic = this.ctx.existingTopic(name);
     if (!(topic.perm & Perm.READ) || topic.readQueueNums === 0) throw new GrpcStatusError(Code.FORBIDDEN, `topic ${name} has no readable queue`);
-    const broker = { name: this.ctx.settings.brokerName, id: 0, endpoints: this.endpointsFor(req.endpoints) };
+    const broker = this.brokerFor(req.endpoints);
     return { assignments: [{ messageQueue: { topic: req.topic, id: -1, permission: 'READ_WRITE', broker, acceptMessageTypes: ACCEPTED_TYPES } }] };
   }
 
-  /** The endpoints the client reached us by (as Apache's proxy answers), else the advertised host. */
-  private endpointsFor(asked: Endpoints | null | undefined): Endpoints {
-    if (asked && asked.addresses.length > 0) return asked;
-    return { scheme: /^[\d.]+$/.test(this.settings.advertisedHost) ? 'IPv4' : 'DOMAIN_NAME', addresses: [{ host: this.settings.advertisedHost, port: this.settings.grpcPort() }] };
+  /** This broker, at the endpoints the client reached us by (as Apache's proxy answers), else the advertised host. */
+  private brokerFor(asked: Endpoints | null | undefined): { name: string; id: number; endpoints: Endpoints } {
+    const endpoints: Endpoints = asked && asked.addresses.length > 0
+      ? asked
+      : { scheme: /^[\d.]+$/.test(this.settings.advertisedHost) ? 'IPv4' : 'DOMAIN_NAME', addresses: [{ host: this.settings.advertisedHost, port: this.settings.grpcPort() }] };
+    return { name: this.ctx.settings.brokerName, id: 0, endpoints };
   }
 
   /**
@@ -280,7 +281,7 @@ export class MessagingService {
       const deadline = call.getDeadline();
       const clientLeft = deadline === Infinity ? Number.MAX_SAFE_INTEGER : new Date(deadline).getTime() - Date.now() - DEADLINE_MARGIN_MS;
       const waitMs = Math.max(0, Math.min(req.longPollingTimeout ? toMillis(req.longPollingTimeout) : DEFAULT_POLL_MS, clientLeft));
-      const groupConfig = this.ctx.store.getSubscriptionGroup(group);
+      const policy = this.deliveryPolicy(group);
       const popped = await this.pops.pop({
         group,
         topic,
@@ -288,8 +289,8 @@ export class MessagingService {
         maxMessages: Math.max(1, Math.min(req.batchSize || 32, MAX_BATCH)),
         invisibleMs,
         waitMs,
-        maxDeliveryAttempts: (groupConfig?.retryMaxTimes ?? DEFAULT_MAX_RECONSUME_TIMES) + 1,
-        orderly: groupConfig?.consumeMessageOrderly ?? false,
+        maxDeliveryAttempts: policy.maxDeliveryAttempts,
+        orderly: policy.fifo,
         renewWhile: req.autoRenew ? () => this.sessions.alive(clientId) : undefined,
       }, abort.signal);
       if (popped.length === 0) return finish({ code: Code.MESSAGE_NOT_FOUND, message: 'no new message' });
@@ -364,25 +365,31 @@ export class MessagingService {
   private answerSettings(clientId: string, call: TelemetryCall, sent: ClientSettings): TelemetryCommand {
     if (!clientId) throw new GrpcStatusError(Code.CLIENT_ID_REQUIRED, 'the x-mq-client-id header is missing');
     if (sent.pubSub !== 'publishing' && sent.pubSub !== 'subscription') throw new GrpcStatusError(Code.BAD_REQUEST, 'settings name neither publishing nor subscription');
-    const groupName = sent.pubSub === 'subscription' ? resourceName(sent.subscription?.group as Resource | undefined, 'group') : undefined;
+    const group = sent.pubSub === 'subscription' ? resourceName(sent.subscription?.group as Resource | undefined, 'group') : undefined;
     this.sessions.settle(clientId, call, sent);
-    const group = groupName === undefined ? undefined : this.ctx.store.getSubscriptionGroup(groupName);
     return {
       status: ok(),
       settings: answerSettings(sent, {
         maxBodyBytes: this.ctx.settings.maxMessageSize,
         retryDelaysMs: this.settings.retryDelaysMs,
-        maxDeliveryAttempts: group ? group.retryMaxTimes + 1 : this.settings.maxDeliveryAttempts,
-        fifo: group?.consumeMessageOrderly ?? false,
+        ...this.deliveryPolicy(group),
       }),
     };
+  }
+
+  /**
+   * What a group's subscription group config says of its deliveries, as pops apply it and consumers are told it;
+   * the defaults for a group nobody declared (and for producers, which have none).
+   */
+  private deliveryPolicy(group: string | undefined): { maxDeliveryAttempts: number; fifo: boolean } {
+    const config = group === undefined ? undefined : this.ctx.store.getSubscriptionGroup(group);
+    return { maxDeliveryAttempts: (config?.retryMaxTimes ?? DEFAULT_MAX_RECONSUME_TIMES) + 1, fifo: config?.consumeMessageOrderly ?? false };
   }
 
   private async forwardToDeadLetterQueue(req: ForwardToDeadLetterQueueRequest): Promise<Record<string, unknown>> {
     await this.pops.forwardToDeadLetters(resourceName(req.group, 'group'), resourceName(req.topic), req.receiptHandle);
     return {};
   }
-
 }
 
 function filterOf(f: { type: string; expression: string } | null | undefined): TagSubscription {

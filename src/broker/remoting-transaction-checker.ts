@@ -3,14 +3,16 @@ import { createOffsetMsgId, encodeStoredMessage } from '../protocol/message-code
 import { formatProperties, Prop } from '../protocol/message-properties.js';
 import { RequestCode } from '../protocol/request-code.js';
 import type { ConsumerRegistry } from './consumer-registry.js';
-import type { TransactionChecker } from './transaction-service.js';
+import type { TransactionCheck, TransactionChecker } from './transaction-service.js';
 
 /**
  * Checks a half message back with the 4.x producer of its group that heartbeated last: CHECK_TRANSACTION_STATE,
  * one way; the producer answers with END_TRANSACTION marked as coming from a check.
  */
 export function remotingTransactionChecker(registry: ConsumerRegistry, storeHost: string): TransactionChecker {
-  return (group, { halfOffset, message }) => {
+  return { reaches: (group) => registry.anyProducerOf(group) !== undefined, send };
+
+  function send(group: string, { halfOffset, message }: TransactionCheck): boolean {
     const producer = registry.anyProducerOf(group);
     if (!producer) return false;
     const uniqueKey = message.properties.get(Prop.UNIQ_KEY) ?? '';
@@ -24,5 +26,5 @@ export function remotingTransactionChecker(registry: ConsumerRegistry, storeHost
     req.flag |= ONEWAY_FLAG;
     producer.connection.send(req);
     return true;
-  };
+  }
 }

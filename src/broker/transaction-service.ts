@@ -32,18 +32,19 @@ interface Pending {
 
 export type PutMessages = (topic: string, queueId: number, messages: NewMessage[]) => Promise<AppendResult>;
 
-/** A half message its producer is asked about: as it will be delivered (its own topic), with the checks so far. */
+/** A half message its producer is asked about: as it will be delivered (its own topic, the check count raised). */
 export interface TransactionCheck {
   halfOffset: number;
   message: StoredMessage;
-  checks: number;
 }
 
-/**
- * One way of reaching a producer group's live members (4.x remoting connections, RocketMQ 5 telemetry streams):
- * sends the check to one of them, or answers false when none is reachable this way.
- */
-export type TransactionChecker = (group: string, check: TransactionCheck) => boolean;
+/** One way of reaching a producer group's live members: 4.x remoting connections, RocketMQ 5 telemetry streams. */
+export interface TransactionChecker {
+  /** Whether a member of `group` is reachable this way; the half message is read only when one is. */
+  reaches(group: string): boolean;
+  /** Sends the check to one member; false when none took it. */
+  send(group: string, check: TransactionCheck): boolean;
+}
 
 /**
  * Transactional messages: a half message is kept out of sight in HALF_TOPIC until its producer commits
@@ -164,6 +165,8 @@ export class TransactionService {
         continue;
       }
       p.nextCheckAt = now + this.settings.checkIntervalMs;
+      const reachable = this.checkers.filter((c) => c.reaches(p.group));
+      if (reachable.length === 0) continue;
       const half = await this.halfMessage(p.offset);
       if (!half) {
         this.pending.delete(p.offset);
@@ -171,8 +174,8 @@ export class TransactionService {
       }
       const properties = new Map(half.properties);
       properties.set(Prop.TRANSACTION_CHECK_TIMES, String(p.checks + 1));
-      const check = { halfOffset: p.offset, checks: p.checks + 1, message: { ...half, topic: properties.get(Prop.REAL_TOPIC) ?? half.topic, properties } };
-      if (this.checkers.some((send) => send(p.group, check))) p.checks++;
+      const check = { halfOffset: p.offset, message: { ...half, topic: properties.get(Prop.REAL_TOPIC) ?? half.topic, properties } };
+      if (reachable.some((c) => c.send(p.group, check))) p.checks++;
     }
     await this.recordProgress();
   }

@@ -24,7 +24,8 @@ export interface EndTransactionRequest {
  */
 export class TransactionalMessages {
   constructor(private readonly ctx: BrokerContext, private readonly transactions: TransactionService, private readonly sessions: TelemetrySessions) {
-    transactions.addChecker((group, check) => this.check(group, check));
+    // A v5 half message's group is its topic: a producer publishing that topic can answer for it.
+    transactions.addChecker({ reaches: (group) => sessions.publisherOf(group) !== undefined, send: (group, check) => this.check(group, check) });
   }
 
   /** Stores a half message; answers the transaction id its producer ends it with. */

@@ -93,6 +93,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(d.logLevel))
     .option('--max-frame-size <bytes>', 'largest frame accepted; a larger one closes its connection', integer(1024, 1024 * 1024 * 1024), d.maxFrameSize)
     .option('--no-auto-create-topics', 'answer TOPIC_NOT_EXIST for unknown topics instead of creating them')
+    .option('--no-enable-property-filter', 'refuse SQL92 subscriptions (Apache RocketMQ\'s enablePropertyFilter=false) instead of filtering by them')
     .option('--default-queues <n>', 'queues of an auto-created topic', integer(1, 1024), d.defaultQueues)
     .addOption(new Option('--flush <policy>', 'sync: fsync before a send is acknowledged; async: fsync every --flush-interval-ms').choices(['async', 'sync']).default(d.flush))
     .option('--flush-interval-ms <ms>', 'fsync period of the async flush policy', integer(1, 60_000), d.flushIntervalMs)
@@ -129,6 +130,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     logLevel: o.logLevel,
     maxFrameSize: o.maxFrameSize,
     autoCreateTopics: o.autoCreateTopics,
+    enablePropertyFilter: o.enablePropertyFilter,
     defaultQueues: o.defaultQueues,
     flush: o.flush,
     flushIntervalMs: o.flushIntervalMs,

@@ -27,6 +27,8 @@ export interface GatewayConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   maxFrameSize: number;
   autoCreateTopics: boolean;
+  /** Apache RocketMQ's enablePropertyFilter: SQL92 subscriptions are served (else refused, never dropped) */
+  enablePropertyFilter: boolean;
   defaultQueues: number;
   flush: 'async' | 'sync';
   flushIntervalMs: number;
@@ -57,6 +59,7 @@ export const defaultConfig: GatewayConfig = {
   logLevel: 'info',
   maxFrameSize: 16 * 1024 * 1024,
   autoCreateTopics: true,
+  enablePropertyFilter: true,
   defaultQueues: 4,
   flush: 'async',
   flushIntervalMs: 500,

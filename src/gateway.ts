@@ -126,6 +126,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       clusterName: config.clusterName,
       brokerName: config.brokerName,
       autoCreateTopics: config.autoCreateTopics,
+      enablePropertyFilter: config.enablePropertyFilter,
       defaultQueues: config.defaultQueues,
       maxMessageSize: 4 * 1024 * 1024,
       maxPullMessages: 32,

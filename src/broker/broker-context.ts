@@ -15,6 +15,8 @@ export interface BrokerSettings {
   clusterName: string;
   brokerName: string;
   autoCreateTopics: boolean;
+  /** SQL92 subscriptions are served; off, they are refused (Apache RocketMQ's enablePropertyFilter) */
+  enablePropertyFilter: boolean;
   defaultQueues: number;
   maxMessageSize: number;
   maxPullMessages: number;

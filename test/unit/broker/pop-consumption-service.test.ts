@@ -23,7 +23,7 @@ async function withPops(fn: (pops: PopConsumptionService, ctx: BrokerContext) =>
   const keyIndex = new MessageKeyIndex(store, 200, silent);
   await keyIndex.start();
   const ctx = new BrokerContext(store, {
-    advertisedAddress: '127.0.0.1:9876', clusterName: 'c', brokerName: 'b', autoCreateTopics: true, defaultQueues: 1,
+    advertisedAddress: '127.0.0.1:9876', clusterName: 'c', brokerName: 'b', autoCreateTopics: true, enablePropertyFilter: true, defaultQueues: 1,
     maxMessageSize: 1 << 20, maxPullMessages: 32, maxPullBytes: 1 << 20, maxPullHoldMs: 1000, delayLevelsMs: [1000],
   }, silent, keyIndex, new TrafficStats());
   try {

@@ -206,6 +206,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.HEART_BEAT, clients.heartbeat);
   server.register(C.UNREGISTER_CLIENT, clients.unregisterClient);
   server.register(C.GET_CONSUMER_LIST_BY_GROUP, clients.getConsumerListByGroup);
+  server.register(C.CHECK_CLIENT_CONFIG, clients.checkClientConfig);
   server.register(C.LOCK_BATCH_MQ, locks.lockBatch);
   server.register(C.UNLOCK_BATCH_MQ, locks.unlockBatch);
   server.register(C.UPDATE_AND_CREATE_TOPIC, admin.updateAndCreateTopic);

@@ -5,6 +5,7 @@ import { createOffsetMsgId, parseOffsetMsgId } from '../protocol/message-codec.j
 import { RemotingRequestError } from '../remoting/errors.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import type { StoredMessage } from '../store/message-store.js';
+import type { SubscriptionView } from '../protocol/subscription.js';
 import { RETRY_PREFIX, type BrokerContext } from './broker-context.js';
 import type { ClientChannel, ConsumerRegistry } from './consumer-registry.js';
 
@@ -39,7 +40,7 @@ export interface ClientInfo {
 
 export interface ConsumerGroupInfo {
   members: ClientInfo[];
-  subscriptions: Array<{ topic: string; expression: string }>;
+  subscriptions: SubscriptionView[];
   messageModel: string;
   consumeFromWhere: string;
   consumeType: string;
@@ -74,7 +75,7 @@ export interface ResetResult {
 export interface PopConsumer {
   group: string;
   client: ClientInfo;
-  subscriptions: Array<{ topic: string; expression: string }>;
+  subscriptions: SubscriptionView[];
 }
 
 /** What the admin service needs of pop-style consumption, whose consumers and state live outside the registry. */
@@ -164,10 +165,10 @@ export class AdminService {
     const popMembers = this.pops.members().filter((m) => m.group === group);
     if (!g && popMembers.length === 0) return undefined;
     const subscriptions = new Map(g?.subscriptions);
-    for (const m of popMembers) for (const s of m.subscriptions) if (!subscriptions.has(s.topic)) subscriptions.set(s.topic, s.expression);
+    for (const m of popMembers) for (const s of m.subscriptions) if (!subscriptions.has(s.topic)) subscriptions.set(s.topic, s);
     return {
       members: [...(g?.clients.map(clientInfo) ?? []), ...popMembers.map((m) => m.client)],
-      subscriptions: [...subscriptions].map(([topic, expression]) => ({ topic, expression })),
+      subscriptions: [...subscriptions].map(([topic, s]) => ({ topic, expression: s.expression, type: s.type })),
       messageModel: g?.messageModel ?? 'CLUSTERING',
       consumeFromWhere: g?.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET',
       consumeType: g?.consumeType ?? 'CONSUME_POP',

@@ -2,12 +2,13 @@ import { createResponse, type RemotingCommand } from '../remoting/remoting-comma
 import type { RemotingConnection } from '../remoting/remoting-connection.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import { ResponseCode } from '../protocol/request-code.js';
-import { jsonBody, parseJsonBody, type HeartbeatBody } from '../protocol/bodies.js';
+import { jsonBody, parseJsonBody, type HeartbeatBody, type SubscriptionDataBody } from '../protocol/bodies.js';
+import { servedSubscription, SubscriptionError } from '../protocol/subscription.js';
 import { RemotingRequestError } from '../remoting/errors.js';
 import { RETRY_PREFIX, type BrokerContext } from './broker-context.js';
 import type { ConsumerRegistry } from './consumer-registry.js';
 
-/** HEART_BEAT, UNREGISTER_CLIENT, GET_CONSUMER_LIST_BY_GROUP. */
+/** HEART_BEAT, UNREGISTER_CLIENT, GET_CONSUMER_LIST_BY_GROUP, CHECK_CLIENT_CONFIG. */
 export class ClientManageProcessor {
   constructor(private readonly ctx: BrokerContext, private readonly registry: ConsumerRegistry) {}
 
@@ -32,5 +33,23 @@ export class ClientManageProcessor {
     const ids = this.registry.consumerIds(group);
     if (ids.length === 0) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no consumer for group ${group}`);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody({ consumerIdList: ids }));
+  };
+
+  /**
+   * CHECK_CLIENT_CONFIG: a consumer with a non-TAG subscription asks at start whether the broker can filter by it;
+   * a refusal fails the client's start(). Answered as Apache RocketMQ does: SUBSCRIPTION_PARSE_FAILED with the
+   * parse error, SYSTEM_ERROR for a type the broker does not filter by.
+   */
+  readonly checkClientConfig = (req: RemotingCommand): RemotingCommand => {
+    const body = parseJsonBody<{ subscriptionData?: SubscriptionDataBody | null }>(req.body, 'check client config');
+    const sub = body.subscriptionData;
+    if (!sub) return createResponse(req, ResponseCode.SUCCESS);
+    try {
+      servedSubscription(sub.expressionType, sub.subString, this.ctx.settings.enablePropertyFilter);
+    } catch (err) {
+      if (!(err instanceof SubscriptionError)) throw err;
+      return createResponse(req, err.kind === 'invalid' ? ResponseCode.SUBSCRIPTION_PARSE_FAILED : ResponseCode.SYSTEM_ERROR, err.message);
+    }
+    return createResponse(req, ResponseCode.SUCCESS);
   };
 }

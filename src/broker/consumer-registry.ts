@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import type { RemotingConnection } from '../remoting/remoting-connection.js';
 import { createRequest, ONEWAY_FLAG, type SerializeType } from '../remoting/remoting-command.js';
 import { RequestCode } from '../protocol/request-code.js';
-import { parseTagExpression, type TagSubscription } from '../protocol/subscription.js';
+import { compileSubscription, isTagType, SubscriptionError, type Subscription, type SubscriptionView } from '../protocol/subscription.js';
 import type { ConsumerDataBody, HeartbeatBody } from '../protocol/bodies.js';
 
 /** What a client's heartbeat command says about the client itself. */
@@ -22,17 +22,21 @@ export interface ClientChannel extends ClientIdentity {
 
 export interface ConsumerGroupView {
   clients: ClientChannel[];
-  /** topic → the subscription's tag expression as the client sent it */
-  subscriptions: Map<string, string>;
+  /** topic → the subscription's expression and its type as the client sent them */
+  subscriptions: Map<string, SubscriptionView>;
   messageModel: string;
   consumeFromWhere: string;
   consumeType: string;
 }
 
+/** A heartbeat's subscription, compiled when it changes; an expression that does not compile keeps its error. */
+interface RegisteredSubscription extends SubscriptionView {
+  compiled: Subscription | SubscriptionError;
+}
+
 interface ConsumerGroup {
   clients: Map<string, ClientChannel>;
-  subscriptions: Map<string, TagSubscription>;
-  expressions: Map<string, string>;
+  subscriptions: Map<string, RegisteredSubscription>;
   messageModel: string;
   consumeFromWhere: string;
   consumeType: string;
@@ -72,7 +76,6 @@ export class ConsumerRegistry {
         group = {
           clients: new Map(),
           subscriptions: new Map(),
-          expressions: new Map(),
           messageModel: c.messageModel ?? 'CLUSTERING',
           consumeFromWhere: c.consumeFromWhere ?? '',
           consumeType: c.consumeType ?? '',
@@ -82,10 +85,7 @@ export class ConsumerRegistry {
       group.messageModel = c.messageModel ?? group.messageModel;
       group.consumeFromWhere = c.consumeFromWhere ?? group.consumeFromWhere;
       group.consumeType = c.consumeType ?? group.consumeType;
-      for (const s of c.subscriptionDataSet ?? []) {
-        group.subscriptions.set(s.topic, parseTagExpression(s.subString));
-        group.expressions.set(s.topic, s.subString ?? '*');
-      }
+      for (const s of c.subscriptionDataSet ?? []) this.subscribe(c.groupName, group, s.topic, s.expressionType, s.subString);
       const isNew = !group.clients.has(body.clientID);
       const existing = group.clients.get(body.clientID);
       if (existing && existing.connection !== connection) existing.connection = connection;
@@ -144,7 +144,8 @@ export class ConsumerRegistry {
   consumerGroup(name: string): ConsumerGroupView | undefined {
     const g = this.consumers.get(name);
     if (!g) return undefined;
-    return { clients: [...g.clients.values()], subscriptions: new Map(g.expressions), messageModel: g.messageModel, consumeFromWhere: g.consumeFromWhere, consumeType: g.consumeType };
+    const subscriptions = new Map([...g.subscriptions].map(([topic, s]) => [topic, { topic, expression: s.expression, type: s.type }]));
+    return { clients: [...g.clients.values()], subscriptions, messageModel: g.messageModel, consumeFromWhere: g.consumeFromWhere, consumeType: g.consumeType };
   }
 
   producersOf(group: string): ClientChannel[] {
@@ -159,8 +160,28 @@ export class ConsumerRegistry {
     return result;
   }
 
-  subscription(group: string, topic: string): TagSubscription | undefined {
-    return this.consumers.get(group)?.subscriptions.get(topic);
+  /**
+   * The subscription a group's heartbeats registered for a topic, compiled; a SubscriptionError if it does not
+   * compile (Apache RocketMQ then has no filter data for it); undefined if none is registered.
+   */
+  subscription(group: string, topic: string): Subscription | SubscriptionError | undefined {
+    return this.consumers.get(group)?.subscriptions.get(topic)?.compiled;
+  }
+
+  private subscribe(groupName: string, group: ConsumerGroup, topic: string, type: string | undefined, subString: string | undefined): void {
+    const expression = subString ?? '*';
+    const declared = isTagType(type) ? 'TAG' : String(type);
+    const known = group.subscriptions.get(topic);
+    if (known && known.expression === expression && known.type === declared) return;
+    let compiled: Subscription | SubscriptionError;
+    try {
+      compiled = compileSubscription(type, expression);
+    } catch (err) {
+      if (!(err instanceof SubscriptionError)) throw err;
+      compiled = err;
+      this.log.warn({ group: groupName, topic, type, expression, reason: err.message }, 'consumer subscription refused');
+    }
+    group.subscriptions.set(topic, { topic, expression, type: declared, compiled });
   }
 
   private removeConsumer(groupName: string, clientId: string, reason: string): void {

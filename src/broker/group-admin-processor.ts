@@ -54,7 +54,7 @@ export class GroupAdminProcessor {
     if (!g) return createResponse(req, ResponseCode.CONSUMER_NOT_ONLINE, `the consumer group[${group}] not online`);
     const body: ConsumerConnectionBody = {
       connectionSet: g.members.map(connection),
-      subscriptionTable: Object.fromEntries(g.subscriptions.map((s) => [s.topic, subscriptionDataView(s.topic, s.expression)])),
+      subscriptionTable: Object.fromEntries(g.subscriptions.map((s) => [s.topic, subscriptionDataView(s)])),
       consumeType: g.consumeType || undefined,
       messageModel: g.messageModel || undefined,
       consumeFromWhere: g.consumeFromWhere || undefined,

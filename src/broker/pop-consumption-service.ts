@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { restoredMessage, type StoredMessage } from '../store/message-store.js';
 import { Prop } from '../protocol/message-properties.js';
-import { matchesTag, type TagSubscription } from '../protocol/subscription.js';
+import type { Subscription } from '../protocol/subscription.js';
 import { DLQ_PREFIX, type BrokerContext } from './broker-context.js';
 
 /** A message handed out by a pop, invisible to other pops until its deadline or its ack. */
@@ -15,7 +15,7 @@ export interface PoppedMessage {
 export interface PopRequest {
   group: string;
   topic: string;
-  subscription: TagSubscription;
+  subscription: Subscription;
   maxMessages: number;
   invisibleMs: number;
   /** how long to wait for a message when none is ready */
@@ -252,7 +252,7 @@ export class PopConsumptionService {
         for (const message of r.messages) {
           const offset = message.queueOffset;
           state.next = offset + 1;
-          if (!matchesTag(req.subscription, message.properties.get(Prop.TAGS))) {
+          if (!req.subscription.matches(message.properties)) {
             state.done.add(offset);
             continue;
           }

@@ -3,9 +3,9 @@ import type { RemotingConnection } from '../remoting/remoting-connection.js';
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import { encodeStoredMessage } from '../protocol/message-codec.js';
-import { formatProperties, Prop } from '../protocol/message-properties.js';
+import { formatProperties } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
-import { matchesTag, parseTagExpression, type TagSubscription } from '../protocol/subscription.js';
+import { requireServed, servedSubscription, SubscriptionError, type Subscription } from '../protocol/subscription.js';
 import { Perm } from '../protocol/bodies.js';
 import type { ReadResult } from '../store/message-store.js';
 import type { BrokerContext } from './broker-context.js';
@@ -21,7 +21,7 @@ interface PullRequest {
   queueId: number;
   offset: number;
   maxMessages: number;
-  subscription: TagSubscription;
+  subscription: Subscription;
 }
 
 /** PULL_MESSAGE, with broker-side tag filtering and long polling. */
@@ -74,15 +74,29 @@ export class PullMessageProcessor {
     return answer;
   };
 
-  private subscriptionOf(h: HeaderFields, sysFlag: number, group: string, topic: string): TagSubscription {
+  /**
+   * The pull's own subscription (lite pull consumers send it each time) or the one the group's heartbeat
+   * registered (push consumers), answered as Apache RocketMQ answers each case so a filter is never dropped.
+   */
+  private subscriptionOf(h: HeaderFields, sysFlag: number, group: string, topic: string): Subscription {
+    const propertyFilter = this.ctx.settings.enablePropertyFilter;
     if (sysFlag & PullFlag.SUBSCRIPTION) {
-      const type = h.optStr('expressionType') ?? 'TAG';
-      if (type !== 'TAG') throw new RemotingRequestError(ResponseCode.SUBSCRIPTION_PARSE_FAILED, `filter expression type ${type} is not supported; use TAG`);
-      return parseTagExpression(h.optStr('subscription'));
+      try {
+        return servedSubscription(h.optStr('expressionType'), h.optStr('subscription'), propertyFilter);
+      } catch (err) {
+        throw refusal(err, ResponseCode.SUBSCRIPTION_PARSE_FAILED);
+      }
     }
-    // Push consumers send no subscription with each pull: the one their heartbeat registered applies.
-    // With none registered yet, everything is delivered and the client filters, rather than stalling it.
-    return this.consumers.subscription(group, topic) ?? parseTagExpression('*');
+    const registered = this.consumers.subscription(group, topic);
+    if (registered === undefined) {
+      throw new RemotingRequestError(ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's subscription of ${topic} does not exist in group ${group}; it is registered by a heartbeat`);
+    }
+    try {
+      if (registered instanceof SubscriptionError) throw registered;
+      return requireServed(registered, propertyFilter);
+    } catch (err) {
+      throw refusal(err, ResponseCode.FILTER_DATA_NOT_EXIST);
+    }
   }
 
   private async attempt(req: RemotingCommand, pull: PullRequest): Promise<RemotingCommand> {
@@ -96,7 +110,7 @@ export class PullMessageProcessor {
     });
     switch (result.status) {
       case 'FOUND': {
-        const matched = result.messages.filter((m) => matchesTag(pull.subscription, m.properties.get(Prop.TAGS)));
+        const matched = result.messages.filter((m) => pull.subscription.matches(m.properties));
         if (matched.length === 0) return createResponse(req, ResponseCode.PULL_RETRY_IMMEDIATELY, 'no message matched the subscription', header(result));
         const body = Buffer.concat(
           matched.map((m) => encodeStoredMessage({ ...m, properties: formatProperties(m.properties) }, s.advertisedAddress)),
@@ -113,6 +127,12 @@ export class PullMessageProcessor {
         return createResponse(req, ResponseCode.PULL_OFFSET_MOVED, `offset ${pull.offset} is outside [${result.minOffset}, ${result.maxOffset}]`, header(result));
     }
   }
+}
+
+/** An expression that does not compile is `invalidCode`; a type or filter not served is SYSTEM_ERROR, as Apache RocketMQ answers. */
+function refusal(err: unknown, invalidCode: number): unknown {
+  if (!(err instanceof SubscriptionError)) return err;
+  return new RemotingRequestError(err.kind === 'invalid' ? invalidCode : ResponseCode.SYSTEM_ERROR, err.message);
 }
 
 const stopping = (): RemotingRequestError => new RemotingRequestError(ResponseCode.SYSTEM_BUSY, 'the gateway is shutting down; pull again later');

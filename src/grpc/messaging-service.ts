@@ -9,7 +9,7 @@ import { answerSettings, type ClientSettings } from './client-settings.js';
 import { resourceName, toNewMessage, toV2Message } from './message-conversion.js';
 import { fromMillis, toMillis, type Endpoints, type MessageType, type Resource, type Timestamp, type V2Message } from './v2-types.js';
 import { ReceiptHandleError, type PopConsumptionService } from '../broker/pop-consumption-service.js';
-import { parseTagExpression, type TagSubscription } from '../protocol/subscription.js';
+import { filterOf } from './filter-expression.js';
 import { DEFAULT_MAX_RECONSUME_TIMES } from '../broker/broker-context.js';
 import type { TransactionService } from '../broker/transaction-service.js';
 import { TransactionalMessages, type EndTransactionRequest } from './transactional-messages.js';
@@ -285,7 +285,7 @@ export class MessagingService {
       const popped = await this.pops.pop({
         group,
         topic,
-        subscription: filterOf(req.filterExpression),
+        subscription: filterOf(req.filterExpression, this.ctx.settings.enablePropertyFilter),
         maxMessages: Math.max(1, Math.min(req.batchSize || 32, MAX_BATCH)),
         invisibleMs,
         waitMs,
@@ -390,12 +390,6 @@ export class MessagingService {
     await this.pops.forwardToDeadLetters(resourceName(req.group, 'group'), resourceName(req.topic), req.receiptHandle);
     return {};
   }
-}
-
-function filterOf(f: { type: string; expression: string } | null | undefined): TagSubscription {
-  if (!f) return parseTagExpression('*');
-  if (f.type !== 'TAG' && f.type !== 'FILTER_TYPE_UNSPECIFIED') throw new GrpcStatusError(Code.ILLEGAL_FILTER_EXPRESSION, `filter type ${f.type} is not supported; use TAG`);
-  return parseTagExpression(f.expression || '*');
 }
 
 function permissionOf(topic: TopicConfig, queueId: number): string {

@@ -3,6 +3,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ClientSettings } from './client-settings.js';
 import { resourceName } from './message-conversion.js';
 import type { Resource } from './v2-types.js';
+import type { SubscriptionView } from '../protocol/subscription.js';
 import { ok, type Status } from './status-code.js';
 import type { StoredMessage } from '../store/message-store.js';
 import { toV2Message } from './message-conversion.js';
@@ -37,8 +38,8 @@ export interface GrpcClientInfo {
   group?: string;
   /** a producer's topics */
   topics: string[];
-  /** a consumer's subscriptions: topic and filter expression */
-  subscriptions: Array<{ topic: string; expression: string }>;
+  /** a consumer's subscriptions: topic, filter expression and its 4.x type (TAG or SQL92) */
+  subscriptions: SubscriptionView[];
   peer: string;
   /** when it last sent settings or a heartbeat */
   lastSeen: number;
@@ -79,10 +80,10 @@ export class TelemetrySessions {
     const group = settings.subscription?.group as Resource | undefined;
     if (group?.name) session.info.group = resourceName(group, 'group');
     session.info.topics = ((settings.publishing?.topics ?? []) as Resource[]).filter((t) => t?.name).map((t) => resourceName(t));
-    type Entry = { topic?: Resource | null; expression?: { expression?: string } | null };
+    type Entry = { topic?: Resource | null; expression?: { expression?: string; type?: string } | null };
     session.info.subscriptions = ((settings.subscription?.subscriptions ?? []) as Entry[])
       .filter((e) => e?.topic?.name)
-      .map((e) => ({ topic: resourceName(e.topic), expression: e.expression?.expression || '*' }));
+      .map((e) => ({ topic: resourceName(e.topic), expression: e.expression?.expression || '*', type: e.expression?.type === 'SQL' ? 'SQL92' : 'TAG' }));
   }
 
   /**

@@ -3,7 +3,7 @@ import { LANGUAGES } from '../remoting/remoting-command.js';
 import { ResponseCode } from './request-code.js';
 import { fastjsonBody, ObjectKeyMap } from './fastjson.js';
 import { parseJsonBody, type MessageQueueBody } from './bodies.js';
-import { parseTagExpression } from './subscription.js';
+import { isTagType, parseTagExpression, type SubscriptionView } from './subscription.js';
 
 // Bodies of the admin requests Apache RocketMQ's mqadmin sends (TopicStatsTable, ConsumeStats, ResetOffsetBody,
 // ConsumerConnection, ProducerConnection, KVTable, GroupList, SubscriptionGroupConfig). The tables keyed by
@@ -59,13 +59,15 @@ export interface SubscriptionDataView {
   subString: string;
   tagsSet: string[];
   codeSet: number[];
-  expressionType: 'TAG';
+  expressionType: string;
   classFilterMode: false;
 }
 
-export function subscriptionDataView(topic: string, expression: string): SubscriptionDataView {
-  const sub = parseTagExpression(expression);
-  return { topic, subString: sub.expression, tagsSet: [...sub.tags], codeSet: [...sub.codes], expressionType: 'TAG', classFilterMode: false };
+/** Tags and their codes are worked out of TAG expressions only; other types keep their expression as it is. */
+export function subscriptionDataView(s: SubscriptionView): SubscriptionDataView {
+  if (!isTagType(s.type)) return { topic: s.topic, subString: s.expression, tagsSet: [], codeSet: [], expressionType: s.type, classFilterMode: false };
+  const sub = parseTagExpression(s.expression);
+  return { topic: s.topic, subString: sub.expression, tagsSet: [...sub.tags], codeSet: [...sub.codes], expressionType: 'TAG', classFilterMode: false };
 }
 
 /** mqadmin parses `language` into its LanguageCode enum; anything else it does not know is OTHER. */

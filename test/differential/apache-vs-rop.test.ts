@@ -1,15 +1,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, startGateway, type GatewayProcess } from '../support/gateway.js';
 import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
+import { FILTERED_COUNT, FILTER_TAGS, SQL_CASES, selected } from '../support/sql-cases.js';
 
 // The same retry, delay, dead-letter and transaction scenarios, driven by Apache RocketMQ's Java client,
 // against Apache RocketMQ's own name server and broker (4.9, from Maven Central) and against this gateway:
-// the deliveries each side makes must be the same (timestamps aside, delays to the second).
+// the deliveries each side makes must be the same (timestamps aside, delays to the second); and SQL92 filters.
 const TABLE = '1s 2s 1s 5s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s';
 const run = promisify(execFile);
 const rocketmq = (command: 'start' | 'stop', env: NodeJS.ProcessEnv = {}): Promise<unknown> =>
@@ -45,7 +48,7 @@ let gw: GatewayProcess;
 
 before(async () => {
   await rocketmq('stop');
-  await rocketmq('start', { ROCKETMQ_BROKER_CONF_EXTRA: `messageDelayLevel=${TABLE};transactionCheckInterval=1000;transactionTimeOut=2000` });
+  await rocketmq('start', { ROCKETMQ_BROKER_CONF_EXTRA: `messageDelayLevel=${TABLE};transactionCheckInterval=1000;transactionTimeOut=2000;enablePropertyFilter=true` });
   gw = await startGateway({ args: ['--message-delay-level', TABLE, '--transaction-check-interval-ms', '1000', '--transaction-timeout-ms', '2000'] });
 });
 
@@ -151,7 +154,33 @@ async function transactionScenario(side: Side): Promise<string[]> {
   return [`visible ${visible.join(',')}`, `checked ${checked.join(',')}`];
 }
 
-const scenarios = { retry: retryScenario, delay: delayScenario, deadLetter: deadLetterScenario, transactions: transactionScenario };
+/**
+ * SQL92 push and lite-pull consumers (one of each per expression) over 1,000 messages with mixed properties: what
+ * each consumer got, which must also be what the expression selects by hand.
+ */
+async function sqlScenario(side: Side): Promise<string[]> {
+  const { namesrv } = side;
+  await createTopic(side, 'DiffSql');
+  await produce(namesrv, 'DiffSql', FILTERED_COUNT, { mode: 'async', tags: FILTER_TAGS.join(','), 'filter-props': 'true' });
+  const file = join(mkdtempSync(join(tmpdir(), 'rop-diff-sql-')), 'cases.sql');
+  writeFileSync(file, SQL_CASES.map(([sql]) => sql).join('\n'));
+  const h = JavaHarness.start('sql-consume', { namesrv, topic: 'DiffSql', group: 'DiffSql', 'sql-file': file, 'timeout-ms': 170_000 });
+  const got = (label: string): number[] => deliveries(h.events).filter((m) => m.consumer === label).map(idxOf).sort((a, b) => a - b);
+  try {
+    await h.waitFor((e) => e.some((x) => x.event === 'ready'), 60_000, 'SQL92 consumers started');
+    await h.waitFor(() => SQL_CASES.every(([, pick], k) => got(`p${k}`).length >= selected(pick).length && got(`l${k}`).length >= selected(pick).length), 120_000, 'every SQL92 consumer got its messages');
+    await sleep(3000);
+  } finally {
+    await h.stop();
+    rmSync(dirname(file), { recursive: true, force: true });
+  }
+  return SQL_CASES.flatMap(([sql, pick], k) => ['p', 'l'].map((kind) => {
+    assert.deepEqual(got(`${kind}${k}`), selected(pick), `${kind === 'p' ? 'push' : 'lite pull'} consumer of ${sql} on ${namesrv}`);
+    return `${kind === 'p' ? 'push' : 'lite pull'} ${sql}: ${got(`${kind}${k}`).length} messages`;
+  }));
+}
+
+const scenarios = { sql: sqlScenario, retry: retryScenario, delay: delayScenario, deadLetter: deadLetterScenario, transactions: transactionScenario };
 
 for (const [name, scenario] of Object.entries(scenarios)) {
   test(`${name}: Apache RocketMQ's broker and the gateway deliver the same`, { timeout: 240_000 }, async (t) => {

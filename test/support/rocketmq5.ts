@@ -5,7 +5,7 @@ import type { GatewayProcess } from './gateway.js';
  * RocketMQ 5's Node client (gRPC). Its default logger writes to ~/logs/rocketmq; tests collect warnings and errors
  * in memory instead, so a failure can show what the client said.
  */
-export const { Producer, SimpleConsumer, PushConsumer, ConsumeResult } = rocketmq;
+export const { Producer, SimpleConsumer, PushConsumer, ConsumeResult, FilterExpression } = rocketmq;
 
 export interface ClientLog {
   lines: string[];
@@ -43,7 +43,7 @@ export class Rocketmq5Clients {
     return this.keep(new Producer({ endpoints: this.gw.grpcAddress!, namespace: '', topics, requestTimeout: 5000, logger: clientLog(), ...more }));
   }
 
-  simpleConsumer(group: string, topic: string, more: Partial<SimpleConsumerOptions> & { filter?: string } = {}): InstanceType<typeof SimpleConsumer> {
+  simpleConsumer(group: string, topic: string, more: Partial<SimpleConsumerOptions> & { filter?: string | InstanceType<typeof FilterExpression> } = {}): InstanceType<typeof SimpleConsumer> {
     const { filter = '*', ...rest } = more;
     return this.keep(new SimpleConsumer({
       endpoints: this.gw.grpcAddress!, namespace: '', consumerGroup: group, subscriptions: new Map([[topic, filter]]),

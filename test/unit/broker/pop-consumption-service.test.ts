@@ -9,7 +9,7 @@ import { BrokerContext } from '../../../src/broker/broker-context.js';
 import { MessageKeyIndex } from '../../../src/broker/message-key-index.js';
 import { TrafficStats } from '../../../src/broker/traffic-stats.js';
 import { PopConsumptionService, type PopRequest } from '../../../src/broker/pop-consumption-service.js';
-import { parseTagExpression } from '../../../src/protocol/subscription.js';
+import { EVERYTHING } from '../../../src/protocol/subscription.js';
 
 // Pop consumption on a real embedded store, for what end-to-end tests cannot wait for: renewals of an
 // auto-renewed pop (whose invisible time is a minute for real clients).
@@ -41,7 +41,7 @@ async function withPops(fn: (pops: PopConsumptionService, ctx: BrokerContext) =>
 }
 
 const request = (over: Partial<PopRequest> = {}): PopRequest => ({
-  group: 'G', topic: 'T', subscription: parseTagExpression('*'), maxMessages: 1, invisibleMs: 300, waitMs: 0, maxDeliveryAttempts: 17, orderly: false, ...over,
+  group: 'G', topic: 'T', subscription: EVERYTHING, maxMessages: 1, invisibleMs: 300, waitMs: 0, maxDeliveryAttempts: 17, orderly: false, ...over,
 });
 
 test('an auto-renewed message stays invisible while its consumer is connected, and comes back once it is gone', async () => {

@@ -48,10 +48,13 @@ test('a malformed subscription group config is INVALID_PARAMETER naming what is 
 });
 
 test('subscriptions show their tags and tag hash codes; unknown client languages show as OTHER', () => {
-  assert.deepEqual(subscriptionDataView('T', 'TagA || TagB'), {
+  assert.deepEqual(subscriptionDataView({ topic: 'T', expression: 'TagA || TagB', type: 'TAG' }), {
     topic: 'T', subString: 'TagA || TagB', tagsSet: ['TagA', 'TagB'], codeSet: [2598919, 2598920], expressionType: 'TAG', classFilterMode: false,
   });
-  assert.deepEqual(subscriptionDataView('T', '*').tagsSet, []);
+  assert.deepEqual(subscriptionDataView({ topic: 'T', expression: '*', type: 'TAG' }).tagsSet, []);
+  assert.deepEqual(subscriptionDataView({ topic: 'T', expression: 'a > 5 AND TAGS IN (\'x\')', type: 'SQL92' }), {
+    topic: 'T', subString: "a > 5 AND TAGS IN ('x')", tagsSet: [], codeSet: [], expressionType: 'SQL92', classFilterMode: false,
+  });
   assert.equal(languageName('JAVA'), 'JAVA');
   assert.equal(languageName('NODE_JS'), 'NODE_JS');
   assert.equal(languageName('COBOL'), 'OTHER');

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.MessageSelector;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
 import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
@@ -30,7 +31,8 @@ final class Consume {
     consumer.setConsumeFromWhere(from(a));
     if (a.has("namespace")) consumer.setNamespace(a.get("namespace"));
     if (a.getBool("broadcast", false)) consumer.setMessageModel(MessageModel.BROADCASTING);
-    consumer.subscribe(a.get("topic"), a.get("sub", "*"));
+    if (a.has("sql")) consumer.subscribe(a.get("topic"), MessageSelector.bySql(a.get("sql")));
+    else consumer.subscribe(a.get("topic"), a.get("sub", "*"));
     // --fail-times N: every message's first N deliveries fail (RECONSUME_LATER, or for an orderly listener
     // SUSPEND_CURRENT_QUEUE_A_MOMENT), as a flaky listener would.
     int failTimes = a.getInt("fail-times", 0);
@@ -56,7 +58,7 @@ final class Consume {
       });
     }
     if (a.has("max-reconsume")) consumer.setMaxReconsumeTimes(a.getInt("max-reconsume", 16));
-    consumer.start();
+    if (!started(consumer::start)) return 3;
     Events.emit(Events.event("ready"));
     Stdin.awaitCloseOr(a.getInt("timeout-ms", 120_000));
     consumer.shutdown();
@@ -71,8 +73,9 @@ final class Consume {
     consumer.setInstanceName(instance);
     consumer.setConsumeFromWhere(from(a));
     consumer.setAutoCommit(true);
-    consumer.subscribe(a.get("topic"), a.get("sub", "*"));
-    consumer.start();
+    if (a.has("sql")) consumer.subscribe(a.get("topic"), MessageSelector.bySql(a.get("sql")));
+    else consumer.subscribe(a.get("topic"), a.get("sub", "*"));
+    if (!started(consumer::start)) return 3;
     Events.emit(Events.event("ready"));
     // A flag, not interruption: poll() swallows interrupts while it waits.
     AtomicBoolean polling = new AtomicBoolean(true);
@@ -91,6 +94,15 @@ final class Consume {
     consumer.shutdown();
     Events.emit(Events.event("stopped"));
     return 0;
+  }
+
+  interface Start {
+    void run() throws Exception;
+  }
+
+  /** A start the broker refuses (CHECK_CLIENT_CONFIG for an SQL92 subscription) is reported as an event. */
+  private static boolean started(Start start) {
+    return SqlConsume.start(null, start);
   }
 
   private static ConsumeFromWhere from(Args a) {
@@ -113,6 +125,8 @@ final class Consume {
     e.put("props", user);
     e.put("bodyBase64", Main.base64(m.getBody()));
     e.put("reconsumeTimes", m.getReconsumeTimes());
+    e.put("delayLevel", m.getDelayTimeLevel());
+    e.put("allProps", new TreeMap<>(m.getProperties()));
     e.put("bornTimestamp", m.getBornTimestamp());
     e.put("storeTimestamp", m.getStoreTimestamp());
     e.put("instance", instance);

@@ -11,7 +11,7 @@ import rop.harness.common.Args;
  * line on stdout, so the Node test runner can assert on exactly what the client saw; the client's own
  * logging is sent to a temporary directory so it never mixes with that output.
  *
- * Usage: java -jar rop-java-harness.jar produce|push-consume|lite-pull|tx-produce|query|request|respond|bench-produce|bench-consume --key value ...
+ * Usage: java -jar rop-java-harness.jar produce|push-consume|lite-pull|sql-consume|tx-produce|query|request|respond|bench-produce|bench-consume --key value ...
  */
 public final class Main {
   public static void main(String[] argv) throws Exception {
@@ -28,6 +28,7 @@ public final class Main {
       case "produce" -> code = Produce.run(args);
       case "push-consume" -> code = Consume.push(args);
       case "lite-pull" -> code = Consume.litePull(args);
+      case "sql-consume" -> code = SqlConsume.run(args);
       case "tx-produce" -> code = Transactions.produce(args);
       case "query" -> code = Query.run(args);
       case "request" -> code = RequestReply.request(args);

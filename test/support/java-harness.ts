@@ -35,5 +35,12 @@ export function expectedMessage(i: number, tags: string[], bodySize = 0): { body
   };
 }
 
+/** The properties `produce --filter-props` gives message i, for SQL92 filters to select on; `d` is missing from every third. */
+export function filterProps(i: number): Record<string, string> {
+  const props: Record<string, string> = { a: String(i % 10), b: `s${i % 7}`, c: ((i % 5) * 0.5).toFixed(1) };
+  if (i % 3 !== 0) props.d = String(i % 4);
+  return props;
+}
+
 /** The messages a consumer harness reported, in arrival order. */
 export const deliveries = (events: HarnessEvent[]): HarnessEvent[] => events.filter((e) => e.event === 'msg');

@@ -26,14 +26,26 @@ final class Produce {
     m.putUserProperty("idx", Integer.toString(i));
     m.putUserProperty("p-utf8", "值-ü-" + i);
     if (delayLevel > 0) m.setDelayTimeLevel(delayLevel);
+    if (filterProps) {
+      // Properties for SQL92 filters (test/support/java-harness.ts filterProps says the same): numbers, strings,
+      // a decimal, and `d` missing from every third message.
+      m.putUserProperty("a", Integer.toString(i % 10));
+      m.putUserProperty("b", "s" + (i % 7));
+      m.putUserProperty("c", Double.toString((i % 5) * 0.5));
+      if (i % 3 != 0) m.putUserProperty("d", Integer.toString(i % 4));
+    }
     return m;
   }
+
+  /** --filter-props: every message carries the properties SQL92 filter tests select on. */
+  private static boolean filterProps;
 
   /** --delay-level L: every message is sent with RocketMQ delay level L. */
   private static int delayLevel;
 
   static int run(Args a) throws Exception {
     delayLevel = a.getInt("delay-level", 0);
+    filterProps = a.getBool("filter-props", false);
     String topic = a.get("topic");
     int count = a.getInt("count", 1);
     String mode = a.get("mode", "sync");

@@ -7,19 +7,33 @@ export type HarnessEvent = Record<string, unknown> & { event: string };
 /** `--key value` options; `true` is a bare `--key` flag and `false` leaves the option out. */
 export type HarnessOptions = Record<string, string | number | boolean>;
 
-/** `java -jar <jar> <command> --key value ...`, checking first that scripts/java-peers.mjs built the jar. */
-export function spawnJar(jar: string, command: string, options: HarnessOptions, jvmArgs: string[] = []): ChildProcess {
-  if (!existsSync(jar)) throw new Error(`${jar} is missing: run "npm run java-peers" (needs a JDK 17 and Maven)`);
-  const args = [...jvmArgs, '-jar', jar, command];
+/** `--key value` arguments for `options`, as the harnesses' option parsers read them. */
+export function optionArgs(options: HarnessOptions): string[] {
+  const args: string[] = [];
   for (const [k, v] of Object.entries(options)) {
     if (v === false) continue;
     args.push(`--${k}`);
     if (v !== true) args.push(String(v));
   }
-  return spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  return args;
 }
 
-/** One run of a Java harness (a client driven from the command line), with every JSON event it printed. */
+/** `java -jar <jar> <command> --key value ...`, checking first that scripts/java-peers.mjs built the jar. */
+export function spawnJar(jar: string, command: string, options: HarnessOptions, jvmArgs: string[] = []): ChildProcess {
+  if (!existsSync(jar)) throw new Error(`${jar} is missing: run "npm run java-peers" (needs a JDK 17 and Maven)`);
+  return spawn('java', [...jvmArgs, '-jar', jar, command, ...optionArgs(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** `<binary> <command> --key value ...` for a native harness, checking first that it was built (`missing` says how). */
+export function spawnBinary(binary: string, command: string, options: HarnessOptions, missing: string): ChildProcess {
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: ${missing}`);
+  return spawn(binary, [command, ...optionArgs(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/**
+ * One run of a harness (a client driven from the command line: a Java jar of spawnJar or a native binary of
+ * spawnBinary), with every JSON event it printed.
+ */
 export class JarProcess {
   readonly events: HarnessEvent[] = [];
   readonly stderr: string[] = [];

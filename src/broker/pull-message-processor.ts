@@ -5,7 +5,7 @@ import { HeaderFields } from '../protocol/header-fields.js';
 import { encodeStoredMessage } from '../protocol/message-codec.js';
 import { formatProperties } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
-import { requireServed, servedSubscription, SubscriptionError, type Subscription } from '../protocol/subscription.js';
+import { EVERYTHING, isTagType, requireServed, servedSubscription, SubscriptionError, type Subscription } from '../protocol/subscription.js';
 import { Perm } from '../protocol/bodies.js';
 import type { ReadResult } from '../store/message-store.js';
 import type { BrokerContext } from './broker-context.js';
@@ -53,7 +53,7 @@ export class PullMessageProcessor {
       queueId,
       offset,
       maxMessages: Math.max(1, Math.min(h.optInt('maxMsgNums') ?? 32, this.ctx.settings.maxPullMessages)),
-      subscription: this.subscriptionOf(h, sysFlag, group, topicName),
+      subscription: this.subscriptionOf(h, sysFlag, group, topicName, req.language),
     };
     if (sysFlag & PullFlag.COMMIT_OFFSET) {
       const commitOffset = h.optInt('commitOffset') ?? -1;
@@ -78,7 +78,7 @@ export class PullMessageProcessor {
    * The pull's own subscription (lite pull consumers send it each time) or the one the group's heartbeat
    * registered (push consumers), answered as Apache RocketMQ answers each case so a filter is never dropped.
    */
-  private subscriptionOf(h: HeaderFields, sysFlag: number, group: string, topic: string): Subscription {
+  private subscriptionOf(h: HeaderFields, sysFlag: number, group: string, topic: string, language: string): Subscription {
     const propertyFilter = this.ctx.settings.enablePropertyFilter;
     if (sysFlag & PullFlag.SUBSCRIPTION) {
       try {
@@ -89,6 +89,10 @@ export class PullMessageProcessor {
     }
     const registered = this.consumers.subscription(group, topic);
     if (registered === undefined) {
+      // Until the group's next heartbeat (after a gateway restart, up to 30 s), a pull that says it is of a TAG
+      // subscription gets everything and its client filters the tags, rather than waiting; anything else is refused
+      // as Apache refuses it, since no client filters SQL92 itself. The Go client says TAG whatever it subscribed.
+      if (language !== 'GO' && isTagType(h.optStr('expressionType'))) return EVERYTHING;
       throw new RemotingRequestError(ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's subscription of ${topic} does not exist in group ${group}; it is registered by a heartbeat`);
     }
     try {

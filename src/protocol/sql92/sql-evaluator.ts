@@ -86,30 +86,24 @@ function not(value: SqlValue): SqlValue {
   return value === null ? null : !value;
 }
 
-/** FALSE as soon as an operand is FALSE (the rest is not evaluated), else unknown if one was unknown. */
-function conjunction(operands: readonly Evaluate[]): Evaluate {
+/**
+ * AND (`decisive` FALSE) and OR (`decisive` TRUE) in SQL's three-valued logic: the decisive value as soon as an
+ * operand has it (the rest is not evaluated, as Apache stops), else unknown if an operand was unknown.
+ */
+function junction(operands: readonly Evaluate[], decisive: boolean): Evaluate {
   return (property) => {
     let unknown = false;
     for (const operand of operands) {
       const value = operand(property);
-      if (value === false) return false;
+      if (value === decisive) return decisive;
       if (value === null) unknown = true;
     }
-    return unknown ? null : true;
+    return unknown ? null : !decisive;
   };
 }
 
-function disjunction(operands: readonly Evaluate[]): Evaluate {
-  return (property) => {
-    let unknown = false;
-    for (const operand of operands) {
-      const value = operand(property);
-      if (value === true) return true;
-      if (value === null) unknown = true;
-    }
-    return unknown ? null : false;
-  };
-}
+const conjunction = (operands: readonly Evaluate[]): Evaluate => junction(operands, false);
+const disjunction = (operands: readonly Evaluate[]): Evaluate => junction(operands, true);
 
 const ORDER_TESTS: Record<'>' | '>=' | '<' | '<=', (order: number) => boolean> = {
   '>': (order) => order > 0,

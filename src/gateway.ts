@@ -165,7 +165,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
 
   const scheduled = new ScheduledDeliveryService(store, config.delayLevelsMs, async (topic, queueId, message) => {
     const t = await ctx.topicOrCreate(topic);
-    await ctx.putMessages(topic, queueId % t.writeQueueNums, [message]);
+    await ctx.storeMessages(topic, queueId % t.writeQueueNums, [message]);
   }, log);
   await scheduled.start();
   const transactions = new TransactionService(store, {

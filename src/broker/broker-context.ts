@@ -94,28 +94,44 @@ export class BrokerContext {
 
   /**
    * Stores messages bound for `topic`/`queueId`. A single message with a delay level, or with a delivery
-   * time (RocketMQ 5's TIMER_DELIVER_MS, TIMER_DELAY_SEC, TIMER_DELAY_MS), waits in SCHEDULE_TOPIC_XXXX
-   * instead, remembering where it was headed, until it is due.
+   * time (RocketMQ 5's TIMER_DELAY_SEC, TIMER_DELAY_MS, TIMER_DELIVER_MS), waits in SCHEDULE_TOPIC_XXXX
+   * instead, remembering where it was headed (REAL_TOPIC, REAL_QID), until it is due.
    */
   async putMessages(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
     const m = messages.length === 1 ? messages[0]! : undefined;
-    const levels = this.settings.delayLevelsMs;
-    if (m && levels.length > 0) {
-      const now = Date.now();
-      const deliverAt = requestedDeliveryTime(m.properties, now);
-      if (deliverAt !== undefined && deliverAt > now) {
-        m.properties.set(Prop.TIMER_DELIVER_MS, String(deliverAt));
-        m.properties.delete(Prop.TIMER_DELAY_SEC);
-        m.properties.delete(Prop.TIMER_DELAY_MS);
-        return this.schedule(topic, queueId, m, levelFor(deliverAt - now, levels));
-      }
-      const level = Number(m.properties.get(Prop.DELAY_TIME_LEVEL) ?? 0);
-      if (level > 0) {
-        const capped = Math.min(level, levels.length);
-        m.properties.set(Prop.DELAY_TIME_LEVEL, String(capped));
-        return this.schedule(topic, queueId, m, capped - 1);
-      }
+    const now = Date.now();
+    const wait = m && this.delayOf(topic, m.properties, now);
+    if (!m || !wait) return this.storeMessages(topic, queueId, messages);
+    if (wait.level !== undefined) {
+      // As Apache RocketMQ 5: a delay level wins over a delivery time, which is dropped.
+      for (const p of [Prop.TIMER_DELIVER_MS, Prop.TIMER_DELAY_SEC, Prop.TIMER_DELAY_MS]) m.properties.delete(p);
+      m.properties.set(Prop.DELAY_TIME_LEVEL, String(wait.level));
+      return this.schedule(topic, queueId, m, wait.level - 1);
     }
+    // A timed message keeps the delivery time as it was asked for, and gets Apache RocketMQ 5's TIMER_OUT_MS,
+    // the time it is due: the delivery service reads that, and a message that has it has been through the timer.
+    m.properties.set(Prop.TIMER_OUT_MS, String(wait.deliverAt));
+    m.properties.set(Prop.TIMER_ENQUEUE_MS, String(now));
+    return this.schedule(topic, queueId, m, levelFor(wait.deliverAt - now, this.settings.delayLevelsMs));
+  }
+
+  /**
+   * Whether putMessages would hold this message back: with its (capped) delay level, or until its delivery time.
+   * Dead letters never wait (Apache RocketMQ zeroes the level of a message it moves to a dead-letter topic), nor
+   * does a timed message that has been through the timer already (it has TIMER_OUT_MS).
+   */
+  delayOf(topic: string, properties: ReadonlyMap<string, string>, now: number): { level: number } | { level?: undefined; deliverAt: number } | undefined {
+    const levels = this.settings.delayLevelsMs;
+    if (levels.length === 0 || topic.startsWith(DLQ_PREFIX)) return undefined;
+    const level = Number(properties.get(Prop.DELAY_TIME_LEVEL) ?? 0);
+    if (level > 0) return { level: Math.min(level, levels.length) };
+    if (properties.has(Prop.TIMER_OUT_MS)) return undefined;
+    const deliverAt = requestedDeliveryTime(properties, now);
+    return deliverAt !== undefined && deliverAt > now ? { deliverAt } : undefined;
+  }
+
+  /** Appends messages to `topic`/`queueId` as they are, delayed or not (a delayed message that fell due, say), and indexes their keys. */
+  async storeMessages(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
     const result = await this.store.append(topic, queueId, messages);
     this.keyIndex.add(topic, messages, result);
     return result;

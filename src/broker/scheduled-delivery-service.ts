@@ -10,8 +10,15 @@ const READ_BATCH = 64;
 const RETRY_AFTER_ERROR_MS = 1000;
 const IDLE_CHECK_MS = 1000;
 
-/** Puts a due message where it was headed. */
+/** Puts a due message where it was headed, as it is: it must not be held back again. */
 export type Deliver = (topic: string, queueId: number, message: NewMessage) => Promise<void>;
+
+/**
+ * When a timed message is due (epoch ms): TIMER_OUT_MS, or TIMER_DELIVER_MS for one a gateway before TIMER_OUT_MS
+ * scheduled; 0 for a message with a delay level.
+ */
+const dueAt = (properties: ReadonlyMap<string, string>): number =>
+  Number(properties.get(Prop.TIMER_OUT_MS) ?? properties.get(Prop.TIMER_DELIVER_MS) ?? 0);
 
 /**
  * Delivers delayed messages when due. Every message of one level waits the same time, so a level's queue
@@ -79,7 +86,7 @@ export class ScheduledDeliveryService {
           continue;
         }
         await Promise.all(due.map((m) => {
-          const remaining = Number(m.properties.get(Prop.TIMER_DELIVER_MS) ?? 0) - now;
+          const remaining = dueAt(m.properties) - now;
           if (remaining <= 0 || remaining >= this.shortestMs) return this.deliverDue(m);
           // Less than the shortest level to go: wait here rather than a whole level more. The committed
           // offset stays below it until it is delivered, so a crash meanwhile loses nothing.
@@ -123,13 +130,15 @@ export class ScheduledDeliveryService {
     const message = restoredMessage(m);
     const { properties } = message;
     // A timed message hops from level to level, each the longest that does not overshoot, until it is due.
-    const remaining = Number(properties.get(Prop.TIMER_DELIVER_MS) ?? 0) - Date.now();
+    const remaining = dueAt(properties) - Date.now();
     if (remaining >= this.shortestMs) {
       await this.store.append(SCHEDULE_TOPIC, levelFor(remaining, this.levelsMs), [message]);
       return;
     }
     if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
-    properties.delete(Prop.DELAY_TIME_LEVEL);
+    // Delivered as Apache RocketMQ delivers it: with the delay level it was sent with (the Java client's
+    // getDelayTimeLevel() reads it), REAL_TOPIC and REAL_QID; a timed one also with when it left the timer.
+    if (properties.has(Prop.TIMER_OUT_MS)) properties.set(Prop.TIMER_DEQUEUE_MS, String(Date.now()));
     await this.deliver(topic, Number(m.properties.get(Prop.REAL_QUEUE_ID) ?? 0), message);
   }
 

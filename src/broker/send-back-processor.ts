@@ -1,5 +1,6 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
 import { HeaderFields } from '../protocol/header-fields.js';
+import { createOffsetMsgId } from '../protocol/message-codec.js';
 import { Prop } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { restoredMessage } from '../store/message-store.js';
@@ -11,7 +12,8 @@ const FIRST_RETRY_LEVEL = 3;
 /**
  * CONSUMER_SEND_MSG_BACK: a consumer gives back a message it failed to consume. It goes to the group's
  * retry topic after a delay that grows with each attempt, or to the group's dead-letter topic once it has
- * been retried the most times allowed; either way keeping its body, properties and original topic and id.
+ * been retried the most times allowed; either way keeping its body, properties, born host and time, and
+ * original topic and id.
  */
 export class SendBackProcessor {
   constructor(private readonly ctx: BrokerContext) {}
@@ -26,15 +28,17 @@ export class SendBackProcessor {
     const maxReconsumeTimes = h.optInt('maxReconsumeTimes') ?? DEFAULT_MAX_RECONSUME_TIMES;
     let delayLevel = h.optInt('delayLevel') ?? 0;
     const toDeadLetters = msg.reconsumeTimes >= maxReconsumeTimes || delayLevel < 0;
+    // Shaped as Apache RocketMQ's broker shapes it: every property the consumed message had (REAL_TOPIC and
+    // REAL_QID too: a retry's are replaced when it is scheduled, a dead letter keeps them), its first topic,
+    // the offsetMsgId of the message first sent back as its origin, WAIT false, and the level it waits.
     const properties = new Map(msg.properties);
     if (!properties.has(Prop.RETRY_TOPIC)) properties.set(Prop.RETRY_TOPIC, msg.topic);
-    properties.set(Prop.ORIGIN_MESSAGE_ID, h.optStr('originMsgId') ?? properties.get(Prop.UNIQ_KEY) ?? String(locator));
-    properties.delete(Prop.REAL_TOPIC);
-    properties.delete(Prop.REAL_QUEUE_ID);
+    if (!properties.has(Prop.ORIGIN_MESSAGE_ID)) properties.set(Prop.ORIGIN_MESSAGE_ID, createOffsetMsgId(this.ctx.settings.advertisedAddress, msg.locator));
+    properties.set(Prop.WAIT_STORE_MSG_OK, 'false');
     let topic: string;
     if (toDeadLetters) {
       topic = DLQ_PREFIX + group;
-      properties.delete(Prop.DELAY_TIME_LEVEL);
+      properties.set(Prop.DELAY_TIME_LEVEL, '0');
     } else {
       topic = RETRY_PREFIX + group;
       if (delayLevel === 0) delayLevel = FIRST_RETRY_LEVEL + msg.reconsumeTimes;

@@ -39,8 +39,10 @@ export class SendMessageProcessor {
     const maxReconsume = h.optInt('maxReconsumeTimes');
     let messages: NewMessage[];
     if (isBatch) {
+      // Apache RocketMQ's broker appends the batch's own properties to every message of it.
       messages = decodeBatchBody(body).map((e) => {
         const properties = parseProperties(e.properties);
+        for (const [k, v] of headerProps) properties.set(k, v);
         return { ...common, flag: e.flag, body: e.body, properties };
       });
       if (messages.length === 0) throw new RemotingRequestError(ResponseCode.MESSAGE_ILLEGAL, 'the batch holds no message');
@@ -64,6 +66,9 @@ export class SendMessageProcessor {
       messages[0]!.properties.delete(Prop.DELAY_TIME_LEVEL);
     }
     if (prepared && messages.length !== 1) throw new RemotingRequestError(ResponseCode.MESSAGE_ILLEGAL, 'a transactional message cannot be batched');
+    // Apache RocketMQ's broker does not store a single message's WAIT, except on one it holds back (a half
+    // message, a delayed or timed one), whose properties it writes again with WAIT among them.
+    if (!isBatch && !prepared && !this.ctx.delayOf(target, messages[0]!.properties, Date.now())) messages[0]!.properties.delete(Prop.WAIT_STORE_MSG_OK);
     const result = prepared
       ? await this.transactions.prepare(target, queueId, messages[0]!, h.optStr('producerGroup') ?? '')
       : await this.ctx.putMessages(target, queueId, messages);

@@ -105,7 +105,7 @@ export class TransactionService {
     try {
       if (resolution === TransactionResolution.COMMIT) {
         const half = await this.halfMessage(p.offset);
-        if (half) await this.commit(half);
+        if (half) await this.commit(half, p.checks);
       }
       await this.recordResolved(p.offset);
     } catch (err) {
@@ -115,12 +115,17 @@ export class TransactionService {
     this.log.debug({ halfOffset: p.offset, commit: resolution === TransactionResolution.COMMIT, fromCheck }, 'transaction resolved');
   }
 
-  private async commit(half: StoredMessage): Promise<void> {
+  /**
+   * Puts a half message into its topic with the properties Apache RocketMQ's broker leaves on a committed one: all
+   * the half had (REAL_TOPIC, REAL_QID, TRAN_MSG, PGROUP, WAIT included; the Java client takes TRAN_MSG as its cue
+   * to give the message its transaction id) and, when it was checked back, how many times.
+   */
+  private async commit(half: StoredMessage, checks: number): Promise<void> {
     const topic = half.properties.get(Prop.REAL_TOPIC);
     if (!topic) throw new Error(`half message ${half.queueOffset} has no REAL_TOPIC`);
     const queueId = Number(half.properties.get(Prop.REAL_QUEUE_ID) ?? 0);
     const properties = new Map(half.properties);
-    for (const p of [Prop.REAL_TOPIC, Prop.REAL_QUEUE_ID, Prop.TRANSACTION_PREPARED, Prop.TRANSACTION_CHECK_TIMES]) properties.delete(p);
+    if (checks > 0) properties.set(Prop.TRANSACTION_CHECK_TIMES, String(checks));
     await this.putMessages(topic, queueId, [restoredMessage(half, {
       sysFlag: (half.sysFlag & ~SysFlag.TRANSACTION_MASK) | SysFlag.TRANSACTION_COMMIT,
       properties,

@@ -84,7 +84,7 @@ function messageTypeOf(m: StoredMessage): MessageType {
   // A committed message has lost its prepared mark, but keeps the commit in its flag.
   if (m.properties.get(Prop.TRANSACTION_PREPARED) === 'true' || (m.sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_COMMIT) return 'TRANSACTION';
   if (m.properties.has(SHARDING_KEY)) return 'FIFO';
-  if (m.properties.has(Prop.TIMER_DELIVER_MS) || m.properties.has(Prop.DELAY_TIME_LEVEL)) return 'DELAY';
+  if ([Prop.TIMER_DELIVER_MS, Prop.TIMER_OUT_MS, Prop.TIMER_DELAY_SEC, Prop.TIMER_DELAY_MS, Prop.DELAY_TIME_LEVEL].some((p) => m.properties.has(p))) return 'DELAY';
   return 'NORMAL';
 }
 
@@ -97,7 +97,8 @@ function messageTypeOf(m: StoredMessage): MessageType {
 export function toV2Message(m: StoredMessage, storeHost: string, delivery?: Pick<PoppedMessage, 'deliveryAttempt'> & Partial<Pick<PoppedMessage, 'receiptHandle'>>): Record<string, unknown> {
   const userProperties: Record<string, string> = {};
   for (const [key, value] of m.properties) if (!RESERVED.has(key)) userProperties[key] = value;
-  const deliverAt = m.properties.get(Prop.TIMER_DELIVER_MS);
+  // A 4.x producer may have asked for a delay (TIMER_DELAY_SEC, TIMER_DELAY_MS) rather than a time: TIMER_OUT_MS is when it fell due.
+  const deliverAt = m.properties.get(Prop.TIMER_DELIVER_MS) ?? m.properties.get(Prop.TIMER_OUT_MS);
   const keys = (m.properties.get(Prop.KEYS) ?? '').split(' ').filter((k) => k !== '');
   return {
     topic: resourceOf(m.topic),

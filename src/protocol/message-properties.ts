@@ -7,6 +7,11 @@ export const Prop = {
   TIMER_DELIVER_MS: 'TIMER_DELIVER_MS',
   TIMER_DELAY_SEC: 'TIMER_DELAY_SEC',
   TIMER_DELAY_MS: 'TIMER_DELAY_MS',
+  /** when a timed message is due (epoch ms), set by the broker; Apache RocketMQ 5's timer leaves it on the delivered message */
+  TIMER_OUT_MS: 'TIMER_OUT_MS',
+  /** when a timed message entered the timer, and when it left it for its topic (Apache RocketMQ 5) */
+  TIMER_ENQUEUE_MS: 'TIMER_ENQUEUE_MS',
+  TIMER_DEQUEUE_MS: 'TIMER_DEQUEUE_MS',
   RETRY_TOPIC: 'RETRY_TOPIC',
   ORIGIN_MESSAGE_ID: 'ORIGIN_MESSAGE_ID',
   REAL_TOPIC: 'REAL_TOPIC',

@@ -1,79 +1,23 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { repoRoot, startGateway, type GatewayProcess } from '../support/gateway.js';
 import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
-import { RemotingProbe } from '../support/remoting-probe.js';
+import { consumer, createTopic, differentialPerFile, produce, sleep, type Side } from '../support/differential.js';
 import { FILTERED_COUNT, FILTER_TAGS, SQL_CASES, selected } from '../support/sql-cases.js';
 
 // The same retry, delay, dead-letter and transaction scenarios, driven by Apache RocketMQ's Java client,
 // against Apache RocketMQ's own name server and broker (4.9, from Maven Central) and against this gateway:
 // the deliveries each side makes must be the same (timestamps aside, delays to the second); and SQL92 filters.
 const TABLE = '1s 2s 1s 5s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s';
-const run = promisify(execFile);
-const rocketmq = (command: 'start' | 'stop', env: NodeJS.ProcessEnv = {}): Promise<unknown> =>
-  run(process.execPath, [join(repoRoot, 'scripts', 'rocketmq.mjs'), command], { cwd: repoRoot, timeout: 300_000, env: { ...process.env, ...env } });
-const apache: Side = {
-  namesrv: `127.0.0.1:${process.env.ROCKETMQ_NAMESRV_PORT ?? 19876}`,
-  broker: `127.0.0.1:${process.env.ROCKETMQ_BROKER_PORT ?? 10911}`,
-};
-
-interface Side {
-  namesrv: string;
-  /** where topics are created (UPDATE_AND_CREATE_TOPIC goes to a broker) */
-  broker: string;
-}
-
-/**
- * Creates the scenario's topic up front on both sides: an Apache consumer that subscribes before its topic
- * exists learns of it only at its next route refresh, up to 30 s later, which would skew the timings.
- */
-async function createTopic(side: Side, topic: string, queues = 4): Promise<void> {
-  const probe = await RemotingProbe.connect(side.broker);
-  try {
-    const n = String(queues);
-    const r = await probe.invoke(17, { topic, readQueueNums: n, writeQueueNums: n, perm: '6', topicFilterType: 'SINGLE_TAG', topicSysFlag: '0', order: 'false' });
-    assert.equal(r.code, 0, `create ${topic}: ${r.remark}`);
-  } finally {
-    probe.close();
-  }
-  await sleep(500);
-}
-
-let gw: GatewayProcess;
-
-before(async () => {
-  await rocketmq('stop');
-  await rocketmq('start', { ROCKETMQ_BROKER_CONF_EXTRA: `messageDelayLevel=${TABLE};transactionCheckInterval=1000;transactionTimeOut=2000;enablePropertyFilter=true` });
-  gw = await startGateway({ args: ['--message-delay-level', TABLE, '--transaction-check-interval-ms', '1000', '--transaction-timeout-ms', '2000'] });
+const sides = differentialPerFile({
+  brokerConf: { messageDelayLevel: TABLE, transactionCheckInterval: 1000, transactionTimeOut: 2000, enablePropertyFilter: 'true' },
+  gatewayArgs: ['--message-delay-level', TABLE, '--transaction-check-interval-ms', '1000', '--transaction-timeout-ms', '2000'],
 });
 
-after(async () => {
-  await gw?.stop();
-  gw?.cleanup();
-  await rocketmq('stop');
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const idxOf = (m: HarnessEvent): number => Number((m.props as Record<string, string>).idx);
 const atMs = (m: HarnessEvent): number => Number(m.atMicros) / 1000;
-
-async function consumer(namesrv: string, options: Record<string, string | number>): Promise<JavaHarness> {
-  const h = JavaHarness.start('push-consume', { namesrv, 'timeout-ms': 170_000, ...options });
-  await h.waitFor((e) => e.some((x) => x.event === 'ready'), 60_000, `${options.group} ready`);
-  // Let the first rebalance assign the queues before anything is sent.
-  await sleep(3000);
-  return h;
-}
-
-async function produce(namesrv: string, topic: string, count: number, extra: Record<string, string | number> = {}): Promise<void> {
-  const events = await JavaHarness.run('produce', { namesrv, topic, count, mode: 'sync', ...extra });
-  assert.equal(events.filter((e) => e.event === 'sent' && e.status === 'SEND_OK').length, count, `${topic}: all SEND_OK`);
-}
 
 /** Fails each message twice: the deliveries, per message, with the seconds between them. */
 async function retryScenario(side: Side): Promise<string[]> {
@@ -184,8 +128,8 @@ const scenarios = { sql: sqlScenario, retry: retryScenario, delay: delayScenario
 
 for (const [name, scenario] of Object.entries(scenarios)) {
   test(`${name}: Apache RocketMQ's broker and the gateway deliver the same`, { timeout: 240_000 }, async (t) => {
-    const expected = await scenario(apache);
-    const rop = await scenario({ namesrv: gw.address, broker: gw.address });
+    const expected = await scenario(sides.apache);
+    const rop = await scenario(sides.rop);
     t.diagnostic(`Apache RocketMQ: ${expected.join(' | ')}`);
     assert.deepEqual(rop, expected);
   });

@@ -130,9 +130,23 @@ final class Consume {
     e.put("bornTimestamp", m.getBornTimestamp());
     e.put("storeTimestamp", m.getStoreTimestamp());
     e.put("instance", instance);
+    e.put("ext", ext(m));
     // Microseconds of wall time, comparable across harness processes on one machine.
     java.time.Instant now = java.time.Instant.now();
     e.put("atMicros", now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000);
     return e;
+  }
+
+  /** The MessageExt fields a delivered message carries besides its properties: flags, hosts, transaction ids. */
+  private static Map<String, Object> ext(MessageExt m) {
+    Map<String, Object> x = new TreeMap<>();
+    x.put("sysFlag", m.getSysFlag());
+    x.put("flag", m.getFlag());
+    x.put("bornHost", String.valueOf(m.getBornHost()));
+    x.put("storeHost", String.valueOf(m.getStoreHost()));
+    x.put("preparedTransactionOffset", m.getPreparedTransactionOffset());
+    x.put("commitLogOffset", m.getCommitLogOffset());
+    x.put("transactionId", String.valueOf(m.getTransactionId()));
+    return x;
   }
 }

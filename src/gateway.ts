@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { GatewayConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { RemotingServer } from './remoting/remoting-server.js';
-import { RequestCode } from './protocol/request-code.js';
+import { RequestCode, requestCodeName } from './protocol/request-code.js';
 import { BrokerContext } from './broker/broker-context.js';
 import { ConsumerRegistry } from './broker/consumer-registry.js';
 import { PullHoldService } from './broker/pull-hold-service.js';
@@ -37,6 +37,7 @@ import { GRPC_CLIENT_VERSION, TelemetrySessions } from './grpc/telemetry-session
 import { peerAddress } from './grpc/message-conversion.js';
 import { MessagingService } from './grpc/messaging-service.js';
 import { PopConsumptionService } from './broker/pop-consumption-service.js';
+import { refusedRequestCodes } from './broker/refused-request-codes.js';
 
 /** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
 const CLIENT_EXPIRY_MS = 120_000;
@@ -106,7 +107,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     await http?.close();
     throw err;
   }
-  const server = new RemotingServer(log, config.maxFrameSize);
+  const server = new RemotingServer(log, config.maxFrameSize, requestCodeName);
   let port: number;
   try {
     port = await server.listen(config.host, config.port);
@@ -229,6 +230,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.GET_KV_CONFIG, routes.getKvConfig);
   server.register(C.DELETE_KV_CONFIG, routes.deleteKvConfig);
   server.register(C.DELETE_TOPIC_IN_NAMESRV, routes.deleteTopicInNamesrv);
+  for (const [code, reason] of refusedRequestCodes()) server.refuse(code, reason);
 
   let grpc: GrpcServer | undefined;
   let grpcPort: number | undefined;

@@ -15,6 +15,7 @@ import { AdminProcessor } from './broker/admin-processor.js';
 import { GroupAdminProcessor } from './broker/group-admin-processor.js';
 import { SubscriptionGroupProcessor } from './broker/subscription-group-processor.js';
 import { BrokerRuntimeProcessor } from './broker/broker-runtime-processor.js';
+import { BrokerConfigProcessor } from './broker/broker-config-processor.js';
 import { QueueLockManager } from './broker/queue-lock-manager.js';
 import { SendBackProcessor } from './broker/send-back-processor.js';
 import { ReplyMessageProcessor } from './broker/reply-message-processor.js';
@@ -169,11 +170,13 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     await ctx.putMessages(topic, queueId % t.writeQueueNums, [message]);
   }, log);
   await scheduled.start();
-  const transactions = new TransactionService(store, {
+  // One object, read by the service at each check round and changed by UPDATE_BROKER_CONFIG.
+  const transactionSettings = {
     checkIntervalMs: config.transactionCheckIntervalMs,
     timeoutMs: config.transactionTimeoutMs,
     maxChecks: config.transactionCheckMax,
-  }, advertisedAddress, (topic, queueId, messages) => ctx.putMessages(topic, queueId, messages), log);
+  };
+  const transactions = new TransactionService(store, transactionSettings, advertisedAddress, (topic, queueId, messages) => ctx.putMessages(topic, queueId, messages), log);
   transactions.addChecker(remotingTransactionChecker(registry, advertisedAddress));
   await transactions.start();
   const send = new SendMessageProcessor(ctx, transactions);
@@ -187,6 +190,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const groupAdmin = new GroupAdminProcessor(ctx, adminService);
   const subscriptionGroups = new SubscriptionGroupProcessor(ctx, adminService);
   const brokerRuntime = new BrokerRuntimeProcessor(traffic);
+  const brokerConfig = new BrokerConfigProcessor(ctx, { config, listenPort: port, transactions: transactionSettings });
   const locks = new QueueLockProcessor(new QueueLockManager(QUEUE_LOCK_LIFETIME_MS));
   const routes = new RouteProcessor(ctx);
   const C = RequestCode;
@@ -224,6 +228,11 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.DELETE_SUBSCRIPTIONGROUP, subscriptionGroups.delete);
   server.register(C.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, subscriptionGroups.getAll);
   server.register(C.GET_BROKER_RUNTIME_INFO, brokerRuntime.getBrokerRuntimeInfo);
+  server.register(C.GET_BROKER_CONFIG, brokerConfig.getConfig);
+  server.register(C.UPDATE_BROKER_CONFIG, brokerConfig.updateConfig);
+  // The name-server role is this same process, with the same settings.
+  server.register(C.GET_NAMESRV_CONFIG, brokerConfig.getConfig);
+  server.register(C.UPDATE_NAMESRV_CONFIG, brokerConfig.updateConfig);
   server.register(C.GET_ROUTEINFO_BY_TOPIC, routes.getRouteInfoByTopic);
   server.register(C.GET_BROKER_CLUSTER_INFO, routes.getBrokerClusterInfo);
   server.register(C.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, routes.getAllTopicList);

@@ -16,6 +16,7 @@ import { GroupAdminProcessor } from './broker/group-admin-processor.js';
 import { SubscriptionGroupProcessor } from './broker/subscription-group-processor.js';
 import { BrokerRuntimeProcessor } from './broker/broker-runtime-processor.js';
 import { BrokerConfigProcessor } from './broker/broker-config-processor.js';
+import { ClientCallProcessor } from './broker/client-call-processor.js';
 import { QueueLockManager } from './broker/queue-lock-manager.js';
 import { SendBackProcessor } from './broker/send-back-processor.js';
 import { ReplyMessageProcessor } from './broker/reply-message-processor.js';
@@ -191,6 +192,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const subscriptionGroups = new SubscriptionGroupProcessor(ctx, adminService);
   const brokerRuntime = new BrokerRuntimeProcessor(traffic);
   const brokerConfig = new BrokerConfigProcessor(ctx, { config, listenPort: port, transactions: transactionSettings });
+  const clientCalls = new ClientCallProcessor(ctx, registry);
   const locks = new QueueLockProcessor(new QueueLockManager(QUEUE_LOCK_LIFETIME_MS));
   const routes = new RouteProcessor(ctx);
   const C = RequestCode;
@@ -224,6 +226,9 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.GET_PRODUCER_CONNECTION_LIST, groupAdmin.getProducerConnectionList);
   server.register(C.QUERY_TOPIC_CONSUME_BY_WHO, groupAdmin.queryTopicConsumeByWho);
   server.register(C.INVOKE_BROKER_TO_RESET_OFFSET, groupAdmin.invokeBrokerToResetOffset);
+  server.register(C.GET_CONSUMER_RUNNING_INFO, clientCalls.getConsumerRunningInfo);
+  server.register(C.CONSUME_MESSAGE_DIRECTLY, clientCalls.consumeMessageDirectly);
+  server.register(C.INVOKE_BROKER_TO_GET_CONSUMER_STATUS, clientCalls.getConsumerStatus);
   server.register(C.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, subscriptionGroups.updateAndCreate);
   server.register(C.DELETE_SUBSCRIPTIONGROUP, subscriptionGroups.delete);
   server.register(C.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, subscriptionGroups.getAll);

@@ -11,12 +11,6 @@ import { SendMessageProcessor } from './broker/send-message-processor.js';
 import { PullMessageProcessor } from './broker/pull-message-processor.js';
 import { ConsumerOffsetProcessor } from './broker/consumer-offset-processor.js';
 import { ClientManageProcessor } from './broker/client-manage-processor.js';
-import { AdminProcessor } from './broker/admin-processor.js';
-import { GroupAdminProcessor } from './broker/group-admin-processor.js';
-import { SubscriptionGroupProcessor } from './broker/subscription-group-processor.js';
-import { BrokerRuntimeProcessor } from './broker/broker-runtime-processor.js';
-import { BrokerConfigProcessor } from './broker/broker-config-processor.js';
-import { ClientCallProcessor } from './broker/client-call-processor.js';
 import { QueueLockManager } from './broker/queue-lock-manager.js';
 import { SendBackProcessor } from './broker/send-back-processor.js';
 import { ReplyMessageProcessor } from './broker/reply-message-processor.js';
@@ -39,7 +33,7 @@ import { GRPC_CLIENT_VERSION, TelemetrySessions } from './grpc/telemetry-session
 import { peerAddress } from './grpc/message-conversion.js';
 import { MessagingService } from './grpc/messaging-service.js';
 import { PopConsumptionService } from './broker/pop-consumption-service.js';
-import { refusedRequestCodes } from './broker/refused-request-codes.js';
+import { registerAdminCodes } from './admin-codes.js';
 
 /** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
 const CLIENT_EXPIRY_MS = 120_000;
@@ -187,12 +181,6 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const pull = new PullMessageProcessor(ctx, registry, holds);
   const offsets = new ConsumerOffsetProcessor(ctx);
   const clients = new ClientManageProcessor(ctx, registry);
-  const admin = new AdminProcessor(ctx, adminService);
-  const groupAdmin = new GroupAdminProcessor(ctx, adminService);
-  const subscriptionGroups = new SubscriptionGroupProcessor(ctx, adminService);
-  const brokerRuntime = new BrokerRuntimeProcessor(traffic);
-  const brokerConfig = new BrokerConfigProcessor(ctx, { config, listenPort: port, transactions: transactionSettings });
-  const clientCalls = new ClientCallProcessor(ctx, registry);
   const locks = new QueueLockProcessor(new QueueLockManager(QUEUE_LOCK_LIFETIME_MS));
   const routes = new RouteProcessor(ctx);
   const C = RequestCode;
@@ -215,36 +203,15 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.GET_CONSUMER_LIST_BY_GROUP, clients.getConsumerListByGroup);
   server.register(C.LOCK_BATCH_MQ, locks.lockBatch);
   server.register(C.UNLOCK_BATCH_MQ, locks.unlockBatch);
-  server.register(C.UPDATE_AND_CREATE_TOPIC, admin.updateAndCreateTopic);
-  server.register(C.VIEW_MESSAGE_BY_ID, admin.viewMessageById);
-  server.register(C.QUERY_MESSAGE, admin.queryMessage);
-  server.register(C.GET_TOPIC_CONFIG, admin.getTopicConfig);
-  server.register(C.GET_TOPIC_STATS_INFO, admin.getTopicStatsInfo);
-  server.register(C.DELETE_TOPIC_IN_BROKER, admin.deleteTopicInBroker);
-  server.register(C.GET_CONSUME_STATS, groupAdmin.getConsumeStats);
-  server.register(C.GET_CONSUMER_CONNECTION_LIST, groupAdmin.getConsumerConnectionList);
-  server.register(C.GET_PRODUCER_CONNECTION_LIST, groupAdmin.getProducerConnectionList);
-  server.register(C.QUERY_TOPIC_CONSUME_BY_WHO, groupAdmin.queryTopicConsumeByWho);
-  server.register(C.INVOKE_BROKER_TO_RESET_OFFSET, groupAdmin.invokeBrokerToResetOffset);
-  server.register(C.GET_CONSUMER_RUNNING_INFO, clientCalls.getConsumerRunningInfo);
-  server.register(C.CONSUME_MESSAGE_DIRECTLY, clientCalls.consumeMessageDirectly);
-  server.register(C.INVOKE_BROKER_TO_GET_CONSUMER_STATUS, clientCalls.getConsumerStatus);
-  server.register(C.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, subscriptionGroups.updateAndCreate);
-  server.register(C.DELETE_SUBSCRIPTIONGROUP, subscriptionGroups.delete);
-  server.register(C.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, subscriptionGroups.getAll);
-  server.register(C.GET_BROKER_RUNTIME_INFO, brokerRuntime.getBrokerRuntimeInfo);
-  server.register(C.GET_BROKER_CONFIG, brokerConfig.getConfig);
-  server.register(C.UPDATE_BROKER_CONFIG, brokerConfig.updateConfig);
-  // The name-server role is this same process, with the same settings.
-  server.register(C.GET_NAMESRV_CONFIG, brokerConfig.getConfig);
-  server.register(C.UPDATE_NAMESRV_CONFIG, brokerConfig.updateConfig);
   server.register(C.GET_ROUTEINFO_BY_TOPIC, routes.getRouteInfoByTopic);
   server.register(C.GET_BROKER_CLUSTER_INFO, routes.getBrokerClusterInfo);
   server.register(C.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, routes.getAllTopicList);
+  server.register(C.GET_TOPICS_BY_CLUSTER, routes.getTopicsByCluster);
+  server.register(C.GET_SYSTEM_TOPIC_LIST_FROM_NS, routes.getSystemTopicList);
   server.register(C.GET_KV_CONFIG, routes.getKvConfig);
   server.register(C.DELETE_KV_CONFIG, routes.deleteKvConfig);
   server.register(C.DELETE_TOPIC_IN_NAMESRV, routes.deleteTopicInNamesrv);
-  for (const [code, reason] of refusedRequestCodes()) server.refuse(code, reason);
+  registerAdminCodes(server, { ctx, registry, admin: adminService, traffic, config, listenPort: port, transactionSettings });
 
   let grpc: GrpcServer | undefined;
   let grpcPort: number | undefined;

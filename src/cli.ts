@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { defaultConfig, type GatewayConfig } from './config.js';
+import { defaultConfig, SETTING_RANGES, wholeNumber, type GatewayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './gateway.js';
 import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js';
@@ -11,10 +11,11 @@ const EXIT_USAGE = 2;
 
 function integer(min: number, max: number) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a whole number, got ${JSON.stringify(value)}`);
-    const n = Number(value);
-    if (n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got ${n}`);
-    return n;
+    try {
+      return wholeNumber(value, [min, max]);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
   };
 }
 
@@ -94,7 +95,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .option('--max-frame-size <bytes>', 'largest frame accepted; a larger one closes its connection', integer(1024, 1024 * 1024 * 1024), d.maxFrameSize)
     .option('--no-auto-create-topics', 'answer TOPIC_NOT_EXIST for unknown topics instead of creating them')
     .option('--no-enable-property-filter', 'refuse SQL92 subscriptions (Apache RocketMQ\'s enablePropertyFilter=false) instead of filtering by them')
-    .option('--default-queues <n>', 'queues of an auto-created topic', integer(1, 1024), d.defaultQueues)
+    .option('--default-queues <n>', 'queues of an auto-created topic', integer(...SETTING_RANGES.defaultQueues), d.defaultQueues)
     .addOption(new Option('--flush <policy>', 'sync: fsync before a send is acknowledged; async: fsync every --flush-interval-ms').choices(['async', 'sync']).default(d.flush))
     .option('--flush-interval-ms <ms>', 'fsync period of the async flush policy', integer(1, 60_000), d.flushIntervalMs)
     .option('--segment-size <bytes>', 'size at which a queue log starts a new segment file', integer(4096, 1024 * 1024 * 1024), d.segmentBytes)
@@ -105,9 +106,9 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .option('--pulsar-namespace <namespace>', 'Pulsar namespace of topics without a client namespace', pulsarName, d.pulsarNamespace)
     .option('--pulsar-system-namespace <tenant/namespace>', "Pulsar namespace of the gateway's topic configs and consumer offsets", pulsarNamespacePath, d.pulsarSystemNamespace)
     .option('--message-delay-level <levels>', 'wait of each delay level, as RocketMQ\'s messageDelayLevel (units ms, s, m, h, d)', delayLevels, DEFAULT_DELAY_LEVELS)
-    .option('--transaction-check-interval-ms <ms>', 'how often unresolved transactions are checked with their producers', integer(100, 3_600_000), d.transactionCheckIntervalMs)
-    .option('--transaction-timeout-ms <ms>', 'age of a half message before its first check', integer(0, 3_600_000), d.transactionTimeoutMs)
-    .option('--transaction-check-max <n>', 'checks before an unresolved transaction is rolled back', integer(1, 1000), d.transactionCheckMax)
+    .option('--transaction-check-interval-ms <ms>', 'how often unresolved transactions are checked with their producers', integer(...SETTING_RANGES.transactionCheckIntervalMs), d.transactionCheckIntervalMs)
+    .option('--transaction-timeout-ms <ms>', 'age of a half message before its first check', integer(...SETTING_RANGES.transactionTimeoutMs), d.transactionTimeoutMs)
+    .option('--transaction-check-max <n>', 'checks before an unresolved transaction is rolled back', integer(...SETTING_RANGES.transactionCheckMax), d.transactionCheckMax)
     .option('--cluster-name <name>', 'cluster name in routes and cluster info', d.clusterName)
     .option('--broker-name <name>', 'broker name in routes and cluster info', d.brokerName)
     .option('--config <file>', 'YAML or JSON file of settings named like the options in camelCase (httpPort: 8080); also ROP_CONFIG')

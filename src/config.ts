@@ -72,3 +72,22 @@ export const defaultConfig: GatewayConfig = {
   clusterName: 'DefaultCluster',
   brokerName: 'rop-broker',
 };
+
+/**
+ * Ranges of the numeric settings that can also change while the gateway runs: the command line, ROP_* variables,
+ * the config file and UPDATE_BROKER_CONFIG check them alike.
+ */
+export const SETTING_RANGES = {
+  defaultQueues: [1, 1024],
+  transactionCheckIntervalMs: [100, 3_600_000],
+  transactionTimeoutMs: [0, 3_600_000],
+  transactionCheckMax: [1, 1000],
+} as const satisfies Record<string, readonly [number, number]>;
+
+/** A whole number from `min` to `max`; anything else is an Error saying what was expected. */
+export function wholeNumber(value: string, [min, max]: readonly [number, number]): number {
+  if (!/^\d+$/.test(value)) throw new Error(`expected a whole number, got ${JSON.stringify(value)}`);
+  const n = Number(value);
+  if (n < min || n > max) throw new Error(`expected a number from ${min} to ${max}, got ${n}`);
+  return n;
+}

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { GatewayConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { RemotingServer } from './remoting/remoting-server.js';
-import { RequestCode } from './protocol/request-code.js';
+import { RequestCode, requestCodeName } from './protocol/request-code.js';
 import { BrokerContext } from './broker/broker-context.js';
 import { ConsumerRegistry } from './broker/consumer-registry.js';
 import { PullHoldService } from './broker/pull-hold-service.js';
@@ -11,10 +11,6 @@ import { SendMessageProcessor } from './broker/send-message-processor.js';
 import { PullMessageProcessor } from './broker/pull-message-processor.js';
 import { ConsumerOffsetProcessor } from './broker/consumer-offset-processor.js';
 import { ClientManageProcessor } from './broker/client-manage-processor.js';
-import { AdminProcessor } from './broker/admin-processor.js';
-import { GroupAdminProcessor } from './broker/group-admin-processor.js';
-import { SubscriptionGroupProcessor } from './broker/subscription-group-processor.js';
-import { BrokerRuntimeProcessor } from './broker/broker-runtime-processor.js';
 import { QueueLockManager } from './broker/queue-lock-manager.js';
 import { SendBackProcessor } from './broker/send-back-processor.js';
 import { ReplyMessageProcessor } from './broker/reply-message-processor.js';
@@ -37,6 +33,7 @@ import { GRPC_CLIENT_VERSION, TelemetrySessions } from './grpc/telemetry-session
 import { peerAddress } from './grpc/message-conversion.js';
 import { MessagingService } from './grpc/messaging-service.js';
 import { PopConsumptionService } from './broker/pop-consumption-service.js';
+import { registerAdminCodes } from './admin-codes.js';
 
 /** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
 const CLIENT_EXPIRY_MS = 120_000;
@@ -106,7 +103,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     await http?.close();
     throw err;
   }
-  const server = new RemotingServer(log, config.maxFrameSize);
+  const server = new RemotingServer(log, config.maxFrameSize, requestCodeName);
   let port: number;
   try {
     port = await server.listen(config.host, config.port);
@@ -168,11 +165,13 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     await ctx.storeMessages(topic, queueId % t.writeQueueNums, [message]);
   }, log);
   await scheduled.start();
-  const transactions = new TransactionService(store, {
+  // One object, read by the service at each check round and changed by UPDATE_BROKER_CONFIG.
+  const transactionSettings = {
     checkIntervalMs: config.transactionCheckIntervalMs,
     timeoutMs: config.transactionTimeoutMs,
     maxChecks: config.transactionCheckMax,
-  }, advertisedAddress, (topic, queueId, messages) => ctx.putMessages(topic, queueId, messages), log);
+  };
+  const transactions = new TransactionService(store, transactionSettings, advertisedAddress, (topic, queueId, messages) => ctx.putMessages(topic, queueId, messages), log);
   transactions.addChecker(remotingTransactionChecker(registry, advertisedAddress));
   await transactions.start();
   const send = new SendMessageProcessor(ctx, transactions);
@@ -182,10 +181,6 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const pull = new PullMessageProcessor(ctx, registry, holds);
   const offsets = new ConsumerOffsetProcessor(ctx);
   const clients = new ClientManageProcessor(ctx, registry);
-  const admin = new AdminProcessor(ctx, adminService);
-  const groupAdmin = new GroupAdminProcessor(ctx, adminService);
-  const subscriptionGroups = new SubscriptionGroupProcessor(ctx, adminService);
-  const brokerRuntime = new BrokerRuntimeProcessor(traffic);
   const locks = new QueueLockProcessor(new QueueLockManager(QUEUE_LOCK_LIFETIME_MS));
   const routes = new RouteProcessor(ctx);
   const C = RequestCode;
@@ -209,27 +204,15 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.CHECK_CLIENT_CONFIG, clients.checkClientConfig);
   server.register(C.LOCK_BATCH_MQ, locks.lockBatch);
   server.register(C.UNLOCK_BATCH_MQ, locks.unlockBatch);
-  server.register(C.UPDATE_AND_CREATE_TOPIC, admin.updateAndCreateTopic);
-  server.register(C.VIEW_MESSAGE_BY_ID, admin.viewMessageById);
-  server.register(C.QUERY_MESSAGE, admin.queryMessage);
-  server.register(C.GET_TOPIC_CONFIG, admin.getTopicConfig);
-  server.register(C.GET_TOPIC_STATS_INFO, admin.getTopicStatsInfo);
-  server.register(C.DELETE_TOPIC_IN_BROKER, admin.deleteTopicInBroker);
-  server.register(C.GET_CONSUME_STATS, groupAdmin.getConsumeStats);
-  server.register(C.GET_CONSUMER_CONNECTION_LIST, groupAdmin.getConsumerConnectionList);
-  server.register(C.GET_PRODUCER_CONNECTION_LIST, groupAdmin.getProducerConnectionList);
-  server.register(C.QUERY_TOPIC_CONSUME_BY_WHO, groupAdmin.queryTopicConsumeByWho);
-  server.register(C.INVOKE_BROKER_TO_RESET_OFFSET, groupAdmin.invokeBrokerToResetOffset);
-  server.register(C.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, subscriptionGroups.updateAndCreate);
-  server.register(C.DELETE_SUBSCRIPTIONGROUP, subscriptionGroups.delete);
-  server.register(C.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, subscriptionGroups.getAll);
-  server.register(C.GET_BROKER_RUNTIME_INFO, brokerRuntime.getBrokerRuntimeInfo);
   server.register(C.GET_ROUTEINFO_BY_TOPIC, routes.getRouteInfoByTopic);
   server.register(C.GET_BROKER_CLUSTER_INFO, routes.getBrokerClusterInfo);
   server.register(C.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, routes.getAllTopicList);
+  server.register(C.GET_TOPICS_BY_CLUSTER, routes.getTopicsByCluster);
+  server.register(C.GET_SYSTEM_TOPIC_LIST_FROM_NS, routes.getSystemTopicList);
   server.register(C.GET_KV_CONFIG, routes.getKvConfig);
   server.register(C.DELETE_KV_CONFIG, routes.deleteKvConfig);
   server.register(C.DELETE_TOPIC_IN_NAMESRV, routes.deleteTopicInNamesrv);
+  registerAdminCodes(server, { ctx, registry, admin: adminService, traffic, config, listenPort: port, transactionSettings });
 
   let grpc: GrpcServer | undefined;
   let grpcPort: number | undefined;

@@ -3,7 +3,7 @@ import type { TrafficStats } from '../broker/traffic-stats.js';
 import type { AdminService } from '../broker/admin-service.js';
 import type { ConsumerRegistry } from '../broker/consumer-registry.js';
 import type { MessageStore } from '../store/message-store.js';
-import { RequestCode } from '../protocol/request-code.js';
+import { requestCodeName } from '../protocol/request-code.js';
 
 export interface MetricsSources {
   traffic: TrafficStats;
@@ -24,7 +24,6 @@ interface TopicRates {
   outPerSecond: number;
 }
 
-const CODE_NAMES = new Map<number, string>(Object.entries(RequestCode).map(([name, code]) => [code, name]));
 
 /**
  * The gateway's Prometheus metrics. Traffic counters are read from the broker's TrafficStats when scraped, and
@@ -227,7 +226,7 @@ export class GatewayMetrics {
   requestAnswered(code: number, responseCode: number, durationMs: number): void {
     const key = code * 65536 + responseCode + 1;
     let child = this.latencyChildren.get(key);
-    if (!child) this.latencyChildren.set(key, (child = this.rpcLatency.labels('remoting', CODE_NAMES.get(code) ?? String(code), String(responseCode))));
+    if (!child) this.latencyChildren.set(key, (child = this.rpcLatency.labels('remoting', requestCodeName(code) ?? String(code), String(responseCode))));
     child.observe(durationMs);
   }
 

@@ -2,40 +2,72 @@ import { createResponse, type RemotingCommand } from '../remoting/remoting-comma
 import { RemotingRequestError } from '../remoting/errors.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import { encodeStoredMessage } from '../protocol/message-codec.js';
-import { formatProperties } from '../protocol/message-properties.js';
+import { formatProperties, Prop, tagsHashCode } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
-import { jsonBody, Perm } from '../protocol/bodies.js';
-import { topicStatsTableBody } from '../protocol/admin-bodies.js';
+import { jsonBody, parseJsonBody, Perm } from '../protocol/bodies.js';
+import { subscriptionDataView, topicStatsTableBody } from '../protocol/admin-bodies.js';
+import { queryConsumeQueueBody, topicConfigTableBody, topicConfigView, topicListBody, type TopicConfigView } from '../protocol/broker-admin-bodies.js';
+import type { TopicConfig } from '../store/message-store.js';
 import { isSystemTopic, validateTopicName, type BrokerContext } from './broker-context.js';
 import type { AdminService } from './admin-service.js';
 
 const MAX_QUEUES = 1024;
 const MAX_QUERY_RESULTS = 64;
+const MAX_CONSUME_QUEUE_ENTRIES = 1024;
+/** TopicValidator's system topics of Apache RocketMQ, which GET_SYSTEM_TOPIC_LIST_FROM_BROKER lists whether kept here or not. */
+const APACHE_SYSTEM_TOPICS = ['TBW102', 'SCHEDULE_TOPIC_XXXX', 'BenchmarkTest', 'RMQ_SYS_TRANS_HALF_TOPIC', 'RMQ_SYS_TRACE_TOPIC', 'RMQ_SYS_TRANS_OP_HALF_TOPIC',
+  'TRANS_CHECK_MAX_TIME_TOPIC', 'SELF_TEST_TOPIC', 'OFFSET_MOVED_EVENT', 'CHECKPOINT_TOPIC'];
 
-/** Topics and messages: UPDATE_AND_CREATE_TOPIC, GET_TOPIC_CONFIG, GET_TOPIC_STATS_INFO, DELETE_TOPIC_IN_BROKER, VIEW_MESSAGE_BY_ID, QUERY_MESSAGE. */
+/**
+ * Topics and messages: UPDATE_AND_CREATE_TOPIC(_LIST), GET_TOPIC_CONFIG, GET_ALL_TOPIC_CONFIG, GET_TOPIC_STATS_INFO,
+ * GET_SYSTEM_TOPIC_LIST_FROM_BROKER, DELETE_TOPIC_IN_BROKER, VIEW_MESSAGE_BY_ID, QUERY_MESSAGE, QUERY_CONSUME_QUEUE.
+ */
 export class AdminProcessor {
   constructor(private readonly ctx: BrokerContext, private readonly admin: AdminService) {}
 
   readonly updateAndCreateTopic = async (req: RemotingCommand): Promise<RemotingCommand> => {
     const h = new HeaderFields(req.extFields);
-    const name = h.str('topic');
-    validateTopicName(name);
-    const existing = this.ctx.store.getTopic(name);
-    const read = h.optInt('readQueueNums') ?? existing?.readQueueNums ?? this.ctx.settings.defaultQueues;
-    const write = h.optInt('writeQueueNums') ?? existing?.writeQueueNums ?? this.ctx.settings.defaultQueues;
-    for (const [field, n] of [['readQueueNums', read], ['writeQueueNums', write]] as const) {
-      if (n < 1 || n > MAX_QUEUES) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `${field} must be between 1 and ${MAX_QUEUES}, got ${n}`);
-    }
-    const topic = await this.ctx.store.putTopic({
-      name,
-      readQueueNums: read,
-      writeQueueNums: write,
-      perm: h.optInt('perm') ?? existing?.perm ?? (Perm.READ | Perm.WRITE),
-      topicSysFlag: h.optInt('topicSysFlag') ?? existing?.topicSysFlag ?? 0,
-      order: h.optBool('order') ?? existing?.order ?? false,
-    });
-    this.ctx.log.info({ topic: name, readQueueNums: topic.readQueueNums, writeQueueNums: topic.writeQueueNums, perm: topic.perm }, existing ? 'topic updated' : 'topic created');
+    await this.putTopics([this.topicConfig(h.str('topic'), {
+      readQueueNums: h.optInt('readQueueNums'),
+      writeQueueNums: h.optInt('writeQueueNums'),
+      perm: h.optInt('perm'),
+      topicSysFlag: h.optInt('topicSysFlag'),
+      order: h.optBool('order'),
+    })]);
     return createResponse(req, ResponseCode.SUCCESS);
+  };
+
+  /** UPDATE_AND_CREATE_TOPIC_LIST (`mqadmin updateTopicList`): every topic is checked before any is written. */
+  readonly updateAndCreateTopicList = async (req: RemotingCommand): Promise<RemotingCommand> => {
+    const { topicConfigList } = parseJsonBody<{ topicConfigList?: unknown }>(req.body, 'topic config list');
+    if (!Array.isArray(topicConfigList)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, 'the topic config list body needs a topicConfigList array');
+    await this.putTopics(topicConfigList.map((raw: Partial<TopicConfigView> | null) => {
+      if (typeof raw?.topicName !== 'string') throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, 'every topic config needs a topicName');
+      const num = (v: unknown): number | undefined => (Number.isSafeInteger(v) ? (v as number) : undefined);
+      return this.topicConfig(raw.topicName, {
+        readQueueNums: num(raw.readQueueNums),
+        writeQueueNums: num(raw.writeQueueNums),
+        perm: num(raw.perm),
+        topicSysFlag: num(raw.topicSysFlag),
+        order: typeof raw.order === 'boolean' ? raw.order : undefined,
+      });
+    }));
+    return createResponse(req, ResponseCode.SUCCESS);
+  };
+
+  /**
+   * GET_ALL_TOPIC_CONFIG (`mqadmin exportMetadata`), all in one answer: without a totalTopicNum header the client asks
+   * for no further pages.
+   */
+  readonly getAllTopicConfig = (req: RemotingCommand): RemotingCommand => {
+    const topics = this.ctx.store.listTopics().map(topicConfigView);
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, topicConfigTableBody(topics, { counter: topics.length, stateVersion: 0, timestamp: Date.now() }));
+  };
+
+  /** Apache RocketMQ's system topics, and the gateway's own (mqadmin leaves them out of exported metadata). */
+  readonly getSystemTopicList = (req: RemotingCommand): RemotingCommand => {
+    const own = this.ctx.store.listTopics().map((t) => t.name).filter(isSystemTopic);
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, topicListBody(new Set([...APACHE_SYSTEM_TOPICS, ...own])));
   };
 
   /** Per-queue min and max offsets and the newest message's store time (TopicStatsTable), as `mqadmin topicStatus` shows them. */
@@ -56,16 +88,7 @@ export class AdminProcessor {
    */
   readonly getTopicConfig = (req: RemotingCommand): RemotingCommand => {
     const t = this.ctx.existingTopic(new HeaderFields(req.extFields).str('topic'));
-    const body = jsonBody({
-      topicName: t.name,
-      readQueueNums: t.readQueueNums,
-      writeQueueNums: t.writeQueueNums,
-      perm: t.perm,
-      topicFilterType: 'SINGLE_TAG',
-      topicSysFlag: t.topicSysFlag,
-      order: t.order,
-      attributes: {},
-    });
+    const body = jsonBody(topicConfigView(t));
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, body);
   };
 
@@ -102,4 +125,64 @@ export class AdminProcessor {
     const body = Buffer.concat(found.map((m) => encodeStoredMessage({ ...m, properties: formatProperties(m.properties) }, this.ctx.settings.advertisedAddress)));
     return createResponse(req, ResponseCode.SUCCESS, undefined, { indexLastUpdateTimestamp: String(Date.now()), indexLastUpdatePhyoffset: '0' }, body);
   };
+
+  /**
+   * QUERY_CONSUME_QUEUE (`mqadmin queryCq`): a queue's entries from `index` on, each with the locator its offsetMsgId
+   * carries as the physical offset, its encoded size and its tag's hash code; with a group, that group's subscription
+   * of the topic. An index outside the queue gets the queue's bounds and no entries.
+   */
+  readonly queryConsumeQueue = async (req: RemotingCommand): Promise<RemotingCommand> => {
+    const h = new HeaderFields(req.extFields);
+    const topic = h.str('topic');
+    const queueId = h.int('queueId');
+    const t = this.ctx.store.getTopic(topic);
+    if (!t || queueId < 0 || queueId >= Math.max(t.readQueueNums, t.writeQueueNums)) {
+      return createResponse(req, ResponseCode.SYSTEM_ERROR, `${queueId}@${topic} is not exist!`);
+    }
+    const count = Math.max(0, Math.min(h.optInt('count') ?? 10, MAX_CONSUME_QUEUE_ENTRIES));
+    const r = await this.ctx.store.read(topic, queueId, h.optClampedInt('index') ?? 0, count, 16 * 1024 * 1024);
+    const storeHost = this.ctx.settings.advertisedAddress;
+    const group = h.optStr('consumerGroup');
+    const expression = group === undefined ? undefined : this.admin.consumerGroup(group)?.subscriptions.find((s) => s.topic === topic)?.expression;
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, queryConsumeQueueBody({
+      ...(group === undefined ? {} : expression === undefined
+        ? { filterData: `${group}@${topic} is not online!` }
+        // Apache keeps filter data for SQL92 subscriptions only; for tags it is JSON null.
+        : { subscriptionData: subscriptionDataView(topic, expression), filterData: 'null' }),
+      queueData: (r.status === 'FOUND' ? r.messages : []).map((m) => ({
+        physicOffset: m.locator,
+        physicSize: encodeStoredMessage({ ...m, properties: formatProperties(m.properties) }, storeHost).length,
+        tagsCode: m.properties.has(Prop.TAGS) ? tagsHashCode(m.properties.get(Prop.TAGS)!) : 0,
+      })),
+      maxQueueIndex: r.maxOffset,
+      minQueueIndex: r.minOffset,
+    }));
+  };
+
+  /** A topic as asked, what the request leaves out kept from the existing topic or defaulted; checked, not yet written. */
+  private topicConfig(name: string, asked: Partial<Omit<TopicConfig, 'name'>>): TopicConfig {
+    validateTopicName(name);
+    const existing = this.ctx.store.getTopic(name);
+    const config = {
+      name,
+      readQueueNums: asked.readQueueNums ?? existing?.readQueueNums ?? this.ctx.settings.defaultQueues,
+      writeQueueNums: asked.writeQueueNums ?? existing?.writeQueueNums ?? this.ctx.settings.defaultQueues,
+      perm: asked.perm ?? existing?.perm ?? (Perm.READ | Perm.WRITE),
+      topicSysFlag: asked.topicSysFlag ?? existing?.topicSysFlag ?? 0,
+      order: asked.order ?? existing?.order ?? false,
+    };
+    for (const field of ['readQueueNums', 'writeQueueNums'] as const) {
+      const n = config[field];
+      if (n < 1 || n > MAX_QUEUES) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `${field} must be between 1 and ${MAX_QUEUES}, got ${n}`);
+    }
+    return config;
+  }
+
+  private async putTopics(configs: TopicConfig[]): Promise<void> {
+    for (const config of configs) {
+      const existed = this.ctx.store.getTopic(config.name) !== undefined;
+      const topic = await this.ctx.store.putTopic(config);
+      this.ctx.log.info({ topic: config.name, readQueueNums: topic.readQueueNums, writeQueueNums: topic.writeQueueNums, perm: topic.perm }, existed ? 'topic updated' : 'topic created');
+    }
+  }
 }

@@ -175,6 +175,11 @@ export class AdminService {
     };
   }
 
+  /** Producer groups with a member online. */
+  producerGroups(): string[] {
+    return this.registry.producerGroupNames().sort();
+  }
+
   producers(group: string): ClientInfo[] {
     return this.registry.producersOf(group).map(clientInfo);
   }
@@ -247,7 +252,8 @@ export class AdminService {
     return [...topics].sort();
   }
 
-  private async storeTime(topic: string, queueId: number, offset: number): Promise<number> {
+  /** Store time of the message at `offset`, 0 when the queue no longer (or does not yet) hold it. */
+  async storeTime(topic: string, queueId: number, offset: number): Promise<number> {
     const r = await this.ctx.store.read(topic, queueId, offset, 1, 1);
     return r.messages[0]?.storeTimestamp ?? 0;
   }

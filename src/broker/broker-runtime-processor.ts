@@ -1,7 +1,9 @@
 import { createResponse, GATEWAY_VERSION, GATEWAY_VERSION_NAME, type RemotingCommand } from '../remoting/remoting-command.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { kvTableBody } from '../protocol/admin-bodies.js';
-import type { TrafficStats } from './traffic-stats.js';
+import { brokerStatsDataBody } from '../protocol/broker-admin-bodies.js';
+import { HeaderFields } from '../protocol/header-fields.js';
+import { STATS_ITEMS, type StatsItem, type TrafficStats } from './traffic-stats.js';
 
 const SECOND = 1000;
 
@@ -22,7 +24,22 @@ const rates = (perSecond: number[]): string => perSecond.map((r) => r.toFixed(2)
 export class BrokerRuntimeProcessor {
   private readonly bootTimestamp = Date.now();
 
-  constructor(private readonly traffic: TrafficStats) {}
+  constructor(private readonly traffic: TrafficStats, private readonly clusterName: string) {}
+
+  /**
+   * VIEW_BROKER_STATS_DATA, which `mqadmin statsAll` reads per topic (TOPIC_PUT_NUMS) and per topic@group
+   * (GROUP_GET_NUMS): sum, rate and per-request average over the last minute, hour and day. The broker-wide items
+   * are keyed by the cluster name, as in Apache RocketMQ; an item nothing was counted under is SYSTEM_ERROR, as there.
+   */
+  readonly viewBrokerStatsData = (req: RemotingCommand): RemotingCommand => {
+    const h = new HeaderFields(req.extFields);
+    const name = h.str('statsName');
+    const key = h.str('statsKey');
+    const known = (STATS_ITEMS as readonly string[]).includes(name) && (!name.startsWith('BROKER_') || key === this.clusterName);
+    const w = known ? this.traffic.statsWindows(name as StatsItem, key) : undefined;
+    if (!w) return createResponse(req, ResponseCode.SYSTEM_ERROR, `The stats <${name}> <${key}> not exist`);
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, brokerStatsDataBody(w.minute, w.hour, w.day));
+  };
 
   readonly getBrokerRuntimeInfo = (req: RemotingCommand): RemotingCommand => {
     const r = this.traffic.brokerRates();
@@ -35,6 +52,8 @@ export class BrokerRuntimeProcessor {
       runtime: runtimeText(Date.now() - this.bootTimestamp),
       putTps: rates(r.put),
       getTransferedTps: rates(r.get),
+      // RocketMQ 5 spells it so (mqadmin exportMetrics reads this one), 4.x as above.
+      getTransferredTps: rates(r.get),
       msgPutTotalYesterdayMorning: String(d.putYesterdayMorning),
       msgPutTotalTodayMorning: String(d.putTodayMorning),
       msgPutTotalTodayNow: String(d.putNow),

@@ -36,3 +36,12 @@ export function requestedDeliveryTime(properties: ReadonlyMap<string, string>, n
   if (ms > 0) return now + ms;
   return undefined;
 }
+
+/** Levels in `messageDelayLevel` form, each in the largest unit that states it exactly. */
+export function formatDelayLevels(levelsMs: readonly number[]): string {
+  const units = Object.entries(UNIT_MS).sort(([, a], [, b]) => b - a);
+  return levelsMs.map((ms) => {
+    const [unit, size] = units.find(([, size]) => ms % size === 0 && ms > 0) ?? ['ms', 1];
+    return `${ms / size}${unit}`;
+  }).join(' ');
+}

@@ -12,6 +12,7 @@ import {
   type ConnectionBody,
   type ConsumerConnectionBody,
 } from '../protocol/admin-bodies.js';
+import { producerTableInfoBody } from '../protocol/broker-admin-bodies.js';
 import type { BrokerContext } from './broker-context.js';
 import type { AdminService, ClientInfo, ResetTarget } from './admin-service.js';
 
@@ -22,7 +23,7 @@ const connection = (c: ClientInfo): ConnectionBody => ({ clientId: c.clientId, c
 
 /**
  * What mqadmin asks about consumer and producer groups: progress and lag (GET_CONSUME_STATS), members
- * (GET_CONSUMER_CONNECTION_LIST, GET_PRODUCER_CONNECTION_LIST), which groups consume a topic
+ * (GET_CONSUMER_CONNECTION_LIST, GET_PRODUCER_CONNECTION_LIST, GET_ALL_PRODUCER_INFO), which groups consume a topic
  * (QUERY_TOPIC_CONSUME_BY_WHO), and offset resets (INVOKE_BROKER_TO_RESET_OFFSET).
  */
 export class GroupAdminProcessor {
@@ -68,6 +69,18 @@ export class GroupAdminProcessor {
     const producers = this.admin.producers(group);
     if (producers.length === 0) return createResponse(req, ResponseCode.SYSTEM_ERROR, `the producer group[${group}] not exist`);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody({ connectionSet: producers.map(connection) }));
+  };
+
+  /** GET_ALL_PRODUCER_INFO (`mqadmin producer`): every online producer, by group. */
+  readonly getAllProducerInfo = (req: RemotingCommand): RemotingCommand => {
+    const groups = new Map(this.admin.producerGroups().map((group) => [group, this.admin.producers(group).map((c) => ({
+      clientId: c.clientId,
+      remoteIP: c.clientAddr,
+      language: languageName(c.language),
+      version: c.version,
+      lastUpdateTimestamp: c.lastHeartbeat,
+    }))]));
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, producerTableInfoBody(groups));
   };
 
   readonly queryTopicConsumeByWho = (req: RemotingCommand): RemotingCommand => {

@@ -1,3 +1,5 @@
+import { StatsWindows, type CounterWindows, type Tally } from './stats-windows.js';
+
 /** Messages and bytes moved, cumulative since the gateway started. */
 export interface TrafficCount {
   messages: number;
@@ -8,6 +10,15 @@ export interface GroupTraffic extends TrafficCount {
   group: string;
   topic: string;
 }
+
+/** A count with the number of requests that added to it, for Apache's per-request averages. */
+interface Counted extends TrafficCount {
+  calls: number;
+}
+
+/** Apache RocketMQ's broker stats items that these counters answer for (VIEW_BROKER_STATS_DATA's statsName). */
+export const STATS_ITEMS = ['TOPIC_PUT_NUMS', 'TOPIC_PUT_SIZE', 'GROUP_GET_NUMS', 'GROUP_GET_SIZE', 'BROKER_PUT_NUMS', 'BROKER_GET_NUMS'] as const;
+export type StatsItem = (typeof STATS_ITEMS)[number];
 
 /** How often totals are sampled for rates, and the windows rates are given over (Apache RocketMQ's three). */
 const SAMPLE_MS = 2000;
@@ -24,10 +35,13 @@ interface Sample {
  * paths only add to counters; rates come from totals sampled every two seconds.
  */
 export class TrafficStats {
-  private readonly inByTopic = new Map<string, TrafficCount>();
-  private readonly outByGroupTopic = new Map<string, GroupTraffic>();
+  private readonly inByTopic = new Map<string, Counted>();
+  private readonly outByGroupTopic = new Map<string, GroupTraffic & Counted>();
   private putTotal = 0;
   private getTotal = 0;
+  private putCalls = 0;
+  private getCalls = 0;
+  private readonly windows = new StatsWindows();
   private samples: Sample[] = [];
   /** per-topic totals as of the oldest sample in the shortest window, for per-topic rates */
   private topicBase: { at: number; inByTopic: Map<string, TrafficCount>; outByGroupTopic: Map<string, TrafficCount> }[] = [];
@@ -50,20 +64,24 @@ export class TrafficStats {
   /** Messages a client sent that the store accepted. */
   messagesIn(topic: string, messages: number, bytes: number): void {
     let c = this.inByTopic.get(topic);
-    if (!c) this.inByTopic.set(topic, (c = { messages: 0, bytes: 0 }));
+    if (!c) this.inByTopic.set(topic, (c = { messages: 0, bytes: 0, calls: 0 }));
     c.messages += messages;
     c.bytes += bytes;
+    c.calls++;
     this.putTotal += messages;
+    this.putCalls++;
   }
 
   /** Messages a pull handed to a consumer group. */
   messagesOut(group: string, topic: string, messages: number, bytes: number): void {
     const key = `${group}\u0000${topic}`;
     let c = this.outByGroupTopic.get(key);
-    if (!c) this.outByGroupTopic.set(key, (c = { group, topic, messages: 0, bytes: 0 }));
+    if (!c) this.outByGroupTopic.set(key, (c = { group, topic, messages: 0, bytes: 0, calls: 0 }));
     c.messages += messages;
     c.bytes += bytes;
+    c.calls++;
     this.getTotal += messages;
+    this.getCalls++;
   }
 
   topicsIn(): ReadonlyMap<string, Readonly<TrafficCount>> {
@@ -105,8 +123,41 @@ export class TrafficStats {
     return { putYesterdayMorning: yesterday.put, putTodayMorning: today.put, putNow: this.putTotal, getYesterdayMorning: yesterday.get, getTodayMorning: today.get, getNow: this.getTotal };
   }
 
+  /**
+   * One of Apache's stats items over the last minute, hour and day: `key` is the topic (TOPIC_*), `topic@group`
+   * (GROUP_*) or ignored (BROKER_*); undefined when nothing was counted under it since the gateway started.
+   */
+  statsWindows(item: StatsItem, key: string): CounterWindows | undefined {
+    const current = this.tally(item, key);
+    return current && this.windows.windows(`${item}@${key}`, current, this.now());
+  }
+
+  private tally(item: StatsItem, key: string): Tally | undefined {
+    if (item === 'BROKER_PUT_NUMS') return { value: this.putTotal, times: this.putCalls };
+    if (item === 'BROKER_GET_NUMS') return { value: this.getTotal, times: this.getCalls };
+    const c = item.startsWith('TOPIC_') ? this.inByTopic.get(key) : this.groupOut(key);
+    if (!c) return undefined;
+    return { value: item.endsWith('_NUMS') ? c.messages : c.bytes, times: c.calls };
+  }
+
+  /** `topic@group`, split at the last @ as neither topics nor groups contain one. */
+  private groupOut(key: string): Counted | undefined {
+    const at = key.lastIndexOf('@');
+    return at < 0 ? undefined : this.outByGroupTopic.get(`${key.slice(at + 1)}\u0000${key.slice(0, at)}`);
+  }
+
+  private tallies(): Map<string, Tally> {
+    const all = new Map<string, Tally>();
+    for (const item of STATS_ITEMS) {
+      const keys = item.startsWith('TOPIC_') ? this.inByTopic.keys() : item.startsWith('GROUP_') ? [...this.outByGroupTopic.values()].map((c) => `${c.topic}@${c.group}`) : [''];
+      for (const key of keys) all.set(`${item}@${key}`, this.tally(item, key)!);
+    }
+    return all;
+  }
+
   private sample(): void {
     const at = this.now();
+    this.windows.sample(at, () => this.tallies());
     const day = new Date(at).getDate();
     if (day !== this.lastSampleDay) {
       this.lastSampleDay = day;

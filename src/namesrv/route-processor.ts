@@ -3,6 +3,7 @@ import { HeaderFields } from '../protocol/header-fields.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { jsonBody, type BrokerData, type ClusterInfo, type TopicRouteData } from '../protocol/bodies.js';
 import { RemotingRequestError } from '../remoting/errors.js';
+import { topicListBody } from '../protocol/broker-admin-bodies.js';
 import type { BrokerContext } from '../broker/broker-context.js';
 
 /**
@@ -44,6 +45,22 @@ export class RouteProcessor {
 
   readonly getAllTopicList = (req: RemotingCommand): RemotingCommand =>
     createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody({ topicList: this.ctx.store.listTopics().map((t) => t.name) }));
+
+  /** The topics of a cluster's brokers: every topic for this gateway's cluster, none for another (as Apache answers). */
+  readonly getTopicsByCluster = (req: RemotingCommand): RemotingCommand => {
+    const cluster = new HeaderFields(req.extFields).str('cluster');
+    const topics = cluster === this.ctx.settings.clusterName ? this.ctx.store.listTopics().map((t) => t.name) : [];
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, topicListBody(topics));
+  };
+
+  /**
+   * The name server's system topics, which are its cluster and broker names (clients route to them to check a
+   * broker); the broker's own system topics come from GET_SYSTEM_TOPIC_LIST_FROM_BROKER at the address given.
+   */
+  readonly getSystemTopicList = (req: RemotingCommand): RemotingCommand => {
+    const s = this.ctx.settings;
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, topicListBody([s.clusterName, s.brokerName], s.advertisedAddress));
+  };
 
   /**
    * Routes are the broker's topics, so once DELETE_TOPIC_IN_BROKER removed a topic there is no route left to drop

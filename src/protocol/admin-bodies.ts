@@ -125,8 +125,17 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * An UPDATE_AND_CREATE_SUBSCRIPTIONGROUP body: fields it leaves out take Apache RocketMQ's defaults, fields this
  * gateway does not keep (subscriptionDataSet) are dropped, a field of the wrong type is INVALID_PARAMETER.
  */
-export function parseSubscriptionGroupConfig(body: Buffer | undefined): SubscriptionGroupConfigBody {
-  const raw = parseJsonBody<unknown>(body, 'subscription group config');
+export const parseSubscriptionGroupConfig = (body: Buffer | undefined): SubscriptionGroupConfigBody =>
+  subscriptionGroupConfigOf(parseJsonBody<unknown>(body, 'subscription group config'));
+
+/** UPDATE_AND_CREATE_SUBSCRIPTIONGROUP_LIST's SubscriptionGroupList: each config read as a single one is. */
+export function parseSubscriptionGroupList(body: Buffer | undefined): SubscriptionGroupConfigBody[] {
+  const raw = parseJsonBody<unknown>(body, 'subscription group list');
+  if (!isRecord(raw) || !Array.isArray(raw.groupConfigList)) throw invalid('the body needs a groupConfigList array');
+  return raw.groupConfigList.map(subscriptionGroupConfigOf);
+}
+
+function subscriptionGroupConfigOf(raw: unknown): SubscriptionGroupConfigBody {
   if (!isRecord(raw)) throw invalid('the body must be a JSON object');
   if (typeof raw.groupName !== 'string') throw invalid('groupName is required');
   const config = defaultSubscriptionGroupConfig(raw.groupName);

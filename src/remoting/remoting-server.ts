@@ -14,6 +14,9 @@ const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const SYSTEM_ERROR = 1;
 const REQUEST_CODE_NOT_SUPPORTED = 3;
 
+/** The name of a request code, when the layers above know it; the remoting layer knows codes only as numbers. */
+export type CodeNamer = (code: number) => string | undefined;
+
 /** Told of every request answered: its code, the response code (-1 for none) and how long it took. */
 export type RequestObserver = (code: number, responseCode: number, durationMs: number) => void;
 
@@ -27,9 +30,13 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   private readonly processors = new Map<number, RequestProcessor>();
   private readonly connections = new Set<RemotingConnection>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** why each code refused on purpose is, told in the answer's remark */
+  private readonly refusals = new Map<number, string>();
+  /** codes each connection was refused, so a client retrying one leaves a single log line */
+  private readonly refused = new WeakMap<RemotingConnection, Set<number>>();
   private observer?: RequestObserver;
 
-  constructor(private readonly log: Logger, private readonly maxFrameSize: number) {
+  constructor(private readonly log: Logger, private readonly maxFrameSize: number, private readonly codeName: CodeNamer = () => undefined) {
     super();
     this.server = createServer((socket) => this.accept(socket));
   }
@@ -40,6 +47,11 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
 
   register(code: number, processor: RequestProcessor): void {
     this.processors.set(code, processor);
+  }
+
+  /** Answers `code` REQUEST_CODE_NOT_SUPPORTED, as any code without a processor, and says why. */
+  refuse(code: number, reason: string): void {
+    this.refusals.set(code, reason);
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -105,7 +117,10 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
     const processor = this.processors.get(req.code);
     let response: RemotingCommand | null;
     if (!processor) {
-      response = createResponse(req, REQUEST_CODE_NOT_SUPPORTED, `request code ${req.code} is not supported by this gateway`);
+      const name = this.codeName(req.code);
+      const reason = this.refusals.get(req.code);
+      this.logRefused(conn, req.code, name);
+      response = createResponse(req, REQUEST_CODE_NOT_SUPPORTED, `request code ${req.code}${name ? ` (${name})` : ''} is not supported by this gateway${reason ? `: ${reason}` : ''}`);
     } else {
       try {
         response = await processor(req, conn);
@@ -119,5 +134,13 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
       }
     }
     return response;
+  }
+
+  private logRefused(conn: RemotingConnection, code: number, name: string | undefined): void {
+    let codes = this.refused.get(conn);
+    if (!codes) this.refused.set(conn, (codes = new Set()));
+    if (codes.has(code)) return;
+    codes.add(code);
+    this.log.warn({ remote: conn.remoteAddress, code, name }, 'request code not supported');
   }
 }

@@ -145,6 +145,36 @@ test('an unknown request code gets REQUEST_CODE_NOT_SUPPORTED and the connection
   assert.ok(await healthy.maxOffset('BadInputTopic', 0) >= 0, 'the long-lived connection still answers');
 });
 
+test('a refused code is logged at warn once per code and connection, with the client\'s address', { timeout: 30_000 }, async () => {
+  const refusals = () => warnings().filter((l) => l.msg === 'request code not supported');
+  const before = refusals().length;
+  const probes = [await RemotingProbe.connect(gw.address), await RemotingProbe.connect(gw.address)];
+  try {
+    for (const probe of probes) {
+      for (let i = 0; i < 3; i++) {
+        const r = await probe.invoke(9999, {});
+        assert.equal(r.code, 3);
+        assert.match(r.remark ?? '', /request code 9999 is not supported/);
+      }
+      assert.equal((await probe.invoke(9998, {})).code, 3);
+    }
+    await until(() => refusals().length >= before + 4, 5000, 'the warn lines');
+    await sleep(200);
+    const lines = refusals().slice(before);
+    assert.deepEqual(lines.map((l) => l.code).sort(), [9998, 9998, 9999, 9999], JSON.stringify(lines));
+    assert.equal(new Set(lines.map((l) => l.remote)).size, 2, 'one line per code on each of the two connections');
+    for (const l of lines) assert.match(String(l.remote), /^127\.0\.0\.1:\d+$/);
+    // A code refused on purpose says its name and why, in the answer and the log line.
+    const r = await probes[0]!.invoke(3005, {});
+    assert.equal(r.code, 3);
+    assert.match(r.remark ?? '', /^request code 3005 \(AUTH_LIST_USER\) is not supported by this gateway: the gateway has no authentication/);
+    await until(() => refusals().some((l) => l.code === 3005), 5000, 'the warn line for 3005');
+    assert.equal(refusals().find((l) => l.code === 3005)!.name, 'AUTH_LIST_USER');
+  } finally {
+    for (const probe of probes) probe.close();
+  }
+});
+
 test('after all of it the gateway process is alive and logged no errors', async () => {
   assert.equal(gw.child.exitCode, null);
   assert.equal(gw.child.signalCode, null);

@@ -192,6 +192,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   server.register(C.CONSUMER_SEND_MSG_BACK, sendBack.process);
   server.register(C.END_TRANSACTION, endTransaction.process);
   server.register(C.PULL_MESSAGE, pull.process);
+  server.register(C.LITE_PULL_MESSAGE, pull.process);
   server.register(C.QUERY_CONSUMER_OFFSET, offsets.queryConsumerOffset);
   server.register(C.UPDATE_CONSUMER_OFFSET, offsets.updateConsumerOffset);
   server.register(C.GET_MAX_OFFSET, offsets.getMaxOffset);

@@ -8,6 +8,7 @@ import { jsonBody, parseJsonBody, Perm } from '../protocol/bodies.js';
 import { subscriptionDataView, topicStatsTableBody } from '../protocol/admin-bodies.js';
 import { queryConsumeQueueBody, topicConfigTableBody, topicConfigView, topicListBody, type TopicConfigView } from '../protocol/broker-admin-bodies.js';
 import type { TopicConfig } from '../store/message-store.js';
+import { isTagType, type SubscriptionView } from '../protocol/subscription.js';
 import { isSystemTopic, validateTopicName, type BrokerContext } from './broker-context.js';
 import type { AdminService } from './admin-service.js';
 
@@ -143,12 +144,12 @@ export class AdminProcessor {
     const r = await this.ctx.store.read(topic, queueId, h.optClampedInt('index') ?? 0, count, 16 * 1024 * 1024);
     const storeHost = this.ctx.settings.advertisedAddress;
     const group = h.optStr('consumerGroup');
-    const expression = group === undefined ? undefined : this.admin.consumerGroup(group)?.subscriptions.find((s) => s.topic === topic)?.expression;
+    const subscription = group === undefined ? undefined : this.admin.consumerGroup(group)?.subscriptions.find((s) => s.topic === topic);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, queryConsumeQueueBody({
-      ...(group === undefined ? {} : expression === undefined
+      ...(group === undefined ? {} : subscription === undefined
         ? { filterData: `${group}@${topic} is not online!` }
-        // Apache keeps filter data for SQL92 subscriptions only; for tags it is JSON null.
-        : { subscriptionData: subscriptionDataView(topic, expression), filterData: 'null' }),
+        // Apache keeps filter data (ConsumerFilterData) for SQL92 subscriptions only; for tags it is JSON null.
+        : { subscriptionData: subscriptionDataView(subscription), filterData: filterDataOf(group, subscription) }),
       queueData: (r.status === 'FOUND' ? r.messages : []).map((m) => ({
         physicOffset: m.locator,
         physicSize: encodeStoredMessage({ ...m, properties: formatProperties(m.properties) }, storeHost).length,
@@ -185,4 +186,9 @@ export class AdminProcessor {
       this.ctx.log.info({ topic: config.name, readQueueNums: topic.readQueueNums, writeQueueNums: topic.writeQueueNums, perm: topic.perm }, existed ? 'topic updated' : 'topic created');
     }
   }
+}
+
+function filterDataOf(group: string, s: SubscriptionView): string {
+  if (isTagType(s.type)) return 'null';
+  return JSON.stringify({ consumerGroup: group, topic: s.topic, expression: s.expression, expressionType: s.type });
 }

@@ -2,6 +2,8 @@
 export const RequestCode = {
   SEND_MESSAGE: 10,
   PULL_MESSAGE: 11,
+  /** what Apache RocketMQ 5's remoting lite pull consumers pull with; the same request as PULL_MESSAGE */
+  LITE_PULL_MESSAGE: 361,
   QUERY_MESSAGE: 12,
   QUERY_CONSUMER_OFFSET: 14,
   UPDATE_CONSUMER_OFFSET: 15,

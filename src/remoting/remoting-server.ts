@@ -13,6 +13,8 @@ const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** RocketMQ's SYSTEM_ERROR and REQUEST_CODE_NOT_SUPPORTED; the remoting layer needs only these two. */
 const SYSTEM_ERROR = 1;
 const REQUEST_CODE_NOT_SUPPORTED = 3;
+/** distinct refused codes logged per connection */
+const MAX_LOGGED_REFUSALS = 32;
 
 /** The name of a request code, when the layers above know it; the remoting layer knows codes only as numbers. */
 export type CodeNamer = (code: number) => string | undefined;
@@ -139,7 +141,8 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   private logRefused(conn: RemotingConnection, code: number, name: string | undefined): void {
     let codes = this.refused.get(conn);
     if (!codes) this.refused.set(conn, (codes = new Set()));
-    if (codes.has(code)) return;
+    // A client cycling through codes gets a bounded number of lines and a bounded set.
+    if (codes.has(code) || codes.size >= MAX_LOGGED_REFUSALS) return;
     codes.add(code);
     this.log.warn({ remote: conn.remoteAddress, code, name }, 'request code not supported');
   }

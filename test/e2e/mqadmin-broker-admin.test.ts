@@ -133,6 +133,13 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
     }
   });
 
+  await t.test('consumeMessage pulls a queue\'s messages through the gateway and prints each', async () => {
+    const out = await ok('consumeMessage', '-t', TOPIC, '-b', 'rop-broker', '-i', '0', '-o', '0', '-c', String(PER_QUEUE));
+    assert.match(out, /Consume ok/);
+    const printed = [...out.matchAll(/MSGID: (\S+)/g)].map((m) => m[1]).sort();
+    assert.deepEqual(printed, sent.filter((e) => e.queueId === 0).map((e) => String(e.msgId)).sort());
+  });
+
   await t.test('producer lists online producers by group', async () => {
     const out = await ok('producer', '-b', ns);
     assert.match(out, new RegExp(`producer group \\(CLIENT_INNER_PRODUCER\\) instance : clientId=${clientId.replace(/\./g, '\\.')},remoteIP=127\\.0\\.0\\.1:\\d+, language=JAVA, version=\\d+`));

@@ -1,19 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { EmbeddedStore } from '../../../src/store/embedded/embedded-store.js';
-import { BrokerContext } from '../../../src/broker/broker-context.js';
-import { MessageKeyIndex } from '../../../src/broker/message-key-index.js';
-import { TrafficStats } from '../../../src/broker/traffic-stats.js';
+import type { BrokerContext } from '../../../src/broker/broker-context.js';
 import { ScheduledDeliveryService } from '../../../src/broker/scheduled-delivery-service.js';
 import type { NewMessage, StoredMessage } from '../../../src/store/message-store.js';
+import { silent, withEmbeddedBroker } from '../../support/embedded-broker.js';
 
 // What a delayed or timed message carries when it is delivered, and that it is held back once only: on a real
 // embedded store with levels of 100 and 300 ms.
-const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const message = (props: Record<string, string>): NewMessage => ({
@@ -22,30 +15,20 @@ const message = (props: Record<string, string>): NewMessage => ({
 });
 
 async function withDelays(fn: (ctx: BrokerContext, read: (topic: string) => Promise<StoredMessage[]>) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'rop-delay-'));
-  const store = new EmbeddedStore({ dataDir: dir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000 }, silent);
-  await store.open();
-  const keyIndex = new MessageKeyIndex(store, 200, silent);
-  await keyIndex.start();
-  const ctx = new BrokerContext(store, {
-    advertisedAddress: '127.0.0.1:9876', clusterName: 'c', brokerName: 'b', autoCreateTopics: true, enablePropertyFilter: true, defaultQueues: 1,
-    maxMessageSize: 1 << 20, maxPullMessages: 32, maxPullBytes: 1 << 20, maxPullHoldMs: 1000, delayLevelsMs: [100, 300],
-  }, silent, keyIndex, new TrafficStats());
-  const scheduled = new ScheduledDeliveryService(store, [100, 300], async (topic, queueId, m) => {
-    await ctx.topicOrCreate(topic, 1);
-    await ctx.storeMessages(topic, queueId, [m]);
-  }, silent);
-  await scheduled.start();
-  const read = async (topic: string): Promise<StoredMessage[]> => (await store.read(topic, 0, 0, 100, 1 << 20)).messages;
-  try {
-    await ctx.topicOrCreate('T', 1);
-    await fn(ctx, read);
-  } finally {
-    await scheduled.stop();
-    await keyIndex.stop();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await withEmbeddedBroker('rop-delay-', [100, 300], async (ctx, store) => {
+    const scheduled = new ScheduledDeliveryService(store, [100, 300], async (topic, queueId, m) => {
+      await ctx.topicOrCreate(topic, 1);
+      await ctx.storeMessages(topic, queueId, [m]);
+    }, silent);
+    await scheduled.start();
+    const read = async (topic: string): Promise<StoredMessage[]> => (await store.read(topic, 0, 0, 100, 1 << 20)).messages;
+    try {
+      await ctx.topicOrCreate('T', 1);
+      await fn(ctx, read);
+    } finally {
+      await scheduled.stop();
+    }
+  });
 }
 
 test('a delayed message is delivered once, with its (capped) level, REAL_TOPIC, REAL_QID and WAIT, as Apache RocketMQ leaves them', async () => {

@@ -1,43 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { EmbeddedStore } from '../../../src/store/embedded/embedded-store.js';
-import { BrokerContext } from '../../../src/broker/broker-context.js';
-import { MessageKeyIndex } from '../../../src/broker/message-key-index.js';
-import { TrafficStats } from '../../../src/broker/traffic-stats.js';
+import type { BrokerContext } from '../../../src/broker/broker-context.js';
 import { PopConsumptionService, type PopRequest } from '../../../src/broker/pop-consumption-service.js';
 import { EVERYTHING } from '../../../src/protocol/subscription.js';
+import { withEmbeddedBroker } from '../../support/embedded-broker.js';
 
 // Pop consumption on a real embedded store, for what end-to-end tests cannot wait for: renewals of an
 // auto-renewed pop (whose invisible time is a minute for real clients).
-const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function withPops(fn: (pops: PopConsumptionService, ctx: BrokerContext) => Promise<void>, messages = 2, maxSpan?: number): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'rop-pop-'));
-  const store = new EmbeddedStore({ dataDir: dir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000 }, silent);
-  await store.open();
-  const keyIndex = new MessageKeyIndex(store, 200, silent);
-  await keyIndex.start();
-  const ctx = new BrokerContext(store, {
-    advertisedAddress: '127.0.0.1:9876', clusterName: 'c', brokerName: 'b', autoCreateTopics: true, enablePropertyFilter: true, defaultQueues: 1,
-    maxMessageSize: 1 << 20, maxPullMessages: 32, maxPullBytes: 1 << 20, maxPullHoldMs: 1000, delayLevelsMs: [1000],
-  }, silent, keyIndex, new TrafficStats());
-  try {
+  await withEmbeddedBroker('rop-pop-', [1000], async (ctx) => {
     await ctx.topicOrCreate('T', 1);
     await ctx.putMessages('T', 0, Array.from({ length: messages }, (_, i) => ({
       body: Buffer.from(`m${i}`), flag: 0, sysFlag: 0, properties: new Map([['UNIQ_KEY', `id-${i}`]]),
       bornTimestamp: Date.now(), bornHost: '127.0.0.1:1', reconsumeTimes: 0, preparedTransactionOffset: 0n,
     })));
     await fn(new PopConsumptionService(ctx, maxSpan), ctx);
-  } finally {
-    await keyIndex.stop();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const request = (over: Partial<PopRequest> = {}): PopRequest => ({

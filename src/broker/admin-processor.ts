@@ -156,7 +156,8 @@ export class AdminProcessor {
         tagsCode: m.properties.has(Prop.TAGS) ? tagsHashCode(m.properties.get(Prop.TAGS)!) : 0,
       })),
       maxQueueIndex: r.maxOffset,
-      minQueueIndex: r.minOffset,
+      // A found read may report its own start as the minimum (the Pulsar store does), so the queue is asked.
+      minQueueIndex: await this.ctx.store.minOffset(topic, queueId),
     }));
   };
 

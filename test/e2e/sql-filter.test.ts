@@ -61,6 +61,9 @@ test('Java 4.9.8 push and lite-pull consumers with SQL92 selectors get exactly t
     const deadline = Date.now() + 45_000;
     while ((await lags()).some((n) => n > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
     assert.deepEqual(await lags(), SQL_CASES.map(() => 0), 'lag of every push group');
+    // Operators see what a group filters by, and how.
+    const detail = (await (await fetch(`${gw.httpUrl}/api/groups/SqlGroup-p0`)).json()) as { subscriptions: Array<Record<string, string>> };
+    assert.deepEqual(detail.subscriptions.find((s) => s.topic === topic), { topic, expression: SQL_CASES[0]![0], type: 'SQL92' });
   } finally {
     await h.stop();
   }

@@ -256,7 +256,7 @@ function renderGroupDetail(detail) {
     'group-detail-from': detail.consumeFromWhere ?? '—',
     'group-detail-subscriptions': detail.subscriptions.length === 0
       ? '—'
-      : detail.subscriptions.map((s) => `${s.topic} (${s.expression})`).join(', '),
+      : detail.subscriptions.map((s) => `${s.topic} (${s.type && s.type !== 'TAG' ? `${s.type}: ` : ''}${s.expression})`).join(', '),
   };
   for (const [testId, text] of Object.entries(fields)) setText(byTestId(panel, testId), text);
   syncRows(byId('group-members-body'), detail.members, {

@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
 /** Exponential backoff with jitter, for reconnects and re-lookups. */
 export class Backoff {
   private attempt = 0;
@@ -16,16 +18,22 @@ export class Backoff {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `attempt` until it succeeds, `transient` says an error is final, or `budgetMs` has passed. */
-export async function retryTransient<T>(attempt: () => Promise<T>, transient: (err: unknown) => boolean, budgetMs: number): Promise<T> {
+/**
+ * Runs `attempt` until it succeeds, `transient` says an error is final, or `budgetMs` has passed.
+ * An aborted `signal` ends the retries at once with its reason.
+ */
+export async function retryTransient<T>(
+  attempt: () => Promise<T>, transient: (err: unknown) => boolean, budgetMs: number, signal?: AbortSignal,
+): Promise<T> {
   const deadline = Date.now() + budgetMs;
   const backoff = new Backoff(50, 2000);
   for (;;) {
+    signal?.throwIfAborted();
     try {
       return await attempt();
     } catch (err) {
       if (!transient(err) || Date.now() >= deadline) throw err;
-      await sleep(Math.min(backoff.next(), Math.max(0, deadline - Date.now())));
+      await delay(Math.min(backoff.next(), Math.max(0, deadline - Date.now())), undefined, { signal }).catch(() => undefined);
     }
   }
 }

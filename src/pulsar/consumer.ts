@@ -51,6 +51,11 @@ export interface ConsumerOptions {
   readCompacted?: boolean;
   /** Messages the broker may push ahead of `receive` calls. */
   receiverQueueSize?: number;
+  /**
+   * Failover subscriptions: called each time `active` changes, that is when the broker makes this consumer the
+   * subscription's active one or takes that away, and with false when the connection drops or the consumer closes.
+   */
+  onActiveChange?: (active: boolean) => void;
 }
 
 export const EARLIEST_ID: MessageId = { ledgerId: Number.MAX_SAFE_INTEGER, entryId: Number.MAX_SAFE_INTEGER, partition: -1, batchIndex: -1 };
@@ -88,6 +93,7 @@ export class PulsarConsumer implements ResourceHandler {
   private reconnecting?: Promise<void>;
   private closed = false;
   private endOfTopic = false;
+  private isActive?: boolean;
   private readonly receiverQueueSize: number;
 
   private constructor(private readonly client: PulsarClient, readonly topic: string, private readonly options: ConsumerOptions) {
@@ -103,6 +109,15 @@ export class PulsarConsumer implements ResourceHandler {
 
   get reachedEndOfTopic(): boolean {
     return this.endOfTopic;
+  }
+
+  /**
+   * Whether the broker dispatches this Failover subscription's messages to this consumer: undefined until the
+   * broker has said (and always for other subscription types), false while detached — a consumer that lost its
+   * connection cannot know whether the broker has handed its place to another consumer.
+   */
+  get active(): boolean | undefined {
+    return this.isActive;
   }
 
   /** Up to `max` buffered messages; waits up to `timeoutMs` for the first one. */
@@ -153,6 +168,7 @@ export class PulsarConsumer implements ResourceHandler {
     if (this.closed) return;
     this.closed = true;
     this.waiter?.();
+    this.setActive(false);
     const conn = this.conn;
     if (conn?.isOpen) {
       const requestId = conn.newRequestId();
@@ -170,6 +186,9 @@ export class PulsarConsumer implements ResourceHandler {
         this.endOfTopic = true;
         this.waiter?.();
         return;
+      case CommandType.ACTIVE_CONSUMER_CHANGE:
+        if (!this.closed) this.setActive(cmd.activeConsumerChange!.isActive ?? false);
+        return;
       case CommandType.CLOSE_CONSUMER:
       case CommandType.TOPIC_MIGRATED:
         this.conn?.unregisterConsumer(this.id);
@@ -179,7 +198,9 @@ export class PulsarConsumer implements ResourceHandler {
   }
 
   onConnectionClosed(): void {
-    if (this.closed || this.reconnecting) return;
+    this.setActive(false);
+    // Until the first subscribe succeeds (no connection yet), `subscribe` does its own retrying.
+    if (this.closed || this.reconnecting || !this.conn) return;
     this.conn = undefined;
     this.reconnecting = this.reattach().finally(() => { this.reconnecting = undefined; });
   }
@@ -220,6 +241,13 @@ export class PulsarConsumer implements ResourceHandler {
       });
     }
     this.waiter?.();
+  }
+
+  private setActive(active: boolean): void {
+    // The broker tells only Failover consumers whether they are active.
+    if (this.options.subType !== 'Failover' || this.isActive === active) return;
+    this.isActive = active;
+    this.options.onActiveChange?.(active);
   }
 
   private returnPermits(n: number): void {
@@ -276,6 +304,13 @@ export class PulsarConsumer implements ResourceHandler {
     } catch (err) {
       conn.unregisterConsumer(this.id);
       throw err;
+    }
+    if (this.closed) {
+      // Closed while re-subscribing: leave rather than keep a place, maybe the active one, in the subscription.
+      conn.unregisterConsumer(this.id);
+      const closeId = conn.newRequestId();
+      await conn.request({ type: CommandType.CLOSE_CONSUMER, closeConsumer: { consumerId: this.id, requestId: closeId } }, closeId, 5000).catch(() => undefined);
+      return;
     }
     this.conn = conn;
     this.permitsToReturn = 0;

@@ -16,6 +16,18 @@ export class PulsarConnectionError extends Error {
   readonly retriable = true;
 }
 
+/**
+ * An exclusive producer lost its topic to another producer (PIP-68 fencing): it is closed for good, and what it
+ * had pending or sends later fails with this error. `cause` is the broker's answer to its attempt to re-attach.
+ */
+export class PulsarProducerFencedError extends Error {
+  override name = 'PulsarProducerFencedError';
+  readonly retriable = false;
+  constructor(readonly topic: string, override readonly cause: PulsarServerError) {
+    super(`producer on ${topic} was fenced: ${cause.message}`);
+  }
+}
+
 export class PulsarTimeoutError extends Error {
   override name = 'PulsarTimeoutError';
   readonly retriable = true;

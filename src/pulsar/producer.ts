@@ -1,7 +1,7 @@
-import { CommandType, u64, type BaseCommand, type KeyValue, type MessageIdData, type MessageMetadata } from './pulsar-api.js';
+import { CommandType, ProducerAccessMode, u64, type BaseCommand, type KeyValue, type MessageIdData, type MessageMetadata } from './pulsar-api.js';
 import type { PulsarClient } from './pulsar-client.js';
 import type { PulsarConnection, ResourceHandler } from './pulsar-connection.js';
-import { ATTACH_BUDGET_MS, PulsarServerError, PulsarConnectionError, worthRetryingAttach } from './errors.js';
+import { ATTACH_BUDGET_MS, PulsarServerError, PulsarConnectionError, PulsarProducerFencedError, worthRetryingAttach } from './errors.js';
 import { Backoff, retryTransient, sleep } from './backoff.js';
 import { encodeBatch } from './batch-codec.js';
 
@@ -31,8 +31,22 @@ export interface BatchingOptions {
   maxBytes: number;
 }
 
+/** PIP-68 access modes; see ProducerOptions.accessMode. */
+export type ProducerAccessModeName = keyof typeof ProducerAccessMode;
+
 export interface ProducerOptions {
   producerName?: string;
+  /**
+   * Who else may publish (default Shared: anyone not exclusive). Exclusive: `create` fails with the broker's
+   * ProducerFenced while another producer is on the topic. WaitForExclusive: `create` waits in the broker's
+   * queue until the topic is free (bound the wait with `signal`). ExclusiveWithFencing: takes the topic,
+   * fencing the producers on it. An exclusive producer that loses the topic is fenced for good (`onFenced`).
+   */
+  accessMode?: ProducerAccessModeName;
+  /** Abandons `create`, also while it waits for exclusive access; AbortSignal.timeout(ms) gives it a deadline. */
+  signal?: AbortSignal;
+  /** Called once when an exclusive producer finds another producer took its topic; sends fail with `err` from then on. */
+  onFenced?: (err: PulsarProducerFencedError) => void;
   /** Messages awaiting a receipt before `send` waits for room. */
   maxPendingMessages?: number;
   /** How long a send may wait for a receipt, across reconnects, before it fails. */
@@ -65,6 +79,8 @@ interface Batched extends Settle {
   sequenceId: number;
 }
 
+const SERVER_ERROR = { ProducerBusy: 16, ProducerFenced: 25 } as const;
+
 const propertyList = (props: Record<string, string> | undefined): KeyValue[] =>
   props ? Object.entries(props).map(([key, value]) => ({ key, value })) : [];
 
@@ -87,19 +103,39 @@ export class PulsarProducer implements ResourceHandler {
   private batchScheduled = false;
   private reconnecting?: Promise<void>;
   private closed = false;
+  private fencedBy?: PulsarProducerFencedError;
+  /** Assigned by the broker to an exclusive producer; re-attaching with it fails once another producer held the topic. */
+  private topicEpoch?: number;
+  /** The broker queued the latest attach for exclusive access, so it was reachable then. */
+  private queued = false;
+  /** Aborted by `close`, so that an attach under way stops and leaves the topic. */
+  private readonly lifetime = new AbortController();
   private timeoutTimer?: NodeJS.Timeout;
   private readonly maxPending: number;
   private readonly sendTimeoutMs: number;
+  private readonly exclusive: boolean;
 
   private constructor(private readonly client: PulsarClient, readonly topic: string, private readonly options: ProducerOptions) {
     this.id = client.newResourceId();
     this.maxPending = options.maxPendingMessages ?? 1000;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
+    this.exclusive = (options.accessMode ?? 'Shared') !== 'Shared';
   }
 
   static async create(client: PulsarClient, topic: string, options: ProducerOptions = {}): Promise<PulsarProducer> {
     const p = new PulsarProducer(client, topic, options);
-    await retryTransient(() => p.attach(), worthRetryingAttach, ATTACH_BUDGET_MS);
+    const mode = ProducerAccessMode[options.accessMode ?? 'Shared'];
+    for (;;) {
+      p.queued = false;
+      try {
+        await retryTransient(() => p.attach(mode, options.signal), worthRetryingAttach, ATTACH_BUDGET_MS, options.signal);
+        break;
+      } catch (err) {
+        // A wait in the broker's queue may outlast the retry budget many times over; a connection lost after
+        // the broker queued us gets a fresh budget to queue again.
+        if (!p.queued || !worthRetryingAttach(err)) throw err;
+      }
+    }
     p.timeoutTimer = setInterval(() => p.expireSends(), 1000);
     p.timeoutTimer.unref();
     return p;
@@ -113,10 +149,15 @@ export class PulsarProducer implements ResourceHandler {
     return this.pendingMessages;
   }
 
+  /** Set once an exclusive producer lost its topic to another producer. */
+  get fenced(): PulsarProducerFencedError | undefined {
+    return this.fencedBy;
+  }
+
   async send(msg: OutgoingMessage): Promise<SendReceipt> {
-    if (this.closed) throw new Error(`producer on ${this.topic} is closed`);
+    if (this.closed) throw this.fencedBy ?? new Error(`producer on ${this.topic} is closed`);
     while (this.pendingMessages >= this.maxPending) await new Promise<void>((r) => this.waitingForRoom.push(r));
-    if (this.closed) throw new Error(`producer on ${this.topic} is closed`);
+    if (this.closed) throw this.fencedBy ?? new Error(`producer on ${this.topic} is closed`);
     this.pendingMessages++;
     const sequenceId = this.nextSequenceId++;
     return new Promise<SendReceipt>((resolve, reject) => {
@@ -190,6 +231,7 @@ export class PulsarProducer implements ResourceHandler {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.lifetime.abort(new Error(`producer on ${this.topic} closed`));
     clearInterval(this.timeoutTimer);
     const conn = this.conn;
     if (conn?.isOpen) {
@@ -239,39 +281,76 @@ export class PulsarProducer implements ResourceHandler {
   }
 
   onConnectionClosed(): void {
-    if (this.closed || this.reconnecting) return;
+    // Until the first attach succeeds (no connection yet), `create` does its own retrying.
+    if (this.closed || this.reconnecting || !this.conn) return;
     this.conn = undefined;
     this.reconnecting = this.reattach().finally(() => { this.reconnecting = undefined; });
   }
 
   private async reattach(): Promise<void> {
     const backoff = new Backoff(100, 5000);
+    // An exclusive producer comes back only if no other producer held the topic meanwhile: Exclusive with its
+    // topic epoch is refused then, whereas the broker promotes a queued WaitForExclusive producer without
+    // checking its epoch, and fencing would evict the new holder before the broker refused us.
+    const mode = this.exclusive ? ProducerAccessMode.Exclusive : ProducerAccessMode.Shared;
     while (!this.closed && !this.client.isClosed) {
       try {
-        await this.attach();
+        await this.attach(mode, this.lifetime.signal);
         for (const p of this.pending) this.write(p);
         return;
-      } catch {
+      } catch (err) {
+        // Refused because the topic is someone else's; even our own stale session still holding it cannot
+        // be told apart from another producer, so the topic is given up either way.
+        if (this.exclusive && err instanceof PulsarServerError && (err.code === SERVER_ERROR.ProducerBusy || err.code === SERVER_ERROR.ProducerFenced)) {
+          this.fence(err);
+          return;
+        }
         await sleep(backoff.next());
       }
     }
   }
 
-  private async attach(): Promise<void> {
+  private fence(cause: PulsarServerError): void {
+    this.fencedBy = new PulsarProducerFencedError(this.topic, cause);
+    this.closed = true;
+    clearInterval(this.timeoutTimer);
+    this.failAll(this.fencedBy);
+    this.options.onFenced?.(this.fencedBy);
+  }
+
+  private async attach(mode: number, signal?: AbortSignal): Promise<void> {
     const conn = await this.client.lookup(this.topic);
+    signal?.throwIfAborted();
     const requestId = conn.newRequestId();
+    const name = this.producerName ?? this.options.producerName;
+    const abandon = (): void => {
+      conn.abandon(requestId, signal!.reason as Error);
+      // Also takes us out of the broker's queue for exclusive access, or off the topic if we just got it.
+      conn.send({ type: CommandType.CLOSE_PRODUCER, closeProducer: { producerId: this.id, requestId: conn.newRequestId() } });
+    };
     conn.registerProducer(this.id, this);
+    signal?.addEventListener('abort', abandon);
     let res: BaseCommand;
     try {
       res = await conn.request({
         type: CommandType.PRODUCER,
-        producer: { topic: this.topic, producerId: this.id, requestId, ...(this.producerName ?? this.options.producerName ? { producerName: this.producerName ?? this.options.producerName } : {}) },
-      }, requestId);
+        producer: {
+          topic: this.topic, producerId: this.id, requestId, ...(name ? { producerName: name } : {}),
+          ...(mode !== ProducerAccessMode.Shared ? { producerAccessMode: mode } : {}),
+          ...(this.topicEpoch !== undefined ? { topicEpoch: this.topicEpoch } : {}),
+        },
+      }, requestId, undefined, () => { this.queued = true; });
+      // The answer may have arrived just before an abort that already sent the close.
+      signal?.throwIfAborted();
     } catch (err) {
       conn.unregisterProducer(this.id);
       throw err;
+    } finally {
+      signal?.removeEventListener('abort', abandon);
     }
     const ok = res.producerSuccess!;
+    // Decoded messages read 0 for absent fields, and re-attaching with a made-up epoch 0 would fence us.
+    if (this.exclusive && Object.prototype.hasOwnProperty.call(ok, 'topicEpoch')) this.topicEpoch = u64(ok.topicEpoch);
     this.producerName = ok.producerName;
     for (const p of this.pending) p.metadata.producerName = ok.producerName;
     this.conn = conn;

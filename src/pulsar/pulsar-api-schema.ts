@@ -130,6 +130,8 @@ message CommandLookupTopicResponse {
   optional bool proxy_through_service_url = 8 [default = false];
 }
 
+enum ProducerAccessMode { Shared = 0; Exclusive = 1; WaitForExclusive = 2; ExclusiveWithFencing = 3; }
+
 message CommandProducer {
   required string topic = 1;
   required uint64 producer_id = 2;
@@ -137,6 +139,8 @@ message CommandProducer {
   optional string producer_name = 4;
   optional uint64 epoch = 8 [default = 0];
   optional bool user_provided_producer_name = 9 [default = true];
+  optional ProducerAccessMode producer_access_mode = 10 [default = Shared];
+  optional uint64 topic_epoch = 11;
 }
 message CommandProducerSuccess {
   required uint64 request_id = 1;

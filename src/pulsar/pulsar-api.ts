@@ -63,7 +63,7 @@ export interface BaseCommand {
     topic: string; subscription: string; subType: number; consumerId: U64; requestId: U64; consumerName?: string;
     durable?: boolean; startMessageId?: MessageIdData; readCompacted?: boolean; initialPosition?: number;
   };
-  producer?: { topic: string; producerId: U64; requestId: U64; producerName?: string };
+  producer?: { topic: string; producerId: U64; requestId: U64; producerName?: string; producerAccessMode?: number; topicEpoch?: U64 };
   send?: { producerId: U64; sequenceId: U64; numMessages?: number; highestSequenceId?: U64 };
   sendReceipt?: { producerId: U64; sequenceId: U64; messageId?: MessageIdData; highestSequenceId?: U64 };
   sendError?: { producerId: U64; sequenceId: U64; error: number; message: string };
@@ -75,7 +75,7 @@ export interface BaseCommand {
   error?: { requestId: U64; error: number; message: string };
   closeProducer?: { producerId: U64; requestId: U64 };
   closeConsumer?: { consumerId: U64; requestId: U64 };
-  producerSuccess?: { requestId: U64; producerName: string; lastSequenceId?: U64; producerReady?: boolean };
+  producerSuccess?: { requestId: U64; producerName: string; lastSequenceId?: U64; topicEpoch?: U64; producerReady?: boolean };
   ping?: Record<string, never>;
   pong?: Record<string, never>;
   partitionMetadata?: { topic: string; requestId: U64 };
@@ -101,6 +101,7 @@ export const CommandType = {
   ACTIVE_CONSUMER_CHANGE: 31, TOPIC_MIGRATED: 68,
 } as const;
 
+export const ProducerAccessMode = { Shared: 0, Exclusive: 1, WaitForExclusive: 2, ExclusiveWithFencing: 3 } as const;
 export const SubType = { Exclusive: 0, Shared: 1, Failover: 2, KeyShared: 3 } as const;
 export const InitialPosition = { Latest: 0, Earliest: 1 } as const;
 export const LookupType = { Redirect: 0, Connect: 1, Failed: 2 } as const;

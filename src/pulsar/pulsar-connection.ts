@@ -29,6 +29,7 @@ interface PendingRequest {
   resolve(cmd: BaseCommand): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
+  onQueued?: () => void;
 }
 
 /**
@@ -91,17 +92,30 @@ export class PulsarConnection extends EventEmitter {
     return this.nextRequestId++;
   }
 
-  /** Sends a command that carries `requestId` and resolves with the broker's answer to it. */
-  request(command: BaseCommand, requestId: number, timeoutMs = this.requestTimeoutMs): Promise<BaseCommand> {
+  /**
+   * Sends a command that carries `requestId` and resolves with the broker's answer to it. A producer the broker
+   * queues for exclusive access gets a not-ready answer first: `onQueued` runs, and the request then waits
+   * without a timeout for the final answer, which comes whenever the broker promotes the producer.
+   */
+  request(command: BaseCommand, requestId: number, timeoutMs = this.requestTimeoutMs, onQueued?: () => void): Promise<BaseCommand> {
     if (this.closed) return Promise.reject(new PulsarConnectionError('connection closed'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
         reject(new PulsarTimeoutError(`request ${requestId} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(requestId, { resolve, reject, timer });
+      this.pending.set(requestId, { resolve, reject, timer, onQueued });
       this.writer.write(encodeCommand(command));
     });
+  }
+
+  /** Stops waiting for the answer to `requestId`: its promise rejects with `reason` and a later answer is ignored. */
+  abandon(requestId: number, reason: Error): void {
+    const p = this.pending.get(requestId);
+    if (!p) return;
+    this.pending.delete(requestId);
+    clearTimeout(p.timer);
+    p.reject(reason);
   }
 
   send(command: BaseCommand): void {
@@ -176,6 +190,7 @@ export class PulsarConnection extends EventEmitter {
         }
         return this.settle(u64(cmd.error!.requestId), cmd);
       case CommandType.PRODUCER_SUCCESS:
+        if (cmd.producerSuccess!.producerReady === false) return this.queued(u64(cmd.producerSuccess!.requestId));
         return this.settle(u64(cmd.producerSuccess!.requestId), cmd);
       case CommandType.LOOKUP_RESPONSE:
         return this.settle(u64(cmd.lookupTopicResponse!.requestId), cmd);
@@ -202,6 +217,7 @@ export class PulsarConnection extends EventEmitter {
         this.consumers.get(u64(cmd.reachedEndOfTopic!.consumerId))?.onCommand(cmd);
         return;
       case CommandType.ACTIVE_CONSUMER_CHANGE:
+        this.consumers.get(u64(cmd.activeConsumerChange!.consumerId))?.onCommand(cmd);
         return;
       case CommandType.TOPIC_MIGRATED: {
         const m = cmd.topicMigrated!;
@@ -212,6 +228,13 @@ export class PulsarConnection extends EventEmitter {
       default:
         this.emit('unexpected', cmd);
     }
+  }
+
+  private queued(requestId: number): void {
+    const p = this.pending.get(requestId);
+    if (!p) return;
+    clearTimeout(p.timer);
+    p.onQueued?.();
   }
 
   private settle(requestId: number, cmd: BaseCommand): void {

@@ -110,7 +110,8 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .option('--transaction-timeout-ms <ms>', 'age of a half message before its first check', integer(...SETTING_RANGES.transactionTimeoutMs), d.transactionTimeoutMs)
     .option('--transaction-check-max <n>', 'checks before an unresolved transaction is rolled back', integer(...SETTING_RANGES.transactionCheckMax), d.transactionCheckMax)
     .option('--cluster-name <name>', 'cluster name in routes and cluster info', d.clusterName)
-    .option('--broker-name <name>', 'broker name in routes and cluster info', d.brokerName)
+    .option('--broker-name <name>', 'broker name in routes and cluster info; with several slots, each slot is <name>-<n>', d.brokerName)
+    .option('--cluster-slots <n>', 'store pulsar: broker slots of a new cluster (the gateways sharing cluster name and system namespace); an existing cluster keeps its own', integer(1, 256), d.clusterSlots)
     .option('--config <file>', 'YAML or JSON file of settings named like the options in camelCase (httpPort: 8080); also ROP_CONFIG')
     .option('--print-config', 'print the effective configuration, with where each value came from, and exit')
     .addHelpText('after', '\nEvery option can also come from an environment variable, ROP_ and its name in capitals (ROP_HTTP_PORT),\nor from the --config file. Flags win over environment variables, which win over the file.')
@@ -148,6 +149,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     transactionCheckMax: o.transactionCheckMax,
     clusterName: o.clusterName,
     brokerName: o.brokerName,
+    clusterSlots: o.clusterSlots,
   };
   return { config, printed: o.printConfig ? describeLayers(program, META_OPTIONS) : undefined };
 }

@@ -42,6 +42,8 @@ export interface GatewayConfig {
   transactionCheckMax: number;
   clusterName: string;
   brokerName: string;
+  /** broker slots of a new cluster of gateways on one Pulsar (an existing one keeps its count) */
+  clusterSlots: number;
 }
 
 export const defaultConfig: GatewayConfig = {
@@ -71,6 +73,7 @@ export const defaultConfig: GatewayConfig = {
   transactionCheckMax: 15,
   clusterName: 'DefaultCluster',
   brokerName: 'rop-broker',
+  clusterSlots: 1,
 };
 
 /**

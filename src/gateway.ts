@@ -3,28 +3,15 @@ import { readFileSync } from 'node:fs';
 import type { GatewayConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { RemotingServer } from './remoting/remoting-server.js';
-import { RequestCode, requestCodeName } from './protocol/request-code.js';
-import { BrokerContext } from './broker/broker-context.js';
-import { ConsumerRegistry } from './broker/consumer-registry.js';
-import { PullHoldService } from './broker/pull-hold-service.js';
-import { SendMessageProcessor } from './broker/send-message-processor.js';
-import { PullMessageProcessor } from './broker/pull-message-processor.js';
-import { ConsumerOffsetProcessor } from './broker/consumer-offset-processor.js';
-import { ClientManageProcessor } from './broker/client-manage-processor.js';
-import { QueueLockManager } from './broker/queue-lock-manager.js';
-import { SendBackProcessor } from './broker/send-back-processor.js';
-import { ReplyMessageProcessor } from './broker/reply-message-processor.js';
-import { TransactionService } from './broker/transaction-service.js';
-import { remotingTransactionChecker } from './broker/remoting-transaction-checker.js';
-import { EndTransactionProcessor } from './broker/end-transaction-processor.js';
-import { MessageKeyIndex } from './broker/message-key-index.js';
-import { ScheduledDeliveryService } from './broker/scheduled-delivery-service.js';
-import { QueueLockProcessor } from './broker/queue-lock-processor.js';
+import { requestCodeName } from './protocol/request-code.js';
 import { RouteProcessor } from './namesrv/route-processor.js';
+import { SlotBroker } from './broker/slot-broker.js';
+import { SlotLayout, SlotStore } from './store/slot-store.js';
+import { SingleGatewayCluster, type ClusterMembership } from './cluster/cluster-view.js';
+import { PulsarCluster } from './cluster/pulsar-cluster.js';
 import { EmbeddedStore } from './store/embedded/embedded-store.js';
 import { PulsarStore } from './store/pulsar/pulsar-store.js';
 import type { MessageStore } from './store/message-store.js';
-import { AdminService } from './broker/admin-service.js';
 import { TrafficStats } from './broker/traffic-stats.js';
 import { GatewayMetrics } from './admin/gateway-metrics.js';
 import { AdminHttpServer } from './admin/admin-http-server.js';
@@ -32,15 +19,6 @@ import { GrpcServer } from './grpc/grpc-server.js';
 import { GRPC_CLIENT_VERSION, TelemetrySessions } from './grpc/telemetry-sessions.js';
 import { peerAddress } from './grpc/message-conversion.js';
 import { MessagingService } from './grpc/messaging-service.js';
-import { PopConsumptionService } from './broker/pop-consumption-service.js';
-import { registerAdminCodes } from './admin-codes.js';
-
-/** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
-const CLIENT_EXPIRY_MS = 120_000;
-/** Keys of stored messages are written to the key index this often (a query flushes first). */
-const KEY_INDEX_FLUSH_MS = 200;
-/** An orderly consumer's queue lock lapses unless renewed within this (Apache RocketMQ's lockMaxLiveTime). */
-const QUEUE_LOCK_LIFETIME_MS = 60_000;
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -83,6 +61,39 @@ function createStore(config: GatewayConfig, log: Logger): MessageStore {
   );
 }
 
+type OpenableCluster = ClusterMembership & { open(): Promise<void> };
+
+/** Gateways on one Pulsar share slots; a gateway on its embedded store is a cluster of its own. */
+function createCluster(config: GatewayConfig, gatewayId: string, log: Logger): OpenableCluster {
+  if (config.store !== 'pulsar') {
+    return Object.assign(new SingleGatewayCluster(config.clusterName, config.brokerName), { open: () => Promise.resolve() });
+  }
+  return new PulsarCluster({
+    serviceUrl: config.pulsarUrl,
+    adminUrl: config.pulsarAdminUrl,
+    systemNamespace: config.pulsarSystemNamespace,
+    clusterName: config.clusterName,
+    brokerName: config.brokerName,
+    slotsIfNew: config.clusterSlots,
+    gatewayId,
+  }, log);
+}
+
+/**
+ * One listener per slot: clients tell brokers apart by address alone (a 4.x pull names no broker), so each slot
+ * this gateway may serve has a port of its own, the first slot the main one. They all listen from the start, so a
+ * slot's address stays the same for the life of the process.
+ */
+async function slotListeners(main: RemotingServer, slots: number, config: GatewayConfig, log: Logger): Promise<RemotingServer[]> {
+  const listeners = [main];
+  for (let slot = 1; slot < slots; slot++) {
+    const listener = new RemotingServer(log, config.maxFrameSize, requestCodeName);
+    listeners.push(listener);
+    await listener.listen(config.host, 0);
+  }
+  return listeners;
+}
+
 /** Starts one gateway: name server and broker on one port, over the configured store. */
 export async function startGateway(config: GatewayConfig, log: Logger = createLogger(config.logLevel)): Promise<Gateway> {
   const http = config.httpPort !== 0 ? new AdminHttpServer({ host: config.host, port: config.httpPort, log }) : undefined;
@@ -113,15 +124,33 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     throw err;
   }
   const advertisedAddress = config.advertisedAddress ?? `${isIP(config.host) && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${port}`;
-  const keyIndex = new MessageKeyIndex(store, KEY_INDEX_FLUSH_MS, log);
+  const advertisedHost = advertisedAddress.slice(0, advertisedAddress.lastIndexOf(':'));
+  const cluster = createCluster(config, advertisedAddress, log);
+  let listeners: RemotingServer[] = [server];
+  try {
+    await cluster.open();
+    listeners = await slotListeners(server, cluster.slots, config, log);
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    await store.close();
+    await http?.close();
+    throw err;
+  }
+  const addressOf = (slot: number): string => (slot === 0 ? advertisedAddress : `${advertisedHost}:${listeners[slot]!.port}`);
   const traffic = new TrafficStats();
-  await keyIndex.start();
-  const ctx = new BrokerContext(
-    store,
-    {
-      advertisedAddress,
+  const grpcClients = new TelemetrySessions();
+  const popMembers = () => grpcClients.clients().filter((c) => c.group !== undefined).map((c) => ({
+    group: c.group!,
+    client: { clientId: c.clientId, clientAddr: peerAddress(c.peer), language: c.language, version: GRPC_CLIENT_VERSION, lastHeartbeat: c.lastSeen },
+    subscriptions: c.subscriptions,
+  }));
+  const slotStores = Array.from({ length: cluster.slots }, (_, slot) => new SlotStore(store, new SlotLayout(slot, cluster.slots)));
+  const brokers = slotStores.map((slotStore, slot) => new SlotBroker({
+    store: slotStore,
+    settings: {
+      advertisedAddress: addressOf(slot),
       clusterName: config.clusterName,
-      brokerName: config.brokerName,
+      brokerName: cluster.brokerName(slot),
       autoCreateTopics: config.autoCreateTopics,
       enablePropertyFilter: config.enablePropertyFilter,
       defaultQueues: config.defaultQueues,
@@ -131,89 +160,32 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       maxPullHoldMs: 30_000,
       delayLevelsMs: config.delayLevelsMs,
     },
-    log,
-    keyIndex,
+    config,
     traffic,
-  );
-  const registry = new ConsumerRegistry(log, CLIENT_EXPIRY_MS);
-  const holds = new PullHoldService(store);
-  const grpcClients = new TelemetrySessions();
-  const pops = new PopConsumptionService(ctx);
-  const adminService = new AdminService(ctx, registry, {
-    members: () => grpcClients.clients().filter((c) => c.group !== undefined).map((c) => ({
-      group: c.group!,
-      client: { clientId: c.clientId, clientAddr: peerAddress(c.peer), language: c.language, version: GRPC_CLIENT_VERSION, lastHeartbeat: c.lastSeen },
-      subscriptions: c.subscriptions,
-    })),
-    offsetsReset: (group, topic) => pops.forget(group, topic),
-  });
+    popMembers,
+    ownerAddress: () => cluster.owner(slot)?.address,
+    log,
+  }));
+  // The gateway-wide surfaces (admin HTTP, metrics, gRPC) speak for the first slot's broker.
+  const first = brokers[0]!;
+  const { ctx, registry, pops, transactions } = first;
   const metrics = new GatewayMetrics({
     traffic,
     clusterName: config.clusterName,
-    brokerName: config.brokerName,
+    brokerName: first.ctx.settings.brokerName,
     store,
-    admin: adminService,
+    admin: first.admin,
     registry,
-    heldPulls: () => holds.heldCount,
+    heldPulls: () => brokers.reduce((n, b) => n + b.heldPulls, 0),
     grpcClients: () => grpcClients.clients(),
   });
-  server.observe((code, responseCode, ms) => metrics.requestAnswered(code, responseCode, ms));
-  server.on('disconnect', (conn) => registry.connectionClosed(conn));
-
-  const scheduled = new ScheduledDeliveryService(store, config.delayLevelsMs, async (topic, queueId, message) => {
-    const t = await ctx.topicOrCreate(topic);
-    await ctx.storeMessages(topic, queueId % t.writeQueueNums, [message]);
-  }, log);
-  await scheduled.start();
-  // One object, read by the service at each check round and changed by UPDATE_BROKER_CONFIG.
-  const transactionSettings = {
-    checkIntervalMs: config.transactionCheckIntervalMs,
-    timeoutMs: config.transactionTimeoutMs,
-    maxChecks: config.transactionCheckMax,
-  };
-  const transactions = new TransactionService(store, transactionSettings, advertisedAddress, (topic, queueId, messages) => ctx.putMessages(topic, queueId, messages), log);
-  transactions.addChecker(remotingTransactionChecker(registry, advertisedAddress));
-  await transactions.start();
-  const send = new SendMessageProcessor(ctx, transactions);
-  const endTransaction = new EndTransactionProcessor(transactions);
-  const sendBack = new SendBackProcessor(ctx);
-  const reply = new ReplyMessageProcessor(ctx, registry, send);
-  const pull = new PullMessageProcessor(ctx, registry, holds);
-  const offsets = new ConsumerOffsetProcessor(ctx);
-  const clients = new ClientManageProcessor(ctx, registry);
-  const locks = new QueueLockProcessor(new QueueLockManager(QUEUE_LOCK_LIFETIME_MS));
-  const routes = new RouteProcessor(ctx);
-  const C = RequestCode;
-  server.register(C.SEND_MESSAGE, send.process);
-  server.register(C.SEND_MESSAGE_V2, send.process);
-  server.register(C.SEND_BATCH_MESSAGE, send.process);
-  server.register(C.SEND_REPLY_MESSAGE, reply.process);
-  server.register(C.SEND_REPLY_MESSAGE_V2, reply.process);
-  server.register(C.CONSUMER_SEND_MSG_BACK, sendBack.process);
-  server.register(C.END_TRANSACTION, endTransaction.process);
-  server.register(C.PULL_MESSAGE, pull.process);
-  server.register(C.LITE_PULL_MESSAGE, pull.process);
-  server.register(C.QUERY_CONSUMER_OFFSET, offsets.queryConsumerOffset);
-  server.register(C.UPDATE_CONSUMER_OFFSET, offsets.updateConsumerOffset);
-  server.register(C.GET_MAX_OFFSET, offsets.getMaxOffset);
-  server.register(C.GET_MIN_OFFSET, offsets.getMinOffset);
-  server.register(C.SEARCH_OFFSET_BY_TIMESTAMP, offsets.searchOffsetByTimestamp);
-  server.register(C.GET_EARLIEST_MSG_STORETIME, offsets.getEarliestMsgStoreTime);
-  server.register(C.HEART_BEAT, clients.heartbeat);
-  server.register(C.UNREGISTER_CLIENT, clients.unregisterClient);
-  server.register(C.GET_CONSUMER_LIST_BY_GROUP, clients.getConsumerListByGroup);
-  server.register(C.CHECK_CLIENT_CONFIG, clients.checkClientConfig);
-  server.register(C.LOCK_BATCH_MQ, locks.lockBatch);
-  server.register(C.UNLOCK_BATCH_MQ, locks.unlockBatch);
-  server.register(C.GET_ROUTEINFO_BY_TOPIC, routes.getRouteInfoByTopic);
-  server.register(C.GET_BROKER_CLUSTER_INFO, routes.getBrokerClusterInfo);
-  server.register(C.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, routes.getAllTopicList);
-  server.register(C.GET_TOPICS_BY_CLUSTER, routes.getTopicsByCluster);
-  server.register(C.GET_SYSTEM_TOPIC_LIST_FROM_NS, routes.getSystemTopicList);
-  server.register(C.GET_KV_CONFIG, routes.getKvConfig);
-  server.register(C.DELETE_KV_CONFIG, routes.deleteKvConfig);
-  server.register(C.DELETE_TOPIC_IN_NAMESRV, routes.deleteTopicInNamesrv);
-  registerAdminCodes(server, { ctx, registry, admin: adminService, traffic, config, listenPort: port, transactionSettings });
+  const routes = new RouteProcessor(ctx, cluster, slotStores);
+  listeners.forEach((listener, slot) => {
+    listener.observe((code, responseCode, ms) => metrics.requestAnswered(code, responseCode, ms));
+    brokers[slot]!.registerOn(listener, listener.port);
+    routes.registerOn(listener);
+  });
+  const adminService = first.admin;
 
   let grpc: GrpcServer | undefined;
   let grpcPort: number | undefined;
@@ -225,6 +197,8 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       // A retry waits as a 4.x retry does: the first one at delay level 3 (10 s), then one level further each time.
       retryDelaysMs: config.delayLevelsMs.slice(2),
       observe: (method, statusCode, ms) => metrics.grpcAnswered(method, statusCode, ms),
+      // gRPC clients are served by the first slot's owner; the other gateways send them there.
+      servedElsewhere: () => !first.isOwned && (cluster.owner(0)?.grpcAddress ?? ''),
     }), log, config.grpcTls);
     try {
       grpcPort = await grpc.listen(config.host, config.grpcPort);
@@ -236,6 +210,17 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     }
     log.info({ host: config.host, port: grpcPort, tls: config.grpcTls !== undefined }, 'grpc listening');
   }
+
+  await cluster.join(async (slot, owned) => {
+    const broker = brokers[slot]!;
+    if (!owned) {
+      await broker.release();
+      await slotStores[slot]!.release();
+      return;
+    }
+    await broker.acquire();
+    await cluster.announce(slot, { gateway: advertisedAddress, address: addressOf(slot), grpcAddress: grpcPort ? `${advertisedHost}:${grpcPort}` : undefined, since: Date.now() });
+  });
 
   let stopping: Promise<void> | undefined;
   http?.serve({
@@ -264,16 +249,14 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     store,
     stop() {
       stopping ??= (async () => {
-        holds.close();
-        registry.close();
-        await Promise.all([server.close(), grpc?.close()]);
+        // Slots are handed over first: their clients move to the successors while this gateway still answers.
+        await cluster.leave();
+        await Promise.all(brokers.map((b) => b.close()));
+        await Promise.all([...listeners.map((l) => l.close()), grpc?.close()]);
         // The admin server closes after the remoting server has drained, so /readyz says "stopping" meanwhile.
         await http?.close();
         metrics.close();
         traffic.close();
-        await scheduled.stop();
-        await transactions.stop();
-        await keyIndex.stop();
         await store.close();
         log.info('rop stopped');
       })();

@@ -167,6 +167,12 @@ export class PopConsumptionService {
     this.wake(topic);
   }
 
+  /** Drops every pop's in-flight state (its slot moved to another gateway): the owner starts from the committed offsets. */
+  forgetAll(): void {
+    this.queues.clear();
+    for (const waiters of this.waiters.values()) for (const wake of waiters) wake();
+  }
+
   private wake(topic: string): void {
     for (const wake of this.waiters.get(topic) ?? []) wake();
   }

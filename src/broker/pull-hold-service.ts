@@ -58,6 +58,11 @@ export class PullHoldService {
   close(): void {
     this.closed = true;
     this.unsubscribe();
+    this.wakeAll();
+  }
+
+  /** Lets every held pull answer now (its queues moved to another gateway, say). */
+  wakeAll(): void {
     for (const set of this.holds.values()) for (const h of set) h.wake();
   }
 

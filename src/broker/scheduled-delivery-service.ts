@@ -44,7 +44,9 @@ export class ScheduledDeliveryService {
     this.shortestMs = Math.min(...levelsMs);
   }
 
+  /** Starts, or starts again after `stop` (a slot this gateway owns once more), from the committed cursors. */
   async start(): Promise<void> {
+    this.stopped = false;
     await ensureTopic(this.store, SCHEDULE_TOPIC, this.levelsMs.length);
     this.unsubscribe = this.store.onAppend((topic, queueId) => {
       if (topic === SCHEDULE_TOPIC) this.wakers.get(queueId)?.();

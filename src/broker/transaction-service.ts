@@ -147,6 +147,8 @@ export class TransactionService {
 
   /** Rebuilds the unresolved set: half messages from the progress mark on, minus those with an op record. */
   private async recover(): Promise<void> {
+    // A slot taken over again starts from what the store says, not from what this gateway knew before.
+    this.pending.clear();
     const resolved = new Set<number>();
     for await (const m of readForward(this.store, OP_TOPIC, 0, await this.store.minOffset(OP_TOPIC, 0))) resolved.add(Number(m.body.toString()));
     const from = (await this.store.committedOffset(PROGRESS_GROUP, HALF_TOPIC, 0)) ?? (await this.store.minOffset(HALF_TOPIC, 0));

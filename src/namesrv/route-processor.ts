@@ -1,45 +1,85 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
 import { HeaderFields } from '../protocol/header-fields.js';
-import { ResponseCode } from '../protocol/request-code.js';
+import { RequestCode, ResponseCode } from '../protocol/request-code.js';
+import type { RemotingServer } from '../remoting/remoting-server.js';
 import { jsonBody, type BrokerData, type ClusterInfo, type TopicRouteData } from '../protocol/bodies.js';
 import { RemotingRequestError } from '../remoting/errors.js';
 import { topicListBody } from '../protocol/broker-admin-bodies.js';
 import type { BrokerContext } from '../broker/broker-context.js';
+import type { ClusterView } from '../cluster/cluster-view.js';
+import type { MessageStore, TopicConfig } from '../store/message-store.js';
+
+/** A broker of the cluster as routes show it: a slot with a live owner. */
+interface ServedBroker {
+  data: BrokerData;
+  /** the slot's view of the store, in which its queues of a topic are counted */
+  store: MessageStore;
+}
 
 /**
- * The name-server role: this gateway is the only broker of its cluster, so every route
- * points back at its own advertised address.
+ * The name-server role, answered alike by every gateway of the cluster: routes list every broker slot that has
+ * an owner, at the owner's address, with the slot's queues of the topic.
  */
 export class RouteProcessor {
-  constructor(private readonly ctx: BrokerContext) {}
+  /** `ctx` creates topics (as the first slot's broker); `slotStores[s]` is slot s's view of the store. */
+  constructor(private readonly ctx: BrokerContext, private readonly cluster: ClusterView, private readonly slotStores: MessageStore[]) {}
 
-  private brokerData(): BrokerData {
-    const s = this.ctx.settings;
-    return { cluster: s.clusterName, brokerName: s.brokerName, brokerAddrs: { '0': s.advertisedAddress } };
+  /** Answers the name-server request codes on `server`. */
+  registerOn(server: RemotingServer): void {
+    server.register(RequestCode.GET_ROUTEINFO_BY_TOPIC, this.getRouteInfoByTopic);
+    server.register(RequestCode.GET_BROKER_CLUSTER_INFO, this.getBrokerClusterInfo);
+    server.register(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, this.getAllTopicList);
+    server.register(RequestCode.GET_TOPICS_BY_CLUSTER, this.getTopicsByCluster);
+    server.register(RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_NS, this.getSystemTopicList);
+    server.register(RequestCode.GET_KV_CONFIG, this.getKvConfig);
+    server.register(RequestCode.DELETE_KV_CONFIG, this.deleteKvConfig);
+    server.register(RequestCode.DELETE_TOPIC_IN_NAMESRV, this.deleteTopicInNamesrv);
+  }
+
+  private servedBrokers(): ServedBroker[] {
+    const served: ServedBroker[] = [];
+    for (let slot = 0; slot < this.cluster.slots; slot++) {
+      const owner = this.cluster.owner(slot);
+      if (!owner) continue;
+      const brokerName = this.cluster.brokerName(slot);
+      served.push({ data: { cluster: this.cluster.clusterName, brokerName, brokerAddrs: { '0': owner.address } }, store: this.slotStores[slot]! });
+    }
+    return served;
+  }
+
+  /** The topic's queues on each served broker, leaving out brokers without any. */
+  private routeOf(name: string): TopicRouteData {
+    const route: TopicRouteData = { queueDatas: [], brokerDatas: [], filterServerTable: {} };
+    for (const b of this.servedBrokers()) {
+      const t: TopicConfig | undefined = b.store.getTopic(name);
+      if (!t || (t.readQueueNums === 0 && t.writeQueueNums === 0)) continue;
+      route.queueDatas.push({ brokerName: b.data.brokerName, readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm, topicSysFlag: t.topicSysFlag });
+      route.brokerDatas.push(b.data);
+    }
+    return route;
   }
 
   readonly getRouteInfoByTopic = async (req: RemotingCommand): Promise<RemotingCommand> => {
     const name = new HeaderFields(req.extFields).str('topic');
-    let topic;
+    const noRoute = (): RemotingCommand => createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${name}`);
     try {
-      topic = await this.ctx.topicOrCreate(name);
+      await this.ctx.topicOrCreate(name);
     } catch (err) {
-      if (err instanceof RemotingRequestError) {
-        return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${name}`);
-      }
+      if (err instanceof RemotingRequestError) return noRoute();
       throw err;
     }
-    const route: TopicRouteData = {
-      queueDatas: [{ brokerName: this.ctx.settings.brokerName, readQueueNums: topic.readQueueNums, writeQueueNums: topic.writeQueueNums, perm: topic.perm, topicSysFlag: topic.topicSysFlag }],
-      brokerDatas: [this.brokerData()],
-      filterServerTable: {},
-    };
+    const route = this.routeOf(name);
+    // No broker serves the topic right now (its slots are between owners): as a name server without the route.
+    if (route.queueDatas.length === 0) return noRoute();
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody(route));
   };
 
   readonly getBrokerClusterInfo = (req: RemotingCommand): RemotingCommand => {
-    const s = this.ctx.settings;
-    const info: ClusterInfo = { brokerAddrTable: { [s.brokerName]: this.brokerData() }, clusterAddrTable: { [s.clusterName]: [s.brokerName] } };
+    const brokers = this.servedBrokers().map((b) => b.data);
+    const info: ClusterInfo = {
+      brokerAddrTable: Object.fromEntries(brokers.map((b) => [b.brokerName, b])),
+      clusterAddrTable: { [this.cluster.clusterName]: brokers.map((b) => b.brokerName) },
+    };
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody(info));
   };
 
@@ -58,8 +98,9 @@ export class RouteProcessor {
    * broker); the broker's own system topics come from GET_SYSTEM_TOPIC_LIST_FROM_BROKER at the address given.
    */
   readonly getSystemTopicList = (req: RemotingCommand): RemotingCommand => {
-    const s = this.ctx.settings;
-    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, topicListBody([s.clusterName, s.brokerName], s.advertisedAddress));
+    const brokers = this.servedBrokers().map((b) => b.data);
+    const names = [this.cluster.clusterName, ...brokers.map((b) => b.brokerName)];
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, topicListBody(names, brokers[0]?.brokerAddrs['0'] ?? this.ctx.settings.advertisedAddress));
   };
 
   /**

@@ -37,6 +37,7 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   /** codes each connection was refused, so a client retrying one leaves a single log line */
   private readonly refused = new WeakMap<RemotingConnection, Set<number>>();
   private observer?: RequestObserver;
+  private boundPort = 0;
 
   constructor(private readonly log: Logger, private readonly maxFrameSize: number, private readonly codeName: CodeNamer = () => undefined) {
     super();
@@ -62,9 +63,15 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
         const addr = this.server.address();
-        resolve(typeof addr === 'object' && addr ? addr.port : port);
+        this.boundPort = typeof addr === 'object' && addr ? addr.port : port;
+        resolve(this.boundPort);
       });
     });
+  }
+
+  /** the port bound by `listen` (0 before) */
+  get port(): number {
+    return this.boundPort;
   }
 
   get connectionCount(): number {

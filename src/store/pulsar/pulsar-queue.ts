@@ -103,10 +103,17 @@ export class PulsarQueue {
 
   /** Appends in order; resolves with each message's offset once Pulsar has persisted it. */
   async append(messages: OutgoingMessage[]): Promise<number[]> {
+    // One writer per partition: a gateway that takes a broker slot over waits here until the previous owner's
+    // producer is gone, and a deposed owner's producer is fenced rather than left appending beside the new one.
     this.producer ??= PulsarProducer.create(this.client, this.partition, {
       sendTimeoutMs: this.options.sendTimeoutMs,
       maxPendingMessages: 10_000,
       batching: { maxMessages: 512, maxBytes: 512 * 1024 },
+      accessMode: 'WaitForExclusive',
+      onFenced: (err) => {
+        this.producer = undefined;
+        this.log.warn({ partition: this.partition, err: err.message }, 'another gateway writes this queue now; this one stopped writing it');
+      },
     });
     let producer: PulsarProducer;
     try {

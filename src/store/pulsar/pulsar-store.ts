@@ -7,7 +7,6 @@ import {
   type AppendResult,
   type CommittedOffset,
   type StoreStatus,
-  type MessageStore,
   type NewMessage,
   type ReadResult,
   type StoredMessage,
@@ -19,6 +18,7 @@ import { locate, partitionName, pulsarTopicName, type MappingDefaults } from './
 import { fromPulsarMessage, toPulsarMessage } from './message-mapping.js';
 import { PulsarQueue, type IndexedMessage, type PulsarQueueOptions } from './pulsar-queue.js';
 import { SystemTable } from './system-table.js';
+import type { ReleasableStore } from '../slot-store.js';
 
 export interface PulsarStoreOptions {
   serviceUrl: string;
@@ -58,7 +58,7 @@ const queueName = (topic: string, queueId: number): string => `${topic}\u0000${q
  * partition q, the queue offset the broker entry index. Topic configs and consumer offsets live in
  * compacted topics of the system namespace, so any number of gateways can share one cluster.
  */
-export class PulsarStore implements MessageStore {
+export class PulsarStore implements ReleasableStore {
   private readonly client: PulsarClient;
   private readonly admin: PulsarAdmin;
   private readonly defaults: MappingDefaults;
@@ -276,6 +276,17 @@ export class PulsarStore implements MessageStore {
 
   deleteSubscriptionGroup(name: string): Promise<void> {
     return this.groups.get(name) ? this.groups.set(name, undefined) : Promise.resolve();
+  }
+
+  /** Writes pending consumer offsets, then closes the open queues `matches` selects (with their readers and writer). */
+  async releaseQueues(matches: (topic: string, queueId: number) => boolean): Promise<void> {
+    await this.offsets.flush();
+    const doomed = [...this.queues].filter(([name]) => {
+      const [topic, queueId] = name.split('\u0000') as [string, string];
+      return matches(topic, Number(queueId));
+    });
+    for (const [name] of doomed) this.queues.delete(name);
+    await Promise.all(doomed.map(async ([, opening]) => (await opening.catch(() => undefined))?.close()));
   }
 
   onAppend(listener: (topic: string, queueId: number) => void): () => void {

@@ -1,0 +1,116 @@
+import type { Logger } from '../logger.js';
+import { PulsarClient } from '../pulsar/pulsar-client.js';
+import { PulsarAdmin } from '../pulsar/admin.js';
+import { PulsarConsumer } from '../pulsar/consumer.js';
+import { SystemTable } from '../store/pulsar/system-table.js';
+import { slotBrokerName, type ClusterMembership, type OwnershipListener, type SlotOwner } from './cluster-view.js';
+
+export interface PulsarClusterOptions {
+  serviceUrl: string;
+  adminUrl: string;
+  /** tenant/namespace of the gateways' own topics */
+  systemNamespace: string;
+  clusterName: string;
+  brokerName: string;
+  /** slots of the cluster when this gateway is the one that creates it; an existing cluster keeps its own */
+  slotsIfNew: number;
+  /** this gateway's identity among the others (its advertised address): Pulsar orders owners by it */
+  gatewayId: string;
+}
+
+const OWNER_SUBSCRIPTION = 'rop-slot-owner';
+
+/**
+ * Slot ownership held with Pulsar's own primitives. The cluster is a partitioned control topic with one partition
+ * per slot (its partition count is the slot count, so whoever creates the cluster first decides it, arbitrated by
+ * Pulsar); every gateway subscribes to every partition under one Failover subscription, and the partition's active
+ * consumer owns the slot. Pulsar spreads partitions evenly over the consumers (sorted by name, partition i to
+ * consumer i mod n), moves a slot when its owner's connection ends, and spreads again when a gateway joins.
+ * Owners announce their addresses in a compacted table that every gateway tails, so any of them can answer routes.
+ */
+export class PulsarCluster implements ClusterMembership {
+  readonly clusterName: string;
+  private readonly client: PulsarClient;
+  private readonly admin: PulsarAdmin;
+  private readonly owners: SystemTable<SlotOwner>;
+  private readonly controlTopic: string;
+  private readonly consumers: PulsarConsumer[] = [];
+  private readonly changes = new Map<number, Promise<void>>();
+  private readonly owned = new Set<number>();
+  private listener?: OwnershipListener;
+  private count = 0;
+  private leaving = false;
+
+  constructor(private readonly o: PulsarClusterOptions, private readonly log: Logger) {
+    this.clusterName = o.clusterName;
+    this.client = new PulsarClient({ serviceUrl: o.serviceUrl });
+    this.admin = new PulsarAdmin(o.adminUrl);
+    const base = `persistent://${o.systemNamespace}/${o.clusterName}`;
+    this.controlTopic = `${base}-slots`;
+    this.owners = new SystemTable(this.client, `${base}-slot-owners`, { writeBehindMs: 0 }, log);
+  }
+
+  get slots(): number {
+    return this.count;
+  }
+
+  /** Learns (or on a new cluster, decides) the slot count and reads who owns what; call before `join`. */
+  async open(): Promise<void> {
+    const path = this.controlTopic.slice('persistent://'.length);
+    await this.admin.ensurePartitionedTopic(path, this.o.slotsIfNew);
+    this.count = await this.admin.partitionCount(path);
+    if (this.count < 1) throw new Error(`${this.controlTopic} exists but is not a partitioned topic; it cannot hold the cluster's slots`);
+    if (this.count !== this.o.slotsIfNew) {
+      this.log.warn({ cluster: this.clusterName, slots: this.count, asked: this.o.slotsIfNew }, 'the cluster exists with another slot count; keeping the cluster\'s');
+    }
+    await this.owners.open();
+  }
+
+  brokerName(slot: number): string {
+    return slotBrokerName(this.o.brokerName, this.count, slot);
+  }
+
+  owner(slot: number): SlotOwner | undefined {
+    return this.owners.get(`slot-${slot}`);
+  }
+
+  async join(listener: OwnershipListener): Promise<void> {
+    this.listener = listener;
+    for (let slot = 0; slot < this.count; slot++) {
+      this.consumers.push(await PulsarConsumer.subscribe(this.client, `${this.controlTopic}-partition-${slot}`, {
+        subscription: OWNER_SUBSCRIPTION,
+        subType: 'Failover',
+        consumerName: this.o.gatewayId,
+        receiverQueueSize: 1,
+        onActiveChange: (active) => this.ownershipChanged(slot, active),
+      }));
+    }
+  }
+
+  announce(slot: number, owner: SlotOwner): Promise<void> {
+    return this.owners.set(`slot-${slot}`, owner);
+  }
+
+  /** Releases every owned slot before leaving the subscription, so a successor never overlaps this gateway. */
+  async leave(): Promise<void> {
+    this.leaving = true;
+    for (const slot of [...this.owned]) this.ownershipChanged(slot, false);
+    await Promise.all(this.changes.values());
+    await Promise.all(this.consumers.map((c) => c.close()));
+    await this.owners.close();
+    await this.client.close();
+  }
+
+  private ownershipChanged(slot: number, active: boolean): void {
+    const owned = active && !this.leaving;
+    const previous = this.changes.get(slot) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      if (owned === this.owned.has(slot)) return;
+      if (owned) this.owned.add(slot);
+      else this.owned.delete(slot);
+      this.log.info({ slot, broker: this.brokerName(slot), owned }, owned ? 'this gateway now owns a broker slot' : 'this gateway no longer owns a broker slot');
+      await this.listener?.(slot, owned);
+    }).catch((err) => this.log.error({ err, slot, owned }, 'broker slot change failed'));
+    this.changes.set(slot, next);
+  }
+}

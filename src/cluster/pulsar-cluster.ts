@@ -47,7 +47,7 @@ export class PulsarCluster implements ClusterMembership {
     this.admin = new PulsarAdmin(o.adminUrl);
     const base = `persistent://${o.systemNamespace}/${o.clusterName}`;
     this.controlTopic = `${base}-slots`;
-    this.owners = new SystemTable(this.client, `${base}-slot-owners`, { writeBehindMs: 0 }, log);
+    this.owners = new SystemTable<SlotOwner>(this.client, `${base}-slot-owners`, { mode: 'ordered' }, log);
   }
 
   get slots(): number {

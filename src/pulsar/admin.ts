@@ -75,9 +75,12 @@ export class PulsarAdmin {
     return r.partitions;
   }
 
-  /** Grows a partitioned topic (Pulsar cannot shrink one). */
-  updatePartitions(topic: string, partitions: number): Promise<unknown> {
-    return this.call('POST', `/admin/v2/persistent/${path(topic)}/partitions`, partitions);
+  /**
+   * Grows a partitioned topic (Pulsar cannot shrink one). `force` skips the broker's check that no partition
+   * beyond the current count exists, which a concurrent grow that lost its metadata update leaves behind.
+   */
+  updatePartitions(topic: string, partitions: number, force = false): Promise<unknown> {
+    return this.call('POST', `/admin/v2/persistent/${path(topic)}/partitions${force ? '?force=true' : ''}`, partitions);
   }
 
   deletePartitionedTopic(topic: string, force = false): Promise<unknown> {
@@ -87,6 +90,11 @@ export class PulsarAdmin {
   /** Sets the size of un-compacted backlog at which the broker compacts topics of the namespace. */
   setCompactionThreshold(namespace: string, bytes: number): Promise<unknown> {
     return this.call('PUT', `/admin/v2/namespaces/${path(namespace)}/compactionThreshold`, bytes);
+  }
+
+  /** Has the broker drop a producer's resent messages (by producer name and sequence id) on the namespace's topics. */
+  setDeduplication(namespace: string, enabled: boolean): Promise<unknown> {
+    return this.call('POST', `/admin/v2/namespaces/${path(namespace)}/deduplication`, enabled);
   }
 
   deleteNamespace(namespace: string, force = false): Promise<unknown> {

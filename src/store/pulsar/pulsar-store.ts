@@ -19,6 +19,7 @@ import { fromPulsarMessage, toPulsarMessage } from './message-mapping.js';
 import { PulsarQueue, type IndexedMessage, type PulsarQueueOptions } from './pulsar-queue.js';
 import { SystemTable } from './system-table.js';
 import type { ReleasableStore } from '../slot-store.js';
+import { ensurePartitions, topicWriteAccepted, type TopicEntry } from './topic-entry.js';
 
 export interface PulsarStoreOptions {
   serviceUrl: string;
@@ -35,10 +36,6 @@ export interface PulsarStoreOptions {
   queue?: Partial<PulsarQueueOptions>;
 }
 
-interface TopicEntry extends TopicConfig {
-  queueKeys: number[];
-}
-
 const DEFAULT_QUEUE_OPTIONS: PulsarQueueOptions = {
   recentMessages: 4096,
   recentBytes: 8 * 1024 * 1024,
@@ -49,6 +46,8 @@ const DEFAULT_QUEUE_OPTIONS: PulsarQueueOptions = {
 };
 /** Compact a system table once this much un-compacted backlog has piled up. */
 const COMPACTION_THRESHOLD_BYTES = 4 * 1024 * 1024;
+/** Writes of one topic entry before putTopic gives up; each rejection means another gateway's write won a queue key. */
+const TOPIC_WRITE_ATTEMPTS = 20;
 
 const offsetKey = (group: string, topic: string, queueId: number): string => `${group}\u0001${topic}\u0001${queueId}`;
 const queueName = (topic: string, queueId: number): string => `${topic}\u0000${queueId}`;
@@ -71,6 +70,8 @@ export class PulsarStore implements ReleasableStore {
   private readonly namespacesReady = new Map<string, Promise<void>>();
   private readonly pulsarNames = new Map<string, string>();
   private readonly flushListeners = new Set<(durationMs: number) => void>();
+  /** Queue keys this gateway's topic writes in flight propose, so concurrent local writes propose different ones. */
+  private readonly proposedKeys = new Set<number>();
   private opened = false;
 
   constructor(private readonly opts: PulsarStoreOptions, private readonly log: Logger) {
@@ -79,19 +80,24 @@ export class PulsarStore implements ReleasableStore {
     this.defaults = { tenant: opts.tenant, namespace: opts.namespace };
     this.queueOptions = { ...DEFAULT_QUEUE_OPTIONS, ...opts.queue };
     const system = `persistent://${opts.systemNamespace}`;
-    this.topics = new SystemTable(this.client, `${system}/topics`, { writeBehindMs: 0 }, log);
+    // Topic and group configs change where every gateway must agree (queue keys are store-wide), so the log
+    // orders them; an offset has a single writer, the consumer owning its queue, and is written behind.
+    this.topics = new SystemTable(this.client, `${system}/topics`, { mode: 'ordered', rule: topicWriteAccepted }, log);
     this.offsets = new SystemTable(this.client, `${system}/consumer-offsets`, {
+      mode: 'optimistic',
       writeBehindMs: opts.offsetFlushMs,
       onFlushed: (ms) => {
         for (const l of this.flushListeners) l(ms);
       },
     }, log);
-    this.groups = new SystemTable(this.client, `${system}/subscription-groups`, { writeBehindMs: 0 }, log);
+    this.groups = new SystemTable(this.client, `${system}/subscription-groups`, { mode: 'ordered' }, log);
   }
 
   async open(): Promise<void> {
     await this.ensureNamespace(this.opts.systemNamespace);
     await this.admin.setCompactionThreshold(this.opts.systemNamespace, COMPACTION_THRESHOLD_BYTES);
+    // A table write resent after a reconnect must not land twice: a stale copy would be judged again later.
+    await this.admin.setDeduplication(this.opts.systemNamespace, true);
     await this.ensureNamespace(`${this.opts.tenant}/${this.opts.namespace}`);
     await Promise.all([this.topics.open(), this.offsets.open(), this.groups.open()]);
     this.opened = true;
@@ -116,32 +122,44 @@ export class PulsarStore implements ReleasableStore {
     return this.ownTopics().map((t) => topicConfigOf(t));
   }
 
+  /**
+   * Creates or updates a topic. Its entry is judged by every gateway in the log's order (topicWriteAccepted):
+   * a write that lost a queue key, or the creation of the same topic, to another gateway is rejected and
+   * redone on the entry the log kept, whose queue keys stay as they are.
+   */
   async putTopic(config: TopicConfig): Promise<TopicConfig> {
     const location = locate(config.name, this.defaults);
     await this.ensureNamespace(`${location.tenant}/${location.namespace}`);
     const key = this.pulsarName(config.name);
-    const path = key.slice('persistent://'.length);
-    const existing = this.topics.get(key);
-    let wanted = Math.max(config.readQueueNums, config.writeQueueNums);
-    const partitions = await this.admin.partitionCount(path).catch(() => 0);
-    let adopted = { ...config };
-    if (partitions === 0) {
-      await this.admin.ensurePartitionedTopic(path, wanted);
-      if ((await this.admin.partitionCount(path)) === 0) {
-        throw new Error(`Pulsar topic ${path} exists but is not partitioned; a RocketMQ topic needs a partitioned topic (one partition per queue)`);
-      }
+    const wanted = Math.max(config.readQueueNums, config.writeQueueNums);
+    const { found, partitions } = await ensurePartitions(this.admin, key.slice('persistent://'.length), wanted);
+    let proposed: number[] = [];
+    const release = (): void => {
+      for (const k of proposed) this.proposedKeys.delete(k);
+      proposed = [];
+    };
+    try {
+      const entry = await this.topics.update(key, (existing) => {
+        release();
+        // A topic Pulsar already had (written by Pulsar clients): RocketMQ sees all of its partitions.
+        const adopted = !existing && found > wanted ? { ...config, readQueueNums: partitions, writeQueueNums: partitions } : config;
+        const queueKeys = existing?.queueKeys.slice() ?? [];
+        while (queueKeys.length < Math.max(adopted.readQueueNums, adopted.writeQueueNums)) {
+          const k = this.freeQueueKey(queueKeys);
+          this.proposedKeys.add(k);
+          proposed.push(k);
+          queueKeys.push(k);
+        }
+        return { ...adopted, queueKeys };
+      }, TOPIC_WRITE_ATTEMPTS);
+      // Pulsar may have let a concurrent, smaller grow land last. Every gateway grows before writing its entry,
+      // so once the log has accepted an entry, the grows behind the entries before it are over: checking
+      // against the accepted entry here, after the write, has the last writer see the final count.
+      await ensurePartitions(this.admin, key.slice('persistent://'.length), entry!.queueKeys.length);
+      return topicConfigOf(entry!);
+    } finally {
+      release();
     }
-    else if (partitions < wanted) await this.admin.updatePartitions(path, wanted);
-    else if (!existing && partitions > wanted) {
-      // A topic Pulsar already had (written by Pulsar clients): RocketMQ sees all of its partitions.
-      wanted = partitions;
-      adopted = { ...config, readQueueNums: partitions, writeQueueNums: partitions };
-    }
-    const queueKeys = existing?.queueKeys.slice() ?? [];
-    for (let q = queueKeys.length; q < wanted; q++) queueKeys.push(this.freeQueueKey(queueKeys));
-    const entry: TopicEntry = { ...adopted, queueKeys };
-    await this.topics.set(key, entry);
-    return topicConfigOf(entry);
   }
 
   /**
@@ -356,7 +374,7 @@ export class PulsarStore implements ReleasableStore {
    * JavaScript clients (ali-ons) that carry a message's commit log offset as a double, e.g. in send-back.
    */
   private freeQueueKey(taken: number[]): number {
-    const used = new Set(taken);
+    const used = new Set([...taken, ...this.proposedKeys]);
     for (const [, t] of this.topics.entries()) for (const k of t.queueKeys) used.add(k);
     for (let key = 0; key < MAX_QUEUE_KEYS; key++) if (!used.has(key)) return key;
     throw new Error(`the Pulsar store holds at most ${MAX_QUEUE_KEYS} queues`);

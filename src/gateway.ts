@@ -9,6 +9,7 @@ import { SlotBroker } from './broker/slot-broker.js';
 import { SlotLayout, SlotStore } from './store/slot-store.js';
 import { SingleGatewayCluster, type ClusterMembership } from './cluster/cluster-view.js';
 import { PulsarCluster } from './cluster/pulsar-cluster.js';
+import { RequestForwarder } from './cluster/request-forwarder.js';
 import { EmbeddedStore } from './store/embedded/embedded-store.js';
 import { PulsarStore } from './store/pulsar/pulsar-store.js';
 import type { MessageStore } from './store/message-store.js';
@@ -144,6 +145,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     client: { clientId: c.clientId, clientAddr: peerAddress(c.peer), language: c.language, version: GRPC_CLIENT_VERSION, lastHeartbeat: c.lastSeen },
     subscriptions: c.subscriptions,
   }));
+  const forwarder = new RequestForwarder(advertisedAddress, config.maxFrameSize);
   const slotStores = Array.from({ length: cluster.slots }, (_, slot) => new SlotStore(store, new SlotLayout(slot, cluster.slots)));
   const brokers = slotStores.map((slotStore, slot) => new SlotBroker({
     store: slotStore,
@@ -164,6 +166,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     traffic,
     popMembers,
     ownerAddress: () => cluster.owner(slot)?.address,
+    forwarder,
     log,
   }));
   // The gateway-wide surfaces (admin HTTP, metrics, gRPC) speak for the first slot's broker.
@@ -252,6 +255,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
         // Slots are handed over first: their clients move to the successors while this gateway still answers.
         await cluster.leave();
         await Promise.all(brokers.map((b) => b.close()));
+        forwarder.close();
         await Promise.all([...listeners.map((l) => l.close()), grpc?.close()]);
         // The admin server closes after the remoting server has drained, so /readyz says "stopping" meanwhile.
         await http?.close();

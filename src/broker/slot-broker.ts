@@ -24,6 +24,7 @@ import { ScheduledDeliveryService } from './scheduled-delivery-service.js';
 import { PopConsumptionService } from './pop-consumption-service.js';
 import { AdminService, type PopConsumers } from './admin-service.js';
 import type { TrafficStats } from './traffic-stats.js';
+import { wasForwarded, type RequestForwarder } from '../cluster/request-forwarder.js';
 
 /** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
 const CLIENT_EXPIRY_MS = 120_000;
@@ -48,6 +49,8 @@ export interface SlotBrokerOptions {
   popMembers: PopConsumers['members'];
   /** where clients should go for this slot when this gateway does not own it */
   ownerAddress: () => string | undefined;
+  /** passes a request on to the slot's owner, for clients whose routes predate a move */
+  forwarder?: RequestForwarder;
   log: Logger;
 }
 
@@ -150,10 +153,19 @@ export class SlotBroker {
   }
 
   private ownerOnly(processor: RequestProcessor): RequestProcessor {
-    return (req, conn) => {
+    return async (req, conn) => {
       if (this.owned) return processor(req, conn);
       const owner = this.o.ownerAddress();
-      const where = owner && owner !== this.o.settings.advertisedAddress ? `; it is served at ${owner}` : '';
+      const elsewhere = owner !== undefined && owner !== this.o.settings.advertisedAddress;
+      // Passed on once at most: two gateways with different ideas of the owner must not pass a request around.
+      if (elsewhere && this.o.forwarder && !wasForwarded(req)) {
+        try {
+          return await this.o.forwarder.forward(req, owner);
+        } catch (err) {
+          this.o.log.debug({ err, broker: this.o.settings.brokerName, owner }, 'could not pass a request on to the slot\'s owner');
+        }
+      }
+      const where = elsewhere ? `; it is served at ${owner}` : '';
       return createResponse(req, ResponseCode.SERVICE_NOT_AVAILABLE, `broker ${this.o.settings.brokerName} is not served by this gateway now${where}`);
     };
   }

@@ -19,6 +19,9 @@ export interface PulsarClusterOptions {
 }
 
 const OWNER_SUBSCRIPTION = 'rop-slot-owner';
+/** How long a starting gateway waits for the cluster's slots to have owners before it says it is listening. */
+const SETTLE_TIMEOUT_MS = 10_000;
+const RETRY_CHANGE_MS = 1000;
 
 /**
  * Slot ownership held with Pulsar's own primitives. The cluster is a partitioned control topic with one partition
@@ -85,6 +88,7 @@ export class PulsarCluster implements ClusterMembership {
         onActiveChange: (active) => this.ownershipChanged(slot, active),
       }));
     }
+    await this.settled(SETTLE_TIMEOUT_MS);
   }
 
   announce(slot: number, owner: SlotOwner): Promise<void> {
@@ -101,6 +105,28 @@ export class PulsarCluster implements ClusterMembership {
     await this.client.close();
   }
 
+  /**
+   * Waits (up to `timeoutMs`) until Pulsar has told this gateway, for every slot, whether it owns it; until it has
+   * taken the slots it owns; and until every other slot has been announced by another gateway (a claim of this
+   * gateway's previous life does not count), so a gateway that says it is listening answers routes for the cluster.
+   */
+  private async settled(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const known = (slot: number): boolean => {
+      const active = this.consumers[slot]?.active;
+      if (active === undefined) return false;
+      const owner = this.owner(slot);
+      return active ? this.owned.has(slot) && owner?.gateway === this.o.gatewayId : owner !== undefined && owner.gateway !== this.o.gatewayId;
+    };
+    const allKnown = (): boolean => this.consumers.every((_, slot) => known(slot));
+    while (Date.now() < deadline && !allKnown()) {
+      await Promise.all(this.changes.values());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await Promise.all(this.changes.values());
+    if (!allKnown()) this.log.warn({ cluster: this.clusterName }, 'some broker slots have no known owner yet; routes leave them out until one takes them');
+  }
+
   private ownershipChanged(slot: number, active: boolean): void {
     const owned = active && !this.leaving;
     const previous = this.changes.get(slot) ?? Promise.resolve();
@@ -110,7 +136,12 @@ export class PulsarCluster implements ClusterMembership {
       else this.owned.delete(slot);
       this.log.info({ slot, broker: this.brokerName(slot), owned }, owned ? 'this gateway now owns a broker slot' : 'this gateway no longer owns a broker slot');
       await this.listener?.(slot, owned);
-    }).catch((err) => this.log.error({ err, slot, owned }, 'broker slot change failed'));
+    }).catch((err) => {
+      this.log.error({ err, slot, owned }, 'broker slot change failed; trying again');
+      // Pulsar still says what it said: take (or let go of) the slot again rather than hold it unserved.
+      this.owned.delete(slot);
+      if (owned) setTimeout(() => this.ownershipChanged(slot, this.consumers[slot]?.active === true), RETRY_CHANGE_MS).unref();
+    });
     this.changes.set(slot, next);
   }
 }

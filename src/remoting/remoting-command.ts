@@ -52,7 +52,13 @@ export function createResponse(
   };
 }
 
-let nextOpaque = 1;
+let lastOpaque = 0;
+
+/** An opaque no other request this process sends has in flight. */
+export function nextOpaque(): number {
+  lastOpaque = lastOpaque >= 0x7fffffff ? 1 : lastOpaque + 1;
+  return lastOpaque;
+}
 
 /** A request the gateway sends (e.g. a callback to a client). */
 export function createRequest(
@@ -61,7 +67,5 @@ export function createRequest(
   body?: Buffer,
   serializeType: SerializeType = SerializeType.JSON,
 ): RemotingCommand {
-  const opaque = nextOpaque;
-  nextOpaque = nextOpaque >= 0x7fffffff ? 1 : nextOpaque + 1;
-  return { code, language: 'JAVA', version: GATEWAY_VERSION, opaque, flag: 0, extFields, body, serializeType };
+  return { code, language: 'JAVA', version: GATEWAY_VERSION, opaque: nextOpaque(), flag: 0, extFields, body, serializeType };
 }

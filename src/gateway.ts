@@ -221,6 +221,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       await slotStores[slot]!.release();
       return;
     }
+    await slotStores[slot]!.catchUp();
     await broker.acquire();
     await cluster.announce(slot, { gateway: advertisedAddress, address: addressOf(slot), grpcAddress: grpcPort ? `${advertisedHost}:${grpcPort}` : undefined, since: Date.now() });
   });
@@ -235,6 +236,10 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     storeKind: config.store,
     startedAt: Date.now(),
     version: VERSION,
+    brokers: () => brokers.map((b, slot) => {
+      const owner = cluster.owner(slot);
+      return { brokerName: b.ctx.settings.brokerName, address: owner?.address, gateway: owner?.gateway, servedHere: b.isOwned };
+    }),
     notReady: () => {
       if (stopping) return 'stopping';
       const status = store.status();

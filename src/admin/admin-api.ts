@@ -19,6 +19,17 @@ export interface AdminApiDeps {
   storeKind: string;
   startedAt: number;
   version: string;
+  /** every broker slot of the cluster with the gateway serving it now, if any */
+  brokers: () => ClusterBroker[];
+}
+
+export interface ClusterBroker {
+  brokerName: string;
+  /** remoting address of the slot's owner, absent while the slot has none */
+  address?: string;
+  /** the owner's identity (its advertised main address) */
+  gateway?: string;
+  servedHere: boolean;
 }
 
 /** An error the API answers with its HTTP status and `{ "error": message }`. */
@@ -111,6 +122,7 @@ export function registerAdminApi(app: FastifyInstance, deps: () => AdminApiDeps)
       topicCount: ctx.store.listTopics().length,
       groupCount: admin.groupNames().length,
       connections,
+      brokers: d.brokers(),
     };
   });
 

@@ -2,6 +2,7 @@ import type { Logger } from '../logger.js';
 import { PulsarClient } from '../pulsar/pulsar-client.js';
 import { PulsarAdmin } from '../pulsar/admin.js';
 import { PulsarConsumer } from '../pulsar/consumer.js';
+import { PulsarProducer } from '../pulsar/producer.js';
 import { SystemTable } from '../store/pulsar/system-table.js';
 import { slotBrokerName, type ClusterMembership, type OwnershipListener, type SlotOwner } from './cluster-view.js';
 
@@ -40,6 +41,10 @@ export class PulsarCluster implements ClusterMembership {
   private readonly consumers: PulsarConsumer[] = [];
   private readonly changes = new Map<number, Promise<void>>();
   private readonly owned = new Set<number>();
+  /** per owned slot, an exclusive producer on its control partition: held from before the slot is served until after it is released */
+  private readonly fences = new Map<number, PulsarProducer>();
+  /** per slot, the abort of a wait for its fence (Pulsar may take the slot away again meanwhile) */
+  private readonly fenceWaits = new Map<number, AbortController>();
   private listener?: OwnershipListener;
   private count = 0;
   private leaving = false;
@@ -106,6 +111,36 @@ export class PulsarCluster implements ClusterMembership {
   }
 
   /**
+   * Waits until the slot's previous owner has let go of it: its fence producer is closed after it released the
+   * slot (or went with its connection), so the two never serve the slot at the same time, even when Pulsar tells
+   * the new owner before the old one.
+   */
+  private async takeFence(slot: number): Promise<boolean> {
+    const abort = new AbortController();
+    this.fenceWaits.set(slot, abort);
+    try {
+      this.fences.set(slot, await PulsarProducer.create(this.client, `${this.controlTopic}-partition-${slot}`, {
+        accessMode: 'WaitForExclusive',
+        signal: abort.signal,
+        onFenced: () => this.log.warn({ slot }, 'another gateway took this broker slot\'s fence'),
+      }));
+      return true;
+    } catch (err) {
+      // Pulsar gave the slot to another gateway before the previous owner let go: nothing to take.
+      if (abort.signal.aborted) return false;
+      throw err;
+    } finally {
+      this.fenceWaits.delete(slot);
+    }
+  }
+
+  private async dropFence(slot: number): Promise<void> {
+    const fence = this.fences.get(slot);
+    this.fences.delete(slot);
+    await fence?.close();
+  }
+
+  /**
    * Waits (up to `timeoutMs`) until Pulsar has told this gateway, for every slot, whether it owns it; until it has
    * taken the slots it owns; and until every other slot has been announced by another gateway (a claim of this
    * gateway's previous life does not count), so a gateway that says it is listening answers routes for the cluster.
@@ -129,13 +164,19 @@ export class PulsarCluster implements ClusterMembership {
 
   private ownershipChanged(slot: number, active: boolean): void {
     const owned = active && !this.leaving;
+    if (!owned) this.fenceWaits.get(slot)?.abort();
     const previous = this.changes.get(slot) ?? Promise.resolve();
     const next = previous.then(async () => {
       if (owned === this.owned.has(slot)) return;
-      if (owned) this.owned.add(slot);
-      else this.owned.delete(slot);
+      if (owned) {
+        if (!(await this.takeFence(slot))) return;
+        this.owned.add(slot);
+      } else {
+        this.owned.delete(slot);
+      }
       this.log.info({ slot, broker: this.brokerName(slot), owned }, owned ? 'this gateway now owns a broker slot' : 'this gateway no longer owns a broker slot');
       await this.listener?.(slot, owned);
+      if (!owned) await this.dropFence(slot);
     }).catch((err) => {
       this.log.error({ err, slot, owned }, 'broker slot change failed; trying again');
       // Pulsar still says what it said: take (or let go of) the slot again rather than hold it unserved.

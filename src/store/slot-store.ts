@@ -35,6 +35,8 @@ export class SlotLayout {
 export interface ReleasableStore extends MessageStore {
   /** Writes pending consumer offsets and closes the open queues `matches` selects; they reopen on next use. */
   releaseQueues(matches: (topic: string, queueId: number) => boolean): Promise<void>;
+  /** Resolves once this store has read every change other writers made to its shared state before the call. */
+  catchUp(): Promise<void>;
 }
 
 export const isReleasable = (store: MessageStore): store is ReleasableStore => typeof (store as Partial<ReleasableStore>).releaseQueues === 'function';
@@ -155,6 +157,12 @@ export class SlotStore implements MessageStore {
     return this.inner.onAppend((topic, queueId) => {
       if (this.layout.holds(queueId)) listener(topic, this.layout.localQueue(queueId));
     });
+  }
+
+  /** Reads what the slot's previous owner wrote last (its final offsets) before this gateway serves the slot. */
+  catchUp(): Promise<void> {
+    const { inner } = this;
+    return isReleasable(inner) ? inner.catchUp() : Promise.resolve();
   }
 
   /** Lets go of this slot's queues in the shared store, after writing the offsets committed in them. */

@@ -110,6 +110,7 @@ function renderCluster(c) {
     'cluster-name': c.clusterName,
     'broker-name': c.brokerName,
     'advertised-address': c.advertisedAddress,
+    brokers: (c.brokers ?? []).map((b) => `${b.brokerName} ${b.address ? `at ${b.address}${b.servedHere ? ' (here)' : ''}` : '(no owner)'}`).join(', '),
     store: c.store,
     version: c.version,
     uptime: formatDuration(c.uptimeMs),

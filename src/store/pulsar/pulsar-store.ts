@@ -307,6 +307,10 @@ export class PulsarStore implements ReleasableStore {
     await Promise.all(doomed.map(async ([, opening]) => (await opening.catch(() => undefined))?.close()));
   }
 
+  async catchUp(): Promise<void> {
+    await Promise.all([this.offsets.sync(), this.topics.sync(), this.groups.sync()]);
+  }
+
   onAppend(listener: (topic: string, queueId: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

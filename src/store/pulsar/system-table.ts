@@ -70,6 +70,8 @@ export class SystemTable<V> {
   private flushTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private tailing?: Promise<void>;
+  /** the last message the tail applied (or the catch-up reached) */
+  private applied?: MessageId;
   private closed = false;
 
   constructor(
@@ -82,6 +84,7 @@ export class SystemTable<V> {
   async open(): Promise<void> {
     this.producer = await PulsarProducer.create(this.client, this.topic);
     const position = await this.catchUp();
+    this.applied = position;
     this.reader = await PulsarConsumer.subscribe(this.client, this.topic, {
       subscription: `rop-table-${randomUUID()}`, durable: false, startMessageId: position ?? 'earliest', receiverQueueSize: 1000,
     });
@@ -166,6 +169,21 @@ export class SystemTable<V> {
     await this.producer?.close();
   }
 
+  /**
+   * Resolves once the tail has applied every message written to the table before this call: a gateway taking a
+   * broker slot over reads the offsets its previous owner wrote last, not older ones.
+   */
+  async sync(timeoutMs = 10_000): Promise<void> {
+    const { id: last } = await this.reader!.lastMessageId();
+    if (last.ledgerId < 0 || last.entryId < 0) return;
+    const deadline = Date.now() + timeoutMs;
+    const reached = (): boolean => this.applied !== undefined && compareMessageIds({ ...this.applied, batchIndex: -1 }, { ...last, batchIndex: -1 }) >= 0;
+    while (!reached()) {
+      if (Date.now() > deadline) throw new Error(`${this.topic}: not caught up with its last message within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** Runs `work` after the key's earlier local writes have settled. */
   private serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
     const run = (this.keyQueues.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
@@ -229,6 +247,7 @@ export class SystemTable<V> {
       const batch = await this.reader!.receive(1000, 1000);
       for (const m of batch) {
         if (this.options.mode === 'ordered' || m.producerName !== this.producer!.name) this.apply(m);
+        this.applied = m.id;
       }
     }
   }

@@ -67,6 +67,7 @@ type OpenableCluster = ClusterMembership & { open(): Promise<void> };
 /** Gateways on one Pulsar share slots; a gateway on its embedded store is a cluster of its own. */
 function createCluster(config: GatewayConfig, gatewayId: string, log: Logger): OpenableCluster {
   if (config.store !== 'pulsar') {
+    if (config.clusterSlots > 1) log.warn({ clusterSlots: config.clusterSlots }, 'the embedded store is a cluster of one gateway; --cluster-slots applies to the Pulsar store only');
     return Object.assign(new SingleGatewayCluster(config.clusterName, config.brokerName), { open: () => Promise.resolve() });
   }
   return new PulsarCluster({

@@ -4,6 +4,7 @@ import { RemotingRequestError } from '../remoting/errors.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { Perm } from '../protocol/bodies.js';
 import type { TopicConfig } from '../store/message-store.js';
+import { ownerEndpoints, requireServedHere, type ServedElsewhere } from './served-elsewhere.js';
 import { Code, GrpcStatusError, ok, type Status } from './status-code.js';
 import { answerSettings, type ClientSettings } from './client-settings.js';
 import { resourceName, toNewMessage, toV2Message } from './message-conversion.js';
@@ -62,15 +63,9 @@ export interface MessagingSettings {
   retryDelaysMs: number[];
   /** called with each unary call and receive answered: method, status code, milliseconds (a receive counts its wait) */
   observe?: (method: string, statusCode: string, durationMs: number) => void;
-  /**
-   * The gRPC endpoint of the gateway serving the broker this service speaks for, when that is another gateway of
-   * the cluster: routes then send clients there, and this one refuses what only the owner may do.
-   */
-  servedElsewhere?: () => string | undefined | false;
+  /** in a cluster, whether another gateway serves this broker now: routes send clients there */
+  servedElsewhere?: ServedElsewhere;
 }
-
-/** What a client may still ask of a gateway that does not serve the broker now: where to go instead. */
-const ANSWERED_ANYWHERE = new Set(['QueryRoute', 'QueryAssignment', 'Heartbeat', 'NotifyClientTermination']);
 
 /** The message types a route says its queues take: any queue takes any type, as any 4.x queue does. */
 const ACCEPTED_TYPES: MessageType[] = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'];
@@ -174,12 +169,8 @@ export class MessagingService {
         answer({ status: { code: Code.CLIENT_ID_REQUIRED, message: 'the x-mq-client-id header is missing' } });
         return;
       }
-      const elsewhere = ANSWERED_ANYWHERE.has(method) ? false : this.settings.servedElsewhere?.();
-      if (elsewhere !== undefined && elsewhere !== false) {
-        answer({ status: { code: Code.HA_NOT_AVAILABLE, message: `broker ${this.ctx.settings.brokerName} is served by another gateway now${elsewhere ? ` (${elsewhere})` : ''}; query the route again` } });
-        return;
-      }
-      handle(call.request, call.getPeer(), String(clientId)).then(
+      const served = async () => requireServedHere(method, this.settings.servedElsewhere, this.ctx.settings.brokerName);
+      served().then(() => handle(call.request, call.getPeer(), String(clientId))).then(
         (response) => answer({ status: ok(), ...response }),
         (err: unknown) => {
           const status = statusOf(err);
@@ -221,13 +212,9 @@ export class MessagingService {
 
   /** This broker, at the endpoints the client reached us by (as Apache's proxy answers), else the advertised host. */
   private brokerFor(asked: Endpoints | null | undefined): { name: string; id: number; endpoints: Endpoints } {
-    const elsewhere = this.settings.servedElsewhere?.();
-    const owner = elsewhere ? { host: elsewhere.slice(0, elsewhere.lastIndexOf(':')), port: Number(elsewhere.slice(elsewhere.lastIndexOf(':') + 1)) } : undefined;
-    const endpoints: Endpoints = owner
-      ? { scheme: /^[\d.]+$/.test(owner.host) ? 'IPv4' : 'DOMAIN_NAME', addresses: [owner] }
-      : asked && asked.addresses.length > 0
+    const endpoints: Endpoints = ownerEndpoints(this.settings.servedElsewhere) ?? (asked && asked.addresses.length > 0
       ? asked
-      : { scheme: /^[\d.]+$/.test(this.settings.advertisedHost) ? 'IPv4' : 'DOMAIN_NAME', addresses: [{ host: this.settings.advertisedHost, port: this.settings.grpcPort() }] };
+      : { scheme: /^[\d.]+$/.test(this.settings.advertisedHost) ? 'IPv4' : 'DOMAIN_NAME', addresses: [{ host: this.settings.advertisedHost, port: this.settings.grpcPort() }] });
     return { name: this.ctx.settings.brokerName, id: 0, endpoints };
   }
 
@@ -288,10 +275,7 @@ export class MessagingService {
     waiting.add(abort);
     try {
       const req = call.request;
-      const elsewhere = this.settings.servedElsewhere?.();
-      if (elsewhere !== undefined && elsewhere !== false) {
-        throw new GrpcStatusError(Code.HA_NOT_AVAILABLE, `broker ${this.ctx.settings.brokerName} is served by another gateway now${elsewhere ? ` (${elsewhere})` : ''}; query the assignment again`);
-      }
+      requireServedHere('ReceiveMessage', this.settings.servedElsewhere, this.ctx.settings.brokerName);
       const group = resourceName(req.group, 'group');
       const topic = resourceName(req.messageQueue?.topic);
       this.ctx.existingTopic(topic);

@@ -175,8 +175,11 @@ export class PulsarCluster implements ClusterMembership {
         this.owned.delete(slot);
       }
       this.log.info({ slot, broker: this.brokerName(slot), owned }, owned ? 'this gateway now owns a broker slot' : 'this gateway no longer owns a broker slot');
-      await this.listener?.(slot, owned);
-      if (!owned) await this.dropFence(slot);
+      try {
+        await this.listener?.(slot, owned);
+      } finally {
+        if (!owned) await this.dropFence(slot);
+      }
     }).catch((err) => {
       this.log.error({ err, slot, owned }, 'broker slot change failed; trying again');
       // Pulsar still says what it said: take (or let go of) the slot again rather than hold it unserved.

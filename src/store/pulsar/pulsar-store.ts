@@ -298,7 +298,8 @@ export class PulsarStore implements ReleasableStore {
 
   /** Writes pending consumer offsets, then closes the open queues `matches` selects (with their readers and writer). */
   async releaseQueues(matches: (topic: string, queueId: number) => boolean): Promise<void> {
-    await this.offsets.flush();
+    // Offsets that cannot be written now stay pending and go with the next flush; the queues close regardless.
+    await this.offsets.flush().catch((err) => this.log.warn({ err }, 'consumer offsets not written before releasing queues; will retry'));
     const doomed = [...this.queues].filter(([name]) => {
       const [topic, queueId] = name.split('\u0000') as [string, string];
       return matches(topic, Number(queueId));

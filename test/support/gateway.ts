@@ -44,6 +44,11 @@ export interface GatewayOptions {
   http?: boolean;
   /** start the gRPC endpoint on a free port (off otherwise) */
   grpc?: boolean;
+  /**
+   * On the Pulsar store, the namespace name its topics and system tables take instead of one derived from the data
+   * dir: gateways given the same name share a Pulsar namespace and so form one cluster.
+   */
+  sharedNamespace?: string;
 }
 
 /** A port nothing listens on right now: bound and released, as the CLI takes 0 for "no admin server". */
@@ -64,9 +69,9 @@ export const testStore = process.env.ROP_TEST_STORE === 'pulsar' ? 'pulsar' : 'e
 
 const pulsarNamespaceFor = (dataDir: string): string => `e2e-${basename(dataDir).replace(/[^-\w]/g, '')}`;
 
-function storeArgs(dataDir: string): string[] {
+function storeArgs(dataDir: string, shared?: string): string[] {
   if (testStore !== 'pulsar') return [];
-  const ns = pulsarNamespaceFor(dataDir);
+  const ns = shared ?? pulsarNamespaceFor(dataDir);
   return [
     '--store', 'pulsar',
     '--pulsar-url', pulsarServiceUrl,
@@ -82,7 +87,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayPr
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rop-test-'));
   const httpPort = opts.http ? await freePort() : 0;
   const grpcPort = opts.grpc ? await freePort() : 0;
-  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--http-port', String(httpPort), '--grpc-port', String(grpcPort), '--data-dir', dataDir, ...storeArgs(dataDir), ...(opts.args ?? [])];
+  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--http-port', String(httpPort), '--grpc-port', String(grpcPort), '--data-dir', dataDir, ...storeArgs(dataDir, opts.sharedNamespace), ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
@@ -102,7 +107,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayPr
     address: `127.0.0.1:${port}`,
     port,
     dataDir,
-    ...(testStore === 'pulsar' ? { pulsarNamespace: `rocketmq/${pulsarNamespaceFor(dataDir)}` } : {}),
+    ...(testStore === 'pulsar' ? { pulsarNamespace: `rocketmq/${opts.sharedNamespace ?? pulsarNamespaceFor(dataDir)}` } : {}),
     ...(opts.http ? { httpUrl: `http://127.0.0.1:${httpPort}` } : {}),
     ...(opts.grpc ? { grpcAddress: `127.0.0.1:${grpcPort}` } : {}),
     child,

@@ -58,6 +58,8 @@ final class Consume {
       });
     }
     if (a.has("max-reconsume")) consumer.setMaxReconsumeTimes(a.getInt("max-reconsume", 16));
+    // A cluster test shortens the client's route refresh, so that moving a slot is seen in seconds, not 30 s.
+    if (a.has("poll-name-server-ms")) consumer.setPollNameServerInterval(a.getInt("poll-name-server-ms", 30_000));
     if (!started(consumer::start)) return 3;
     Events.emit(Events.event("ready"));
     Stdin.awaitCloseOr(a.getInt("timeout-ms", 120_000));
@@ -116,6 +118,7 @@ final class Consume {
     e.put("topic", m.getTopic());
     e.put("queueId", m.getQueueId());
     e.put("queueOffset", m.getQueueOffset());
+    e.put("broker", m.getBrokerName());
     e.put("tags", m.getTags());
     e.put("keys", m.getKeys());
     Map<String, String> user = new TreeMap<>();

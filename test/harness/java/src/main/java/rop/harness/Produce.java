@@ -56,14 +56,20 @@ final class Produce {
     producer.setInstanceName("harness-" + ProcessHandle.current().pid());
     if (a.has("namespace")) producer.setNamespace(a.get("namespace"));
     producer.setSendMsgTimeout(a.getInt("send-timeout-ms", 10_000));
-    producer.setRetryTimesWhenSendFailed(0);
+    // --retries N: the client's own retries of a failed sync send (0 by default, so a test sees every failure).
+    producer.setRetryTimesWhenSendFailed(a.getInt("retries", 0));
     producer.setRetryTimesWhenSendAsyncFailed(0);
+    if (a.has("poll-name-server-ms")) producer.setPollNameServerInterval(a.getInt("poll-name-server-ms", 30_000));
     producer.start();
     int errors = 0;
     try {
       switch (mode) {
         case "sync" -> {
-          for (int i = 0; i < count; i++) errors += sendSync(producer, message(topic, i, tags, bodySize), i);
+          int paceMs = a.getInt("pace-ms", 0);
+          for (int i = 0; i < count; i++) {
+            errors += sendSync(producer, message(topic, i, tags, bodySize), i);
+            if (paceMs > 0) Thread.sleep(paceMs);
+          }
         }
         case "oneway" -> {
           for (int i = 0; i < count; i++) {
@@ -196,6 +202,7 @@ final class Produce {
     e.put("offsetMsgId", r.getOffsetMsgId());
     e.put("queueId", r.getMessageQueue().getQueueId());
     e.put("queueOffset", r.getQueueOffset());
+    e.put("broker", r.getMessageQueue().getBrokerName());
     e.put("status", r.getSendStatus().name());
     Events.emit(e);
   }

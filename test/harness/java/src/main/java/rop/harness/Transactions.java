@@ -35,6 +35,7 @@ final class Transactions {
     producer.setInstanceName("tx-" + ProcessHandle.current().pid());
     // Heartbeats tell the broker where to send checks; after a broker restart, the next one must come soon.
     producer.setHeartbeatBrokerInterval(a.getInt("heartbeat-ms", 2000));
+    if (a.has("poll-name-server-ms")) producer.setPollNameServerInterval(a.getInt("poll-name-server-ms", 30_000));
     producer.setTransactionListener(new TransactionListener() {
       @Override public LocalTransactionState executeLocalTransaction(Message msg, Object arg) {
         return state(msg.getUserProperty("decision"));

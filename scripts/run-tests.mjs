@@ -27,7 +27,8 @@ if (files.length === 0) {
 // One file at a time: e2e suites start gateways and Java clients, and this machine has two cores.
 // --test-force-exit: a finished file's process ends even if a client library left a timer behind (the RocketMQ 5
 // Node push consumer keeps one running after its shutdown); gateways run as child processes, so this hides none of ours.
-const r = spawnSync(process.execPath, ['--test', '--test-force-exit', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+// --test-timeout: a test that sets no timeout of its own fails after 5 minutes instead of holding up the whole run.
+const r = spawnSync(process.execPath, ['--test', '--test-force-exit', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
   env: which === 'pulsar' ? { ...process.env, ROP_TEST_STORE: 'pulsar' } : process.env,
 });

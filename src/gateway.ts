@@ -166,7 +166,8 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     config,
     traffic,
     popMembers,
-    ownerAddress: () => cluster.owner(slot)?.address,
+    gatewayId: advertisedAddress,
+    owner: () => cluster.owner(slot),
     forwarder,
     log,
   }));

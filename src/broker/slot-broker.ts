@@ -2,8 +2,7 @@ import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { MessageStore } from '../store/message-store.js';
 import type { RemotingServer, RequestProcessor } from '../remoting/remoting-server.js';
-import { createResponse } from '../remoting/remoting-command.js';
-import { RequestCode as C, ResponseCode } from '../protocol/request-code.js';
+import { RequestCode as C } from '../protocol/request-code.js';
 import { registerAdminCodes } from '../admin-codes.js';
 import { BrokerContext, type BrokerSettings } from './broker-context.js';
 import { ConsumerRegistry } from './consumer-registry.js';
@@ -24,7 +23,9 @@ import { ScheduledDeliveryService } from './scheduled-delivery-service.js';
 import { PopConsumptionService } from './pop-consumption-service.js';
 import { AdminService, type PopConsumers } from './admin-service.js';
 import type { TrafficStats } from './traffic-stats.js';
-import { wasForwarded, type RequestForwarder } from '../cluster/request-forwarder.js';
+import type { RequestForwarder } from '../cluster/request-forwarder.js';
+import { gateBySlotOwner } from '../cluster/slot-request-gate.js';
+import type { SlotOwner } from '../cluster/cluster-view.js';
 
 /** Consumers silent for this long are dropped from their group (Apache RocketMQ uses 120 s). */
 const CLIENT_EXPIRY_MS = 120_000;
@@ -47,8 +48,10 @@ export interface SlotBrokerOptions {
   traffic: TrafficStats;
   /** consumers that pop over gRPC, which the admin views list beside the registry's */
   popMembers: PopConsumers['members'];
-  /** where clients should go for this slot when this gateway does not own it */
-  ownerAddress: () => string | undefined;
+  /** this gateway's identity among the cluster's gateways */
+  gatewayId: string;
+  /** the gateway serving this slot, as the cluster last announced it */
+  owner: () => SlotOwner | undefined;
   /** passes a request on to the slot's owner, for clients whose routes predate a move */
   forwarder?: RequestForwarder;
   log: Logger;
@@ -153,21 +156,8 @@ export class SlotBroker {
   }
 
   private ownerOnly(processor: RequestProcessor): RequestProcessor {
-    return async (req, conn) => {
-      if (this.owned) return processor(req, conn);
-      const owner = this.o.ownerAddress();
-      const elsewhere = owner !== undefined && owner !== this.o.settings.advertisedAddress;
-      // Passed on once at most: two gateways with different ideas of the owner must not pass a request around.
-      if (elsewhere && this.o.forwarder && !wasForwarded(req)) {
-        try {
-          return await this.o.forwarder.forward(req, owner);
-        } catch (err) {
-          this.o.log.debug({ err, broker: this.o.settings.brokerName, owner }, 'could not pass a request on to the slot\'s owner');
-        }
-      }
-      const where = elsewhere ? `; it is served at ${owner}` : '';
-      return createResponse(req, ResponseCode.SERVICE_NOT_AVAILABLE, `broker ${this.o.settings.brokerName} is not served by this gateway now${where}`);
-    };
+    const { settings, gatewayId, owner, forwarder, log } = this.o;
+    return gateBySlotOwner(processor, { brokerName: settings.brokerName, gatewayId, served: () => this.owned, owner, forwarder, log });
   }
 
   private collectProcessors(): void {

@@ -2,12 +2,13 @@ import { connectRemoting } from '../remoting/remoting-client.js';
 import type { RemotingConnection } from '../remoting/remoting-connection.js';
 import { isOneway, nextOpaque, type RemotingCommand } from '../remoting/remoting-command.js';
 
-/** Marks a request one gateway passed to another, so that it is never passed on a second time. */
+/** The gateways a request was passed through, comma-separated, so that none gets it back. */
 const FORWARDED_FIELD = 'ropForwardedBy';
 /** Longer than the longest pull hold (30 s), which a forwarded pull may wait out at the owner. */
 const FORWARD_TIMEOUT_MS = 35_000;
 
-export const wasForwarded = (req: RemotingCommand): boolean => req.extFields?.[FORWARDED_FIELD] !== undefined;
+/** The gateways that passed `req` on, first one first (empty when it came from a client). */
+export const forwardedVia = (req: RemotingCommand): string[] => req.extFields?.[FORWARDED_FIELD]?.split(',') ?? [];
 
 /**
  * Passes requests for a broker slot that moved to the gateway that owns it now, over one connection per gateway,
@@ -23,7 +24,7 @@ export class RequestForwarder {
   async forward(req: RemotingCommand, owner: string): Promise<RemotingCommand | null> {
     const conn = await this.connection(owner);
     // Requests from many clients share this connection: each gets an opaque of its own there.
-    const passed: RemotingCommand = { ...req, opaque: nextOpaque(), extFields: { ...req.extFields, [FORWARDED_FIELD]: this.self } };
+    const passed: RemotingCommand = { ...req, opaque: nextOpaque(), extFields: { ...req.extFields, [FORWARDED_FIELD]: [...forwardedVia(req), this.self].join(',') } };
     if (isOneway(req)) {
       conn.send(passed);
       return null;

@@ -103,17 +103,13 @@ export class PulsarQueue {
 
   /** Appends in order; resolves with each message's offset once Pulsar has persisted it. */
   async append(messages: OutgoingMessage[]): Promise<number[]> {
-    // One writer per partition: a gateway that takes a broker slot over waits here until the previous owner's
-    // producer is gone, and a deposed owner's producer is fenced rather than left appending beside the new one.
+    // Shared access: Pulsar clients may write the same partitions (offsets come from the broker's entry index, so
+    // other writers, a deposed owner's last sends included, never make them wrong). A slot's owners never overlap
+    // by the cluster's fence, not by holding the partitions exclusively.
     this.producer ??= PulsarProducer.create(this.client, this.partition, {
       sendTimeoutMs: this.options.sendTimeoutMs,
       maxPendingMessages: 10_000,
       batching: { maxMessages: 512, maxBytes: 512 * 1024 },
-      accessMode: 'WaitForExclusive',
-      onFenced: (err) => {
-        this.producer = undefined;
-        this.log.warn({ partition: this.partition, err: err.message }, 'another gateway writes this queue now; this one stopped writing it');
-      },
     });
     let producer: PulsarProducer;
     try {

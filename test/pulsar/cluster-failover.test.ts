@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
-import { TestCluster, createTopic } from '../support/cluster.js';
+import { TestCluster, createTopic, polled } from '../support/cluster.js';
 
 // Gateways leave and die under load; the others take their broker slots over. Clients refresh routes every 2 s
 // here (30 s by default) so that a test sees in seconds what an application sees within its refresh interval.
@@ -19,6 +19,7 @@ after(async () => {
 
 const idxOf = (m: HarnessEvent): number => Number((m.props as Record<string, string>).idx);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 const evenly = (n: number) => (views: Parameters<typeof TestCluster.spread>[0]): boolean => {
   const spread = TestCluster.spread(views);
   return spread !== undefined && spread.size === n && [...spread.values()].every((c) => c === 3 / n || Math.abs(c - 3 / n) < 1);
@@ -57,8 +58,12 @@ test('kill -9 of a gateway under produce, consume and open transactions: its slo
     assert.equal(failed.length, 0, 'no sync send fails beyond the client\'s own retries');
 
     const got = () => new Set(members.flatMap((m) => deliveries(m.events).map(idxOf)));
-    await members[0]!.waitFor(() => acked.every((i) => got().has(i)), 90_000, 'every acknowledged message delivered').catch((err: Error) => {
+    await polled(() => acked.every((i) => got().has(i)), 90_000, 'every acknowledged message delivered').catch(async (err: Error) => {
       const missing = producer.events.filter((e) => e.event === 'sent' && !got().has(Number(e.i))).map((e) => `${String(e.broker)}:${String(e.queueId)}@${String(e.queueOffset)}`);
+      if (process.env.ROP_TEST_LOG_DIR) {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(`${process.env.ROP_TEST_LOG_DIR}/events.json`, JSON.stringify({ producer: producer.events, members: members.map((m) => m.events.map(({ allProps: _a, ext: _e, bodyBase64: _b, ...rest }) => rest)) }));
+      }
       throw new Error(`${err.message}; ${missing.length} missing, e.g. ${missing.slice(0, 12).join(' ')}`);
     });
     const total = members.reduce((n, m) => n + deliveries(m.events).length, 0);
@@ -96,7 +101,7 @@ test('SIGTERM hands a gateway\'s slots over before it exits; a consumer through 
     await producer.waitFor((e) => e.some((x) => x.event === 'done'), 90_000, 'the producer to finish');
     const acked = producer.events.filter((e) => e.event === 'sent').map((e) => Number(e.i));
     assert.equal(producer.events.filter((e) => e.event === 'error').length, 0, 'no failed send');
-    await reader.waitFor((e) => acked.every((i) => new Set(deliveries(e).map(idxOf)).has(i)), 60_000, 'every acknowledged message');
+    await polled(() => acked.every((i) => new Set(deliveries(reader.events).map(idxOf)).has(i)), 60_000, 'every acknowledged message');
   } finally {
     await Promise.all([reader.stop(), producer.stop()]);
   }

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
-import { TestCluster, ask, createTopic, json, routeOf } from '../support/cluster.js';
+import { TestCluster, ask, createTopic, json, polled, routeOf } from '../support/cluster.js';
 import { Producer, SimpleConsumer, clientLog } from '../support/rocketmq5.js';
 import { formatProperties } from '../../src/protocol/message-properties.js';
 import { decodeStoredMessages, parseOffsetMsgId } from '../../src/protocol/message-codec.js';
@@ -64,7 +64,7 @@ test('a group with members on two gateways gets 10,000 messages from a third, ea
     await sleep(5000);
     const produced = await JavaHarness.run('produce', { namesrv: gw(2).address, topic, count: 10_000, mode: 'async' }, 180_000);
     assert.equal(produced.filter((e) => e.event === 'sent').length, 10_000);
-    await Promise.all(members.map((m) => m.waitFor(() => counts(members).size >= 10_000, 120_000, '10,000 distinct messages')));
+    await polled(() => counts(members).size >= 10_000, 120_000, '10,000 distinct messages');
     await sleep(3000);
     const seen = counts(members);
     const twice = [...seen.values()].filter((n) => n > 1).length;
@@ -86,7 +86,7 @@ test('an orderly group with members on two gateways keeps each order in order', 
     await sleep(5000);
     const produced = await JavaHarness.run('produce', { namesrv: gw(0).address, topic, mode: 'ordered', orders: 20, count: 30 }, 120_000);
     assert.equal(produced.filter((e) => e.event === 'sent').length, 600);
-    await Promise.all(members.map((m) => m.waitFor(() => members.reduce((n, c) => n + deliveries(c.events).length, 0) >= 600, 90_000, '600 ordered messages')));
+    await polled(() => members.reduce((n, c) => n + deliveries(c.events).length, 0) >= 600, 90_000, '600 ordered messages');
     const all = members.flatMap((c) => deliveries(c.events)).sort((a, b) => Number(a.atMicros) - Number(b.atMicros));
     const props = (m: HarnessEvent) => m.props as Record<string, string>;
     for (let order = 0; order < 20; order++) {

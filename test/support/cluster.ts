@@ -105,3 +105,12 @@ export async function routeOf(address: string, topic: string): Promise<TopicRout
   r.queueDatas = r.queueDatas.map(({ brokerName, readQueueNums, writeQueueNums }) => ({ brokerName, readQueueNums, writeQueueNums })).sort((a, b) => a.brokerName.localeCompare(b.brokerName));
   return r;
 }
+
+/** Polls `check` (over several harnesses' events, which no single harness's waitFor sees) until it holds. */
+export async function polled(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

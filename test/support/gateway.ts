@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +99,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayPr
       let rec: Record<string, unknown>;
       try { rec = JSON.parse(line) as Record<string, unknown>; } catch { return; }
       logs.push(rec);
+      // ROP_TEST_LOG_DIR keeps every gateway's log, one file per gateway, for a failure that needs reading them.
+      if (process.env.ROP_TEST_LOG_DIR) appendFileSync(join(process.env.ROP_TEST_LOG_DIR, `gateway-${child.pid}.log`), `${line}\n`);
       if (rec.msg === 'rop listening' && typeof rec.port === 'number') { clearTimeout(timer); resolve(rec.port); }
     });
     void exited.then((code) => { clearTimeout(timer); reject(new Error(`gateway exited with ${code} before listening; stderr: ${stderr.join('')}`)); });

@@ -18,13 +18,14 @@
 // node --cpu-prof (profiles in bench/results/profiles/) and adds each one's heaviest functions to the report.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { dirname, join, relative, resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { prepareBenchmarkTool, startBenchmarkProgram } from './lib/rocketmq-benchmark-tool.mjs';
-import { summariseCpuProfile } from './lib/cpu-profile.mjs';
+import { gatewayProfiles } from './lib/cpu-profile.mjs';
+import { waitForPort } from './lib/wait-for-port.mjs';
+import { measureCluster, renderClusterFigure } from './lib/cluster-figure.mjs';
 import { sampleProcesses } from './lib/process-usage.mjs';
 import { renderReport } from './lib/report.mjs';
 import { WORKLOADS } from './lib/workloads.mjs';
@@ -76,21 +77,6 @@ function fail(message) {
 }
 
 // ---- the targets --------------------------------------------------------------------------------------------
-
-function waitForPort(port, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((done, reject) => {
-    const attempt = () => {
-      const s = connect({ host: '127.0.0.1', port });
-      s.once('connect', () => { s.destroy(); done(); });
-      s.once('error', () => {
-        if (Date.now() > deadline) reject(new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000} s`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
-}
 
 /** A gateway process of our own, on an empty data dir; with `grpcPort`, its gRPC endpoint is what is measured. */
 function gatewayTarget(name, label, port, { extraArgs = [], extraPids = () => ({}), grpcPort = 0 } = {}) {
@@ -313,6 +299,16 @@ async function runPulsarWorkload(target, w, round) {
 
 // ---- the run ------------------------------------------------------------------------------------------------
 
+/** The first produce workload's figures through 1, 2 and 3 gateways of one cluster over the running Pulsar. */
+function clusterFigure(generator) {
+  const w = WORKLOADS.find((x) => x.id === 'produce-1k-16t');
+  return measureCluster({
+    root, began, workload: w, count: w.messages[scale], log, pulsar: { serviceUrl: DEFAULT_SERVICE_URL, adminUrl: DEFAULT_ADMIN_URL },
+    produce: (namesrv, topic, count) => generator.produce({ namesrv }, w, topic, count).done,
+    createTopic: (address, topic) => createRocketMQTopic({ broker: address, namesrv: address, label: `the cluster at ${address}` }, topic),
+  });
+}
+
 async function main() {
   spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   log(`workloads: ${workloads.map((w) => w.id).join(', ')}; ${rounds} round(s) each; ${scale} sizes`);
@@ -371,6 +367,11 @@ async function main() {
     }
   } finally {
     await Promise.all(targets.map((t) => t.stop().catch((e) => log(`stopping ${t.label}: ${e.message}`))));
+  }
+  let cluster;
+  try {
+    if (pulsar) cluster = await clusterFigure(generators.remoting);
+  } finally {
     if (startedPulsar) spawnSync(process.execPath, [join(root, 'scripts', 'pulsar.mjs'), 'stop'], { cwd: root, stdio: 'ignore' });
   }
 
@@ -378,32 +379,19 @@ async function main() {
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version, java: spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0],
   };
-  const profiles = v.profile ? gatewayProfiles(pairs.map((p) => p.ours)) : [];
+  const profiles = v.profile ? gatewayProfiles(pairs.map((p) => p.ours), { root, dir: PROFILE_DIR, log }) : [];
   const report = renderReport({
     at: new Date().toISOString(), seconds: (Date.now() - began) / 1000, scale, rounds, machine,
     tools: Object.fromEntries(Object.entries(generators).map(([p, g]) => [p, g.tool.version])),
     targets: targets.map((t) => ({ name: t.name, label: t.label })), pairs: pairs.map((p) => ({ ours: p.ours.name, peer: p.peer.name, ratio: p.ratio })),
     workloads, results, notes: pulsarNote ? [pulsarNote] : [], profiles,
-  });
+  }) + (cluster ? `\n${renderClusterFigure(cluster)}` : '');
   const out = resolve(root, v.out);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, report);
-  writeFileSync(out.replace(/\.md$/, '') + '.json', JSON.stringify({ machine, scale, rounds, workloads, results }, null, 2));
+  writeFileSync(out.replace(/\.md$/, '') + '.json', JSON.stringify({ machine, scale, rounds, workloads, results, cluster }, null, 2));
   console.log(report);
   log(`written to ${out}`);
-}
-
-/** The heaviest functions of each gateway's CPU profile, written when it exited. */
-function gatewayProfiles(gateways) {
-  return gateways.flatMap((g) => {
-    const dir = join(PROFILE_DIR, g.name);
-    const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) : undefined;
-    if (!file) {
-      log(`no CPU profile from ${g.label} in ${dir}`);
-      return [];
-    }
-    return [{ label: g.label, file: relative(root, join(dir, file)), ...summariseCpuProfile(join(dir, file), { root }) }];
-  });
 }
 
 await main();

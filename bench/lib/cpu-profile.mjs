@@ -1,7 +1,7 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): self time per function, heaviest first, as shares of the time the
 // process was busy (idle samples are left out).
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 /** @returns {{busyMs: number, top: {fn: string, where: string, selfMs: number, share: number}[]}} */
 export function summariseCpuProfile(file, { root = process.cwd(), limit = 25 } = {}) {
@@ -27,4 +27,17 @@ export function summariseCpuProfile(file, { root = process.cwd(), limit = 25 } =
     return { fn, where, selfMs: micros / 1000, share: micros / total };
   });
   return { busyMs: total / 1000, top };
+}
+
+/** The heaviest functions of each gateway's CPU profile (written under `dir`/<name> when it exited). */
+export function gatewayProfiles(gateways, { root, dir: profileDir, log }) {
+  return gateways.flatMap((g) => {
+    const dir = join(profileDir, g.name);
+    const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+    if (!file) {
+      log(`no CPU profile from ${g.label} in ${dir}`);
+      return [];
+    }
+    return [{ label: g.label, file: relative(root, join(dir, file)), ...summariseCpuProfile(join(dir, file), { root }) }];
+  });
 }

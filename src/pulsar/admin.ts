@@ -65,6 +65,19 @@ export class PulsarAdmin {
     return this.call('GET', `/admin/v2/namespaces/${path(namespace)}/retention`) as Promise<RetentionPolicy | null>;
   }
 
+  /**
+   * Creates `tenant/namespace` (and its tenant) when missing and gives it `retentionHours` of retention unless it
+   * has a retention already: an operator's is left alone, and none at all would drop what nobody acknowledged.
+   */
+  async ensureRetainedNamespace(namespace: string, retentionHours: number): Promise<void> {
+    await this.ensureTenant(namespace.split('/')[0]!);
+    await this.ensureNamespace(namespace);
+    const current = await this.getRetention(namespace);
+    if (!current || (current.retentionTimeInMinutes === 0 && current.retentionSizeInMB === 0)) {
+      await this.setRetention(namespace, { retentionTimeInMinutes: retentionHours * 60, retentionSizeInMB: -1 });
+    }
+  }
+
   /** Creates a partitioned topic; an existing one is left as is. `topic` is `tenant/namespace/name`. */
   async ensurePartitionedTopic(topic: string, partitions: number): Promise<void> {
     await this.call('PUT', `/admin/v2/persistent/${path(topic)}/partitions`, partitions, [409]);

@@ -56,7 +56,10 @@ test('kill -9 of a gateway under produce, consume and open transactions: its slo
     const acked = producer.events.filter((e) => e.event === 'sent').map((e) => Number(e.i));
     const failed = producer.events.filter((e) => e.event === 'error');
     console.log(`# kill -9 under load: ${acked.length} sends acknowledged, ${failed.length} failed after the client's 2 retries${failed.length ? `: ${String(failed[0]!.message)}` : ''}`);
-    assert.equal(failed.length, 0, 'no sync send fails beyond the client\'s own retries');
+    // A send in flight to the gateway when it died gets no answer: the 4.x client waits out its send timeout and,
+    // as it does with any broker, does not retry a timeout. Every other send is retried on another broker.
+    assert.ok(failed.length <= 1, 'no sync send fails beyond the client\'s own retries, but the one in flight at the kill');
+    assert.ok(failed.every((e) => /timeout/.test(String(e.message))), `only a timed-out send: ${JSON.stringify(failed)}`);
 
     const got = () => new Set(members.flatMap((m) => deliveries(m.events).map(idxOf)));
     await polled(() => acked.every((i) => got().has(i)), 90_000, 'every acknowledged message delivered').catch(async (err: Error) => {
@@ -70,7 +73,7 @@ test('kill -9 of a gateway under produce, consume and open transactions: its slo
     const total = members.reduce((n, m) => n + deliveries(m.events).length, 0);
     console.log(`# kill -9: ${acked.length} acknowledged, all delivered; ${total - got().size} delivered twice (offsets not yet committed by the dead gateway, and the rebalance)`);
     const moved = members.flatMap((m) => deliveries(m.events)).filter((m) => victimBrokers.includes(String(m.broker)) && Number(m.atMicros) / 1000 > killedAt);
-    console.log(`# consumers of the killed gateway's ${victimBrokers.join(', ')} resumed ${Math.round(Math.min(...moved.map((m) => Number(m.atMicros) / 1000)) - killedAt)} ms after the kill (routes refreshed every 2 s)`);
+    console.log(`# consumers of the killed gateway's ${victimBrokers.join(', ')} resumed ${Math.round(Math.min(...moved.map((m) => Number(m.atMicros) / 1000)) - killedAt)} ms after the kill (routes refreshed every 2 s; a pull held by the dead gateway fails only at the client's 30 s pull timeout)`);
 
     await txReader.waitFor((e) => deliveries(e).length >= 30, 60_000, '30 transactions committed by checks');
     await sleep(3000);

@@ -5,6 +5,7 @@ import { TestCluster, ask, createTopic, json, polled, routeOf } from '../support
 import { Producer, SimpleConsumer, clientLog } from '../support/rocketmq5.js';
 import { formatProperties } from '../../src/protocol/message-properties.js';
 import { decodeStoredMessages, parseOffsetMsgId } from '../../src/protocol/message-codec.js';
+import { mqadminOk, rows } from '../support/mqadmin.js';
 
 // Three gateways over one Pulsar are one RocketMQ cluster of three brokers: every client, whichever gateway it was
 // given, sees the same brokers and gets each message once, whatever gateway its producer, its consumers and the
@@ -53,6 +54,17 @@ test('every gateway gives the same three brokers and queue layout; a client give
   const sent = (await JavaHarness.run('produce', { namesrv: gw(1).address, topic: 'ClusterRoutes', count: 60, mode: 'sync' })).filter((e) => e.event === 'sent');
   assert.equal(sent.length, 60);
   assert.deepEqual(new Set(sent.map((e) => e.broker)), new Set(routes[0]!.brokerDatas.map((b) => b.brokerName)), 'sends go to all three brokers');
+});
+
+test('mqadmin through any gateway: clusterList and brokerStatus show every broker; updateTopic -c creates the topic on every one', { timeout: 120_000 }, async () => {
+  const brokers = rows(await mqadminOk(gw(2).address, ['clusterList']), 'DefaultCluster');
+  assert.deepEqual(brokers.map((r) => r[1]).sort(), ['rop-broker-0', 'rop-broker-1', 'rop-broker-2'], 'three brokers');
+  const views = (await cluster.views())[0]!;
+  for (const row of brokers) assert.equal(row[3], views.find((v) => v.brokerName === row[1])!.address, `${row[1]} at its owner's address`);
+  for (const row of brokers) assert.match(await mqadminOk(gw(0).address, ['brokerStatus', '-b', row[3]!]), /brokerActive\s*: true/);
+  await mqadminOk(gw(1).address, ['updateTopic', '-c', 'DefaultCluster', '-t', 'AdminClusterTopic', '-r', '3', '-w', '3']);
+  const route = await routeOf(gw(2).address, 'AdminClusterTopic');
+  assert.deepEqual(route.queueDatas.map((q) => [q.brokerName, q.writeQueueNums]), [['rop-broker-0', 3], ['rop-broker-1', 3], ['rop-broker-2', 3]]);
 });
 
 test('a group with members on two gateways gets 10,000 messages from a third, each exactly once', { timeout: 240_000 }, async () => {

@@ -1,6 +1,6 @@
 import { ApiError, getJson } from './api.js';
 import { el, setText, syncRows } from './dom.js';
-import { formatBytes, formatClock, formatCount, formatDuration, formatPerm, formatRate, formatTimestamp } from './format.js';
+import { formatBrokers, formatClock, formatCount, formatDuration, formatPerm, formatRate, formatStoreStatus, formatTimestamp } from './format.js';
 
 const POLL_INTERVAL_MS = 2000;
 
@@ -110,7 +110,7 @@ function renderCluster(c) {
     'cluster-name': c.clusterName,
     'broker-name': c.brokerName,
     'advertised-address': c.advertisedAddress,
-    brokers: (c.brokers ?? []).map((b) => `${b.brokerName} ${b.address ? `at ${b.address}${b.servedHere ? ' (here)' : ''}` : '(no owner)'}`).join(', '),
+    brokers: formatBrokers(c.brokers),
     store: c.store,
     version: c.version,
     uptime: formatDuration(c.uptimeMs),
@@ -120,19 +120,11 @@ function renderCluster(c) {
     'consumer-connections': formatCount(c.connections.consumer),
   };
   for (const [testId, text] of Object.entries(fields)) setText(byTestId(section, testId), String(text));
-  setText(byTestId(section, 'store-status'), storeStatusText(c.storeStatus));
+  setText(byTestId(section, 'store-status'), formatStoreStatus(c.storeStatus));
   byTestId(section, 'store-status').classList.toggle('warning', c.storeStatus?.ready === false);
   byTestId(section, 'uptime').title = `started ${formatTimestamp(c.startedAt)}`;
   const title = `RoP dashboard: ${c.brokerName}`;
   if (document.title !== title) document.title = title;
-}
-
-function storeStatusText(status) {
-  if (!status) return '—';
-  const parts = [status.ready ? 'ready' : 'not ready', status.detail];
-  if (status.diskBytes !== undefined) parts.push(`${formatBytes(status.diskBytes)} on disk`);
-  if (status.pulsarConnections) parts.push(`${formatCount(status.pulsarConnections.open)} Pulsar connections`);
-  return parts.filter(Boolean).join(', ');
 }
 
 // ---- topics --------------------------------------------------------------------------------------------------

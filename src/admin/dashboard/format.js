@@ -49,3 +49,16 @@ export const formatClock = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}:$
 export function formatPerm(perm) {
   return `${perm & 4 ? 'R' : '-'}${perm & 2 ? 'W' : '-'}`;
 }
+
+/** The store's health in a line: readiness, its own words, disk and Pulsar connections where it has them. */
+export function formatStoreStatus(status) {
+  if (!status) return '—';
+  const parts = [status.ready ? 'ready' : 'not ready', status.detail];
+  if (status.diskBytes !== undefined) parts.push(`${formatBytes(status.diskBytes)} on disk`);
+  if (status.pulsarConnections) parts.push(`${formatCount(status.pulsarConnections.open)} Pulsar connections`);
+  return parts.filter(Boolean).join(', ');
+}
+
+/** Every broker of the cluster with where it is served now. */
+export const formatBrokers = (brokers = []) =>
+  brokers.map((b) => `${b.brokerName} ${b.address ? `at ${b.address}${b.servedHere ? ' (here)' : ''}` : '(no owner)'}`).join(', ');

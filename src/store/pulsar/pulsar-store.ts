@@ -388,15 +388,7 @@ export class PulsarStore implements ReleasableStore {
   private ensureNamespace(namespace: string): Promise<void> {
     let ready = this.namespacesReady.get(namespace);
     if (!ready) {
-      ready = (async () => {
-        await this.admin.ensureTenant(namespace.split('/')[0]!);
-        await this.admin.ensureNamespace(namespace);
-        // Leave an operator's retention alone; a namespace without one would drop acknowledged-by-nobody data.
-        const current = await this.admin.getRetention(namespace);
-        if (!current || (current.retentionTimeInMinutes === 0 && current.retentionSizeInMB === 0)) {
-          await this.admin.setRetention(namespace, { retentionTimeInMinutes: this.opts.retentionHours * 60, retentionSizeInMB: -1 });
-        }
-      })();
+      ready = this.admin.ensureRetainedNamespace(namespace, this.opts.retentionHours);
       this.namespacesReady.set(namespace, ready);
       ready.catch(() => this.namespacesReady.delete(namespace));
     }

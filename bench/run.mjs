@@ -304,7 +304,7 @@ function clusterFigure(generator) {
   const w = WORKLOADS.find((x) => x.id === 'produce-1k-16t');
   return measureCluster({
     root, began, workload: w, count: w.messages[scale], log, pulsar: { serviceUrl: DEFAULT_SERVICE_URL, adminUrl: DEFAULT_ADMIN_URL },
-    produce: (namesrv, topic, count) => generator.produce({ namesrv }, w, topic, count).done,
+    produce: (namesrv, topic, count, threads) => generator.produce({ namesrv }, { ...w, threads }, topic, count).done,
     createTopic: (address, topic) => createRocketMQTopic({ broker: address, namesrv: address, label: `the cluster at ${address}` }, topic),
   });
 }

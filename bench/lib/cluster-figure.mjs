@@ -47,7 +47,7 @@ function startGateway({ root, port, name, pulsar }) {
 
 /**
  * Runs `workload` (a remoting produce workload) with 1, 2 and 3 gateways, each cluster new. `produce(namesrv,
- * topic, count)` runs the load generator to the end and resolves with its figures; `createTopic(address, topic,
+ * topic, count, threads)` runs the load generator to the end and resolves with its figures; `createTopic(address, topic,
  * queues)` creates a topic through a gateway.
  */
 export async function measureCluster({ root, began, workload, count, pulsar, produce, createTopic, log }) {
@@ -66,10 +66,11 @@ export async function measureCluster({ root, began, workload, count, pulsar, pro
       const topic = `bench_cluster_${size}_${began.toString(36)}`;
       await createTopic(gateways[0].address, topic, QUEUES_PER_SLOT);
       const sampler = sampleProcesses(Object.fromEntries(gateways.map((g, i) => [`gateway${i}`, g.pid])));
-      const r = await produce(gateways[0].address, topic, count);
+      // The same load per gateway (the workload's threads for each), as when each gateway has a machine of its own.
+      const r = await produce(gateways[0].address, topic, count, workload.threads * size);
       const usage = sampler.stop();
       const cpuMicrosPerMsg = (usage.total.cpuSeconds * 1e6) / (r.completed * workload.batch);
-      rows.push({ gateways: size, msgPerSec: r.msgPerSec, sendP99: r.latencyMs?.p99, cpuMicrosPerMsg, cpuSeconds: usage.total.cpuSeconds });
+      rows.push({ gateways: size, threads: workload.threads * size, msgPerSec: r.msgPerSec, sendP99: r.latencyMs?.p99, cpuMicrosPerMsg, cpuSeconds: usage.total.cpuSeconds });
       log(`cluster of ${size}: ${Math.round(r.msgPerSec)} msg/s, gateways' CPU ${cpuMicrosPerMsg.toFixed(0)} µs per message`);
     } finally {
       await Promise.all(gateways.map((g) => g.stop()));
@@ -83,9 +84,9 @@ export function renderClusterFigure(figure) {
   const one = figure.rows.find((r) => r.gateways === 1);
   const lines = [
     `## Cluster: ${figure.title}, through 1, 2 and 3 gateways`, '',
-    `One cluster of ${figure.slots} broker slots (${figure.queues} queues) over the same Pulsar, ${figure.count.toLocaleString('en-US')} messages, the load generator given the first gateway's address only. CPU is the gateways' own (Pulsar's is not counted), summed over them.`, '',
-    '| Gateways | msg/s | send p99 ms | gateways\' CPU µs per message | CPU per message / 1 gateway\'s |', '|---|---|---|---|---|',
-    ...figure.rows.map((r) => `| ${r.gateways} | ${Math.round(r.msgPerSec).toLocaleString('en-US')} | ${r.sendP99 ?? '–'} | ${r.cpuMicrosPerMsg.toFixed(0)} | ${one ? `${(r.cpuMicrosPerMsg / one.cpuMicrosPerMsg).toFixed(2)}×` : '–'} |`),
+    `One cluster of ${figure.slots} broker slots (${figure.queues} queues) over the same Pulsar, ${figure.count.toLocaleString('en-US')} messages, the load generator given the first gateway's address only and as many producer threads per gateway as the workload has. CPU is the gateways' own (Pulsar's is not counted), summed over them.`, '',
+    '| Gateways | producer threads | msg/s | send p99 ms | gateways\' CPU µs per message | CPU per message / 1 gateway\'s |', '|---|---|---|---|---|---|',
+    ...figure.rows.map((r) => `| ${r.gateways} | ${r.threads} | ${Math.round(r.msgPerSec).toLocaleString('en-US')} | ${r.sendP99 ?? '–'} | ${r.cpuMicrosPerMsg.toFixed(0)} | ${one ? `${(r.cpuMicrosPerMsg / one.cpuMicrosPerMsg).toFixed(2)}×` : '–'} |`),
     '',
   ];
   return lines.join('\n');

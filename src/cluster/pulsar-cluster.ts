@@ -116,6 +116,8 @@ export class PulsarCluster implements ClusterMembership {
    * the new owner before the old one.
    */
   private async takeFence(slot: number): Promise<boolean> {
+    // Held already when taking the slot failed after the fence and is being tried again.
+    if (this.fences.has(slot)) return true;
     const abort = new AbortController();
     this.fenceWaits.set(slot, abort);
     try {

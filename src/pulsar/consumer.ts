@@ -90,6 +90,8 @@ export class PulsarConsumer implements ResourceHandler {
   private waiter?: () => void;
   private permitsToReturn = 0;
   private lastDelivered?: MessageId;
+  /** Where a reader was sought to: its re-subscribe after the seek starts there, not at its first start position. */
+  private soughtTo?: MessageId;
   private reconnecting?: Promise<void>;
   private closed = false;
   private endOfTopic = false;
@@ -150,9 +152,12 @@ export class PulsarConsumer implements ResourceHandler {
     const conn = this.requireConnection();
     const requestId = conn.newRequestId();
     this.queue.length = 0;
-    await conn.request({ type: CommandType.SEEK, seek: { consumerId: this.id, requestId, messageId: toIdData(id) } }, requestId);
-    // The broker disconnects the consumer after a seek; the re-subscribe starts at the new position.
+    this.soughtTo = id;
     this.lastDelivered = undefined;
+    await conn.request({ type: CommandType.SEEK, seek: { consumerId: this.id, requestId, messageId: toIdData(id) } }, requestId);
+    // The broker disconnects the consumer after a seek; the re-subscribe starts at the new position (a reader's
+    // cursor goes with its consumer, so the reader names the position again).
+    this.queue.length = 0;
   }
 
   async lastMessageId(): Promise<{ id: MessageId; markDelete?: MessageId }> {
@@ -284,6 +289,7 @@ export class PulsarConsumer implements ResourceHandler {
     this.queue.length = 0;
     let start: MessageId | undefined;
     if (!durable && this.lastDelivered) start = this.lastDelivered;
+    else if (!durable && this.soughtTo) start = { ...this.soughtTo, batchIndex: Math.max(0, this.soughtTo.batchIndex) };
     else if (!durable && typeof o.startMessageId === 'object') {
       // The broker starts a reader after the given entry unless the id points into a batch, in which case
       // it starts at that entry (the client skips what precedes the batch index).

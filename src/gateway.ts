@@ -4,6 +4,7 @@ import type { GatewayConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { RemotingServer } from './remoting/remoting-server.js';
 import { requestCodeName } from './protocol/request-code.js';
+import { remotingErrorAnswer } from './errors/boundaries.js';
 import { RouteProcessor } from './namesrv/route-processor.js';
 import { SlotBroker } from './broker/slot-broker.js';
 import { SlotLayout, SlotStore } from './store/slot-store.js';
@@ -81,6 +82,8 @@ function createCluster(config: GatewayConfig, gatewayId: string, log: Logger): O
   }, log);
 }
 
+const REMOTING_TERMS = { codeName: requestCodeName, errorAnswer: remotingErrorAnswer };
+
 /**
  * One listener per slot: clients tell brokers apart by address alone (a 4.x pull names no broker), so each slot
  * this gateway may serve has a port of its own, the first slot the main one. They all listen from the start, so a
@@ -89,7 +92,7 @@ function createCluster(config: GatewayConfig, gatewayId: string, log: Logger): O
 async function slotListeners(main: RemotingServer, slots: number, config: GatewayConfig, log: Logger): Promise<RemotingServer[]> {
   const listeners = [main];
   for (let slot = 1; slot < slots; slot++) {
-    const listener = new RemotingServer(log, config.maxFrameSize, requestCodeName);
+    const listener = new RemotingServer(log, config.maxFrameSize, REMOTING_TERMS);
     listeners.push(listener);
     await listener.listen(config.host, 0);
   }
@@ -116,7 +119,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     await http?.close();
     throw err;
   }
-  const server = new RemotingServer(log, config.maxFrameSize, requestCodeName);
+  const server = new RemotingServer(log, config.maxFrameSize, REMOTING_TERMS);
   let port: number;
   try {
     port = await server.listen(config.host, config.port);

@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { RemotingRequestError } from '../remoting/errors.js';
-import { ResponseCode } from '../protocol/request-code.js';
 import { Perm } from '../protocol/bodies.js';
 import { DLQ_PREFIX, RETRY_PREFIX, validateTopicName, type BrokerContext } from '../broker/broker-context.js';
 import type { AdminService, FoundMessage, MessageSearch, ResetTarget } from '../broker/admin-service.js';
 import type { ConsumerRegistry } from '../broker/consumer-registry.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { TopicConfig } from '../store/message-store.js';
-import { ClientGoneError, type TelemetrySessions } from '../grpc/telemetry-sessions.js';
+import type { TelemetrySessions } from '../grpc/telemetry-sessions.js';
+import { BrokerError } from '../errors/broker-error.js';
 
 export interface AdminApiDeps {
   ctx: BrokerContext;
@@ -30,13 +29,6 @@ export interface ClusterBroker {
   /** the owner's identity (its advertised main address) */
   gateway?: string;
   servedHere: boolean;
-}
-
-/** An error the API answers with its HTTP status and `{ "error": message }`. */
-export class HttpError extends Error {
-  constructor(readonly statusCode: number, message: string) {
-    super(message);
-  }
 }
 
 const MAX_QUEUES = 1024;
@@ -80,27 +72,14 @@ function messageJson({ message: m, offsetMsgId }: FoundMessage): Record<string, 
 
 const wholeNumber = (value: unknown, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number => {
   const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new HttpError(400, `${what} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new BrokerError('bad-request', `${what} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return n;
 };
 
 const text = (value: unknown, what: string): string => {
-  if (typeof value !== 'string' || value === '') throw new HttpError(400, `${what} is required`);
+  if (typeof value !== 'string' || value === '') throw new BrokerError('bad-request', `${what} is required`);
   return value;
 };
-
-/** Turns the broker's refusals into HTTP answers: unknown things are 404, bad input 400. */
-async function answering<T>(work: () => Promise<T> | T): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof ClientGoneError) throw new HttpError(504, err.message);
-    if (err instanceof RemotingRequestError) {
-      throw new HttpError(err.responseCode === ResponseCode.TOPIC_NOT_EXIST ? 404 : err.responseCode === ResponseCode.INVALID_PARAMETER ? 400 : 500, err.message);
-    }
-    throw err;
-  }
-}
 
 /** The JSON admin API under /api: cluster, topics, consumer groups, messages; `deps` is asked per request. */
 export function registerAdminApi(app: FastifyInstance, deps: () => AdminApiDeps): void {
@@ -142,19 +121,19 @@ export function registerAdminApi(app: FastifyInstance, deps: () => AdminApiDeps)
     }));
   });
 
-  app.get<{ Params: { name: string } }>('/api/topics/:name', (req) => answering(async () => {
+  app.get<{ Params: { name: string } }>('/api/topics/:name', async (req) => {
     const { ctx, admin } = deps();
     const t = ctx.existingTopic(req.params.name);
     return { ...topicJson(t), queues: await admin.topicStats(t.name) };
-  }));
+  });
 
-  app.post<{ Body: Record<string, unknown> | undefined }>('/api/topics', (req, reply) => answering(async () => {
+  app.post<{ Body: Record<string, unknown> | undefined }>('/api/topics', async (req, reply) => {
     const { ctx, admin } = deps();
     const b = req.body ?? {};
-    if (typeof b !== 'object' || Array.isArray(b)) throw new HttpError(400, 'the body must be a JSON object');
+    if (typeof b !== 'object' || Array.isArray(b)) throw new BrokerError('bad-request', 'the body must be a JSON object');
     const name = text(b.name, 'name');
     validateTopicName(name);
-    if (ctx.store.getTopic(name)) throw new HttpError(409, `topic ${name} already exists`);
+    if (ctx.store.getTopic(name)) throw new BrokerError('topic-exists', `topic ${name} already exists`);
     const queues = b.queues === undefined ? ctx.settings.defaultQueues : wholeNumber(b.queues, 'queues', 1, MAX_QUEUES);
     const config: TopicConfig = {
       name,
@@ -164,12 +143,12 @@ export function registerAdminApi(app: FastifyInstance, deps: () => AdminApiDeps)
       topicSysFlag: 0,
       order: b.order === undefined ? false : b.order === true,
     };
-    if (b.order !== undefined && typeof b.order !== 'boolean') throw new HttpError(400, 'order must be true or false');
+    if (b.order !== undefined && typeof b.order !== 'boolean') throw new BrokerError('bad-request', 'order must be true or false');
     const created = await ctx.store.putTopic(config);
     ctx.log.info({ topic: name, queues: created.readQueueNums, via: 'http' }, 'topic created');
     reply.code(201);
     return { ...topicJson(created), queues: await admin.topicStats(name) };
-  }));
+  });
 
   app.get('/api/groups', async () => {
     const { admin } = deps();
@@ -188,11 +167,11 @@ export function registerAdminApi(app: FastifyInstance, deps: () => AdminApiDeps)
     }));
   });
 
-  app.get<{ Params: { group: string } }>('/api/groups/:group', (req) => answering(async () => {
+  app.get<{ Params: { group: string } }>('/api/groups/:group', async (req) => {
     const { admin } = deps();
     const group = req.params.group;
     const info = admin.consumerGroup(group);
-    if (!info && !admin.groupNames().includes(group)) throw new HttpError(404, `consumer group ${group} has no member online and no committed offset`);
+    if (!info && !admin.groupNames().includes(group)) throw new BrokerError('group-not-found', `consumer group ${group} has no member online and no committed offset`);
     const progress = await admin.groupProgress(group);
     return {
       group,
@@ -203,31 +182,31 @@ export function registerAdminApi(app: FastifyInstance, deps: () => AdminApiDeps)
       lag: progress.reduce((n, p) => n + p.lag, 0),
       progress,
     };
-  }));
+  });
 
-  app.post<{ Params: { group: string }; Body: Record<string, unknown> | undefined }>('/api/groups/:group/reset-offsets', (req) => answering(async () => {
+  app.post<{ Params: { group: string }; Body: Record<string, unknown> | undefined }>('/api/groups/:group/reset-offsets', async (req) => {
     const { ctx, admin } = deps();
     const b = req.body ?? {};
     const topic = text(b.topic, 'topic');
     const given = ['timestamp', 'offset', 'position'].filter((k) => b[k] !== undefined);
-    if (given.length !== 1) throw new HttpError(400, 'give exactly one of timestamp (ms since the epoch or an ISO date), offset, or position ("earliest" or "latest")');
+    if (given.length !== 1) throw new BrokerError('bad-request', 'give exactly one of timestamp (ms since the epoch or an ISO date), offset, or position ("earliest" or "latest")');
     let target: ResetTarget;
     if (b.timestamp !== undefined) {
       const ms = typeof b.timestamp === 'string' && !/^\d+$/.test(b.timestamp) ? Date.parse(b.timestamp) : wholeNumber(b.timestamp, 'timestamp');
-      if (Number.isNaN(ms)) throw new HttpError(400, `timestamp ${JSON.stringify(b.timestamp)} is not a date`);
+      if (Number.isNaN(ms)) throw new BrokerError('bad-request', `timestamp ${JSON.stringify(b.timestamp)} is not a date`);
       target = { timestamp: ms };
     } else if (b.offset !== undefined) {
       target = { offset: wholeNumber(b.offset, 'offset') };
     } else if (b.position === 'earliest' || b.position === 'latest') {
       target = { offset: b.position === 'earliest' ? 0 : Number.MAX_SAFE_INTEGER };
     } else {
-      throw new HttpError(400, 'position must be "earliest" or "latest"');
+      throw new BrokerError('bad-request', 'position must be "earliest" or "latest"');
     }
     ctx.existingTopic(topic);
     return { group: req.params.group, topic, ...(await admin.resetOffsets(req.params.group, topic, target)) };
-  }));
+  });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/api/messages', (req) => answering(async () => {
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/messages', async (req) => {
     const { admin } = deps();
     const q = req.query;
     const max = q.max === undefined ? 32 : wholeNumber(q.max, 'max', 1, MAX_MESSAGES);
@@ -236,9 +215,9 @@ export function registerAdminApi(app: FastifyInstance, deps: () => AdminApiDeps)
     else if (q.key !== undefined) search = { by: 'key', topic: text(q.topic, 'topic'), key: text(q.key, 'key'), max };
     else if (q.offset !== undefined) {
       search = { by: 'offset', topic: text(q.topic, 'topic'), queueId: wholeNumber(q.queueId, 'queueId', 0, MAX_QUEUES - 1), offset: wholeNumber(q.offset, 'offset'), max };
-    } else throw new HttpError(400, 'search by msgId (with topic for a client msgId), by topic and key, or by topic, queueId and offset');
+    } else throw new BrokerError('bad-request', 'search by msgId (with topic for a client msgId), by topic and key, or by topic, queueId and offset');
     return { messages: (await admin.findMessages(search)).map(messageJson) };
-  }));
+  });
 }
 
 /**
@@ -248,26 +227,26 @@ export function registerAdminApi(app: FastifyInstance, deps: () => AdminApiDeps)
 export function registerGrpcClientApi(app: FastifyInstance, deps: () => AdminApiDeps): void {
   const connected = (clientId: string): TelemetrySessions => {
     const sessions = deps().grpcClients;
-    if (!sessions.alive(clientId)) throw new HttpError(404, `no RocketMQ 5 client ${clientId} is connected`);
+    if (!sessions.alive(clientId)) throw new BrokerError('client-not-found', `no RocketMQ 5 client ${clientId} is connected`);
     return sessions;
   };
 
   app.get('/api/grpc-clients', async () => ({ clients: deps().grpcClients.clients() }));
 
-  app.post<{ Params: { clientId: string } }>('/api/grpc-clients/:clientId/thread-stack', (req) => answering(async () => (
+  app.post<{ Params: { clientId: string } }>('/api/grpc-clients/:clientId/thread-stack', async (req) => (
     { clientId: req.params.clientId, threadStack: await connected(req.params.clientId).printThreadStack(req.params.clientId, CLIENT_COMMAND_TIMEOUT_MS) }
-  )));
+  ));
 
-  app.post<{ Params: { clientId: string }; Body: Record<string, unknown> | undefined }>('/api/grpc-clients/:clientId/verify-message', (req) => answering(async () => {
+  app.post<{ Params: { clientId: string }; Body: Record<string, unknown> | undefined }>('/api/grpc-clients/:clientId/verify-message', async (req) => {
     const { clientId } = req.params;
     const sessions = connected(clientId);
     const { admin, ctx } = deps();
     const body = req.body ?? {};
     const [found] = await admin.findMessages({ by: 'id', msgId: text(body.msgId, 'msgId'), topic: typeof body.topic === 'string' && body.topic !== '' ? body.topic : undefined });
-    if (!found) throw new HttpError(404, `message ${String(body.msgId)} not found`);
+    if (!found) throw new BrokerError('message-not-found', `message ${String(body.msgId)} not found`);
     const status = await sessions.verifyMessage(clientId, found.message, ctx.settings.advertisedAddress, CLIENT_COMMAND_TIMEOUT_MS);
     return { clientId, msgId: body.msgId, consumed: status.code === 'OK', status };
-  }));
+  });
 }
 
 function topicJson(t: TopicConfig) {

@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from '../logger.js';
-import { registerAdminApi, registerGrpcClientApi, HttpError, type AdminApiDeps } from './admin-api.js';
+import { registerAdminApi, registerGrpcClientApi, type AdminApiDeps } from './admin-api.js';
+import { BrokerError } from '../errors/broker-error.js';
+import { httpRefusal } from '../errors/boundaries.js';
 
 /** The dashboard's files are served from the source tree: plain HTML, CSS and browser modules, nothing to build. */
 const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'admin', 'dashboard');
@@ -34,7 +36,10 @@ export class AdminHttpServer {
     this.app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
     const app = this.app;
     app.setErrorHandler((err, req, reply) => {
-      if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: err.message });
+      if (err instanceof BrokerError) {
+        const refusal = httpRefusal(err);
+        return reply.code(refusal.statusCode).send(refusal.body);
+      }
       const status = (err as { statusCode?: number }).statusCode;
       if (status !== undefined && status >= 400 && status < 500) return reply.code(status).send({ error: (err as Error).message });
       opts.log.error({ err, url: req.url }, 'admin request failed');

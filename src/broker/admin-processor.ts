@@ -1,6 +1,7 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
-import { RemotingRequestError } from '../remoting/errors.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { BrokerError } from '../errors/broker-error.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { CreateTopicHeader, QueryConsumeQueueHeader, QueryMessageHeader, TopicHeader, ViewMessageHeader } from '../protocol/request-headers.js';
 import { encodeStoredMessage } from '../protocol/message-codec.js';
 import { formatProperties, Prop, tagsHashCode } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
@@ -27,13 +28,13 @@ export class AdminProcessor {
   constructor(private readonly ctx: BrokerContext, private readonly admin: AdminService) {}
 
   readonly updateAndCreateTopic = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    await this.putTopics([this.topicConfig(h.str('topic'), {
-      readQueueNums: h.optInt('readQueueNums'),
-      writeQueueNums: h.optInt('writeQueueNums'),
-      perm: h.optInt('perm'),
-      topicSysFlag: h.optInt('topicSysFlag'),
-      order: h.optBool('order'),
+    const h = decodeHeader(CreateTopicHeader, req.extFields);
+    await this.putTopics([this.topicConfig(h.topic, {
+      readQueueNums: h.readQueueNums,
+      writeQueueNums: h.writeQueueNums,
+      perm: h.perm,
+      topicSysFlag: h.topicSysFlag,
+      order: h.order,
     })]);
     return createResponse(req, ResponseCode.SUCCESS);
   };
@@ -41,9 +42,9 @@ export class AdminProcessor {
   /** UPDATE_AND_CREATE_TOPIC_LIST (`mqadmin updateTopicList`): every topic is checked before any is written. */
   readonly updateAndCreateTopicList = async (req: RemotingCommand): Promise<RemotingCommand> => {
     const { topicConfigList } = parseJsonBody<{ topicConfigList?: unknown }>(req.body, 'topic config list');
-    if (!Array.isArray(topicConfigList)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, 'the topic config list body needs a topicConfigList array');
+    if (!Array.isArray(topicConfigList)) throw new BrokerError('bad-request', 'the topic config list body needs a topicConfigList array');
     await this.putTopics(topicConfigList.map((raw: Partial<TopicConfigView> | null) => {
-      if (typeof raw?.topicName !== 'string') throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, 'every topic config needs a topicName');
+      if (typeof raw?.topicName !== 'string') throw new BrokerError('bad-request', 'every topic config needs a topicName');
       const num = (v: unknown): number | undefined => (Number.isSafeInteger(v) ? (v as number) : undefined);
       return this.topicConfig(raw.topicName, {
         readQueueNums: num(raw.readQueueNums),
@@ -73,7 +74,7 @@ export class AdminProcessor {
 
   /** Per-queue min and max offsets and the newest message's store time (TopicStatsTable), as `mqadmin topicStatus` shows them. */
   readonly getTopicStatsInfo = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const topic = new HeaderFields(req.extFields).str('topic');
+    const topic = decodeHeader(TopicHeader, req.extFields).topic;
     const brokerName = this.ctx.settings.brokerName;
     const stats = await this.admin.topicStats(topic);
     const body = topicStatsTableBody(stats.map((q) => [
@@ -88,15 +89,15 @@ export class AdminProcessor {
    * the gateway does not have (so no mappingDetail).
    */
   readonly getTopicConfig = (req: RemotingCommand): RemotingCommand => {
-    const t = this.ctx.existingTopic(new HeaderFields(req.extFields).str('topic'));
+    const t = this.ctx.existingTopic(decodeHeader(TopicHeader, req.extFields).topic);
     const body = jsonBody(topicConfigView(t));
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, body);
   };
 
   /** Deletes the topic with its messages and committed offsets; deleting a missing topic succeeds, as in Apache RocketMQ. */
   readonly deleteTopicInBroker = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const topic = new HeaderFields(req.extFields).str('topic');
-    if (isSystemTopic(topic)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `topic ${topic} is a system topic of the gateway and cannot be deleted`);
+    const topic = decodeHeader(TopicHeader, req.extFields).topic;
+    if (isSystemTopic(topic)) throw new BrokerError('bad-request', `topic ${topic} is a system topic of the gateway and cannot be deleted`);
     const existed = this.ctx.store.getTopic(topic) !== undefined;
     await this.ctx.store.deleteTopic(topic);
     if (existed) this.ctx.log.info({ topic }, 'topic deleted');
@@ -104,7 +105,7 @@ export class AdminProcessor {
   };
 
   readonly viewMessageById = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const locator = new HeaderFields(req.extFields).long('offset');
+    const locator = decodeHeader(ViewMessageHeader, req.extFields).offset;
     const msg = await this.ctx.store.lookup(locator);
     if (!msg) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no message at offset ${locator}`);
     const body = encodeStoredMessage({ ...msg, properties: formatProperties(msg.properties) }, this.ctx.settings.advertisedAddress);
@@ -113,14 +114,14 @@ export class AdminProcessor {
 
   /** QUERY_MESSAGE: by KEYS, or by message id (UNIQ_KEY) when `_UNIQUE_KEY_QUERY` is set, within a time range. */
   readonly queryMessage = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
+    const h = decodeHeader(QueryMessageHeader, req.extFields);
     const found = await this.ctx.keyIndex.query({
-      topic: h.str('topic'),
-      key: h.str('key'),
-      unique: req.extFields._UNIQUE_KEY_QUERY === 'true',
-      begin: h.optClampedInt('beginTimestamp') ?? 0,
-      end: h.optClampedInt('endTimestamp') ?? Number.MAX_SAFE_INTEGER,
-      max: Math.max(1, Math.min(h.optInt('maxNum') ?? 32, MAX_QUERY_RESULTS)),
+      topic: h.topic,
+      key: h.key,
+      unique: h._UNIQUE_KEY_QUERY === true,
+      begin: h.beginTimestamp ?? 0,
+      end: h.endTimestamp ?? Number.MAX_SAFE_INTEGER,
+      max: Math.max(1, Math.min(h.maxNum ?? 32, MAX_QUERY_RESULTS)),
     }, (locator) => this.ctx.store.lookup(locator));
     if (found.length === 0) return createResponse(req, ResponseCode.QUERY_NOT_FOUND, 'can not find message, maybe time range not correct');
     const body = Buffer.concat(found.map((m) => encodeStoredMessage({ ...m, properties: formatProperties(m.properties) }, this.ctx.settings.advertisedAddress)));
@@ -133,17 +134,17 @@ export class AdminProcessor {
    * of the topic. An index outside the queue gets the queue's bounds and no entries.
    */
   readonly queryConsumeQueue = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const topic = h.str('topic');
-    const queueId = h.int('queueId');
+    const h = decodeHeader(QueryConsumeQueueHeader, req.extFields);
+    const topic = h.topic;
+    const queueId = h.queueId;
     const t = this.ctx.store.getTopic(topic);
     if (!t || queueId < 0 || queueId >= Math.max(t.readQueueNums, t.writeQueueNums)) {
       return createResponse(req, ResponseCode.SYSTEM_ERROR, `${queueId}@${topic} is not exist!`);
     }
-    const count = Math.max(0, Math.min(h.optInt('count') ?? 10, MAX_CONSUME_QUEUE_ENTRIES));
-    const r = await this.ctx.store.read(topic, queueId, h.optClampedInt('index') ?? 0, count, 16 * 1024 * 1024);
+    const count = Math.max(0, Math.min(h.count ?? 10, MAX_CONSUME_QUEUE_ENTRIES));
+    const r = await this.ctx.store.read(topic, queueId, h.index ?? 0, count, 16 * 1024 * 1024);
     const storeHost = this.ctx.settings.advertisedAddress;
-    const group = h.optStr('consumerGroup');
+    const group = h.consumerGroup;
     const subscription = group === undefined ? undefined : this.admin.consumerGroup(group)?.subscriptions.find((s) => s.topic === topic);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, queryConsumeQueueBody({
       ...(group === undefined ? {} : subscription === undefined
@@ -175,7 +176,7 @@ export class AdminProcessor {
     };
     for (const field of ['readQueueNums', 'writeQueueNums'] as const) {
       const n = config[field];
-      if (n < 1 || n > MAX_QUEUES) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `${field} must be between 1 and ${MAX_QUEUES}, got ${n}`);
+      if (n < 1 || n > MAX_QUEUES) throw new BrokerError('bad-request', `${field} must be between 1 and ${MAX_QUEUES}, got ${n}`);
     }
     return config;
   }

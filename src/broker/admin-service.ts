@@ -2,8 +2,7 @@ import { createRequest, ONEWAY_FLAG } from '../remoting/remoting-command.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { fastjsonBody, ObjectKeyMap } from '../protocol/fastjson.js';
 import { createOffsetMsgId, parseOffsetMsgId } from '../protocol/message-codec.js';
-import { RemotingRequestError } from '../remoting/errors.js';
-import { ResponseCode } from '../protocol/request-code.js';
+import { BrokerError } from '../errors/broker-error.js';
 import type { StoredMessage } from '../store/message-store.js';
 import type { SubscriptionView } from '../protocol/subscription.js';
 import { RETRY_PREFIX, type BrokerContext } from './broker-context.js';
@@ -237,7 +236,7 @@ export class AdminService {
     if (q.topic === undefined) {
       // A client msgId of an IPv4 client has the very shape of an offsetMsgId, so not found says both.
       const why = offsetId ? 'no message has this offsetMsgId' : 'it is not an offsetMsgId';
-      throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `${why}; to find ${q.msgId} as a client msgId, give its topic`);
+      throw new BrokerError('bad-request', `${why}; to find ${q.msgId} as a client msgId, give its topic`);
     }
     this.ctx.existingTopic(q.topic);
     const messages = await this.ctx.keyIndex.query({ topic: q.topic, key: q.msgId, unique: true, begin: 0, end: Number.MAX_SAFE_INTEGER, max: 1 }, lookup);

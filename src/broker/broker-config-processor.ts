@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
 import type { RemotingConnection } from '../remoting/remoting-connection.js';
-import { RemotingRequestError } from '../remoting/errors.js';
+import { BrokerError } from '../errors/broker-error.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { formatJavaProperties, parseJavaProperties } from '../protocol/java-properties.js';
 import { SETTING_RANGES, wholeNumber, type GatewayConfig } from '../config.js';
@@ -65,14 +65,14 @@ export class BrokerConfigProcessor {
         ...fixed.map((k) => `${k} cannot change while the gateway runs (${byKey.get(k)!.fixedBecause!})`),
         ...unknown.map((k) => `${k} is not a setting of this gateway`),
       ];
-      throw new RemotingRequestError(ResponseCode.NO_PERMISSION, `cannot update config: ${reasons.join('; ')}; nothing was changed`);
+      throw new BrokerError('forbidden', `cannot update config: ${reasons.join('; ')}; nothing was changed`);
     }
     const apply: Array<() => void> = [];
     for (const [key, raw] of changes) {
       try {
         apply.push(byKey.get(key)!.check!(raw.trim()));
       } catch (err) {
-        throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `cannot update config: ${key}: ${(err as Error).message}; nothing was changed`);
+        throw new BrokerError('bad-request', `cannot update config: ${key}: ${(err as Error).message}; nothing was changed`);
       }
     }
     for (const [i, [key]] of [...changes].entries()) {

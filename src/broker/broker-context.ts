@@ -4,8 +4,7 @@ import { Prop } from '../protocol/message-properties.js';
 import { levelFor, requestedDeliveryTime } from './delay-levels.js';
 import type { MessageKeyIndex } from './message-key-index.js';
 import { Perm } from '../protocol/bodies.js';
-import { RemotingRequestError } from '../remoting/errors.js';
-import { ResponseCode } from '../protocol/request-code.js';
+import { BrokerError } from '../errors/broker-error.js';
 import type { TrafficStats } from './traffic-stats.js';
 
 /** What every processor needs to know about this gateway. */
@@ -52,7 +51,7 @@ const MAX_GROUP_LENGTH = 120;
 /** Apache RocketMQ's group name rule (TopicValidator.validateGroup). */
 export function validateGroupName(group: string): void {
   if (!TOPIC_NAME.test(group) || group.length > MAX_GROUP_LENGTH) {
-    throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `group name ${JSON.stringify(group)} is invalid: use at most ${MAX_GROUP_LENGTH} of the characters %|a-zA-Z0-9_-`);
+    throw new BrokerError('illegal-group', `group name ${JSON.stringify(group)} is invalid: use at most ${MAX_GROUP_LENGTH} of the characters %|a-zA-Z0-9_-`);
   }
 }
 
@@ -61,7 +60,7 @@ export const isSystemTopic = (topic: string): boolean => topic === SCHEDULE_TOPI
 
 export function validateTopicName(topic: string): void {
   if (!TOPIC_NAME.test(topic) || topic.length > MAX_TOPIC_LENGTH) {
-    throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `topic name ${JSON.stringify(topic)} is invalid: use at most ${MAX_TOPIC_LENGTH} of the characters %|a-zA-Z0-9_-`);
+    throw new BrokerError('illegal-topic', `topic name ${JSON.stringify(topic)} is invalid: use at most ${MAX_TOPIC_LENGTH} of the characters %|a-zA-Z0-9_-`);
   }
 }
 
@@ -84,7 +83,7 @@ export class BrokerContext {
     validateTopicName(topic);
     const isRetry = topic.startsWith(RETRY_PREFIX) || topic.startsWith(DLQ_PREFIX);
     if (!this.settings.autoCreateTopics && !isRetry) {
-      throw new RemotingRequestError(ResponseCode.TOPIC_NOT_EXIST, `topic ${topic} does not exist and auto-creation is off`);
+      throw new BrokerError('topic-not-found', `topic ${topic} does not exist and auto-creation is off`);
     }
     const n = isRetry ? 1 : Math.max(1, Math.min(queues ?? this.settings.defaultQueues, 1024));
     const created = await this.store.putTopic(plainTopic(topic, n));
@@ -145,7 +144,7 @@ export class BrokerContext {
 
   existingTopic(topic: string): TopicConfig {
     const t = this.store.getTopic(topic);
-    if (!t) throw new RemotingRequestError(ResponseCode.TOPIC_NOT_EXIST, `topic ${topic} does not exist`);
+    if (!t) throw new BrokerError('topic-not-found', `topic ${topic} does not exist`);
     return t;
   }
 }

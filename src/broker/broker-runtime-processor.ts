@@ -2,7 +2,8 @@ import { createResponse, GATEWAY_VERSION, GATEWAY_VERSION_NAME, type RemotingCom
 import { ResponseCode } from '../protocol/request-code.js';
 import { kvTableBody } from '../protocol/admin-bodies.js';
 import { brokerStatsDataBody } from '../protocol/broker-admin-bodies.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { BrokerStatsHeader } from '../protocol/request-headers.js';
 import { STATS_ITEMS, type StatsItem, type TrafficStats } from './traffic-stats.js';
 
 const SECOND = 1000;
@@ -32,9 +33,9 @@ export class BrokerRuntimeProcessor {
    * are keyed by the cluster name, as in Apache RocketMQ; an item nothing was counted under is SYSTEM_ERROR, as there.
    */
   readonly viewBrokerStatsData = (req: RemotingCommand): RemotingCommand => {
-    const h = new HeaderFields(req.extFields);
-    const name = h.str('statsName');
-    const key = h.str('statsKey');
+    const h = decodeHeader(BrokerStatsHeader, req.extFields);
+    const name = h.statsName;
+    const key = h.statsKey;
     const known = (STATS_ITEMS as readonly string[]).includes(name) && (!name.startsWith('BROKER_') || key === this.clusterName);
     const w = known ? this.traffic.statsWindows(name as StatsItem, key) : undefined;
     if (!w) return createResponse(req, ResponseCode.SYSTEM_ERROR, `The stats <${name}> <${key}> not exist`);

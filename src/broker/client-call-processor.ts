@@ -1,6 +1,7 @@
 import { createRequest, createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
 import { RemotingTimeoutError } from '../remoting/remoting-connection.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { ConsumeMessageDirectlyHeader, ConsumerRunningInfoHeader, ConsumerStatusHeader } from '../protocol/request-headers.js';
 import { RequestCode, ResponseCode } from '../protocol/request-code.js';
 import { encodeStoredMessage, parseOffsetMsgId } from '../protocol/message-codec.js';
 import { formatProperties } from '../protocol/message-properties.js';
@@ -27,25 +28,25 @@ export class ClientCallProcessor {
   constructor(private readonly ctx: BrokerContext, private readonly registry: ConsumerRegistry) {}
 
   readonly getConsumerRunningInfo = (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    return this.callConsumer(RequestCode.GET_CONSUMER_RUNNING_INFO, req, h.str('consumerGroup'), h.str('clientId'));
+    const h = decodeHeader(ConsumerRunningInfoHeader, req.extFields);
+    return this.callConsumer(RequestCode.GET_CONSUMER_RUNNING_INFO, req, h.consumerGroup, h.clientId);
   };
 
   /** The message is looked up by its offsetMsgId and sent along encoded as a pull delivers it, as Apache's broker does. */
   readonly consumeMessageDirectly = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const group = h.str('consumerGroup');
-    const msgId = h.str('msgId');
+    const h = decodeHeader(ConsumeMessageDirectlyHeader, req.extFields);
+    const group = h.consumerGroup;
+    const msgId = h.msgId;
     const id = parseOffsetMsgId(msgId);
     const message = id ? await this.ctx.store.lookup(id.locator) : undefined;
     if (!message) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no message has the offsetMsgId ${msgId}`);
     const fields: Record<string, string> = { ...req.extFields, brokerName: this.ctx.settings.brokerName };
-    const topic = this.ctx.store.getTopic(h.optStr('topic') ?? message.topic);
+    const topic = this.ctx.store.getTopic(h.topic ?? message.topic);
     if (topic) fields.topicSysFlag = String(topic.topicSysFlag);
     const declared = this.ctx.store.getSubscriptionGroup(group);
     if (declared) fields.groupSysFlag = String(declared.groupSysFlag);
     const body = encodeStoredMessage({ ...message, properties: formatProperties(message.properties) }, this.ctx.settings.advertisedAddress);
-    return this.callConsumer(RequestCode.CONSUME_MESSAGE_DIRECTLY, { ...req, extFields: fields, body }, group, h.str('clientId'));
+    return this.callConsumer(RequestCode.CONSUME_MESSAGE_DIRECTLY, { ...req, extFields: fields, body }, group, h.clientId);
   };
 
   /**
@@ -53,10 +54,10 @@ export class ClientCallProcessor {
    * in parallel; one that fails to answer is left out, as Apache's broker leaves it out.
    */
   readonly getConsumerStatus = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const topic = h.str('topic');
-    const group = h.str('group');
-    const only = h.optStr('clientAddr');
+    const h = decodeHeader(ConsumerStatusHeader, req.extFields);
+    const topic = h.topic;
+    const group = h.group;
+    const only = h.clientAddr;
     const members = this.registry.consumerGroup(group)?.clients ?? [];
     if (members.length === 0) return createResponse(req, ResponseCode.SYSTEM_ERROR, `No Any Consumer online in the consumer group: [${group}]`);
     const old = members.find((c) => c.version < CONSUMER_STATUS_MIN_VERSION);

@@ -1,10 +1,11 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
 import type { RemotingConnection } from '../remoting/remoting-connection.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { ConsumerGroupHeader, UnregisterClientHeader } from '../protocol/request-headers.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { jsonBody, parseJsonBody, type HeartbeatBody, type SubscriptionDataBody } from '../protocol/bodies.js';
 import { servedSubscription, SubscriptionError } from '../protocol/subscription.js';
-import { RemotingRequestError } from '../remoting/errors.js';
+import { BrokerError } from '../errors/broker-error.js';
 import { RETRY_PREFIX, type BrokerContext } from './broker-context.js';
 import type { ConsumerRegistry } from './consumer-registry.js';
 
@@ -14,7 +15,7 @@ export class ClientManageProcessor {
 
   readonly heartbeat = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> => {
     const body = parseJsonBody<HeartbeatBody>(req.body, 'heartbeat');
-    if (typeof body.clientID !== 'string' || body.clientID === '') throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, 'heartbeat has no clientID');
+    if (typeof body.clientID !== 'string' || body.clientID === '') throw new BrokerError('bad-request', 'heartbeat has no clientID');
     const consumers = this.registry.heartbeat(body, conn, { serializeType: req.serializeType, language: req.language, version: req.version });
     for (const c of consumers) {
       if ((c.messageModel ?? 'CLUSTERING') === 'CLUSTERING') await this.ctx.topicOrCreate(RETRY_PREFIX + c.groupName);
@@ -23,13 +24,13 @@ export class ClientManageProcessor {
   };
 
   readonly unregisterClient = (req: RemotingCommand): RemotingCommand => {
-    const h = new HeaderFields(req.extFields);
-    this.registry.unregister(h.str('clientID'), h.optStr('producerGroup'), h.optStr('consumerGroup'));
+    const h = decodeHeader(UnregisterClientHeader, req.extFields);
+    this.registry.unregister(h.clientID, h.producerGroup, h.consumerGroup);
     return createResponse(req, ResponseCode.SUCCESS);
   };
 
   readonly getConsumerListByGroup = (req: RemotingCommand): RemotingCommand => {
-    const group = new HeaderFields(req.extFields).str('consumerGroup');
+    const group = decodeHeader(ConsumerGroupHeader, req.extFields).consumerGroup;
     const ids = this.registry.consumerIds(group);
     if (ids.length === 0) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no consumer for group ${group}`);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody({ consumerIdList: ids }));

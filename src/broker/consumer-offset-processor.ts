@@ -1,5 +1,6 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { GetEarliestMsgStoreTimeHeader, GetMaxOffsetHeader, GetMinOffsetHeader, QueryConsumerOffsetHeader, SearchOffsetHeader, UpdateConsumerOffsetHeader } from '../protocol/request-headers.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { UnknownQueueError } from '../store/message-store.js';
 import type { BrokerContext } from './broker-context.js';
@@ -12,10 +13,10 @@ export class ConsumerOffsetProcessor {
   constructor(private readonly ctx: BrokerContext) {}
 
   readonly queryConsumerOffset = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const group = h.str('consumerGroup');
-    const topic = h.str('topic');
-    const queueId = h.int('queueId');
+    const h = decodeHeader(QueryConsumerOffsetHeader, req.extFields);
+    const group = h.consumerGroup;
+    const topic = h.topic;
+    const queueId = h.queueId;
     const committed = await this.ctx.store.committedOffset(group, topic, queueId);
     if (committed !== undefined) return createResponse(req, ResponseCode.SUCCESS, undefined, { offset: String(committed) });
     // Apache RocketMQ starts a new group at 0 while the queue still holds its very first message;
@@ -26,32 +27,32 @@ export class ConsumerOffsetProcessor {
   };
 
   readonly updateConsumerOffset = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    await this.ctx.store.commitOffset(h.str('consumerGroup'), h.str('topic'), h.int('queueId'), h.int('commitOffset'));
+    const h = decodeHeader(UpdateConsumerOffsetHeader, req.extFields);
+    await this.ctx.store.commitOffset(h.consumerGroup, h.topic, h.queueId, h.commitOffset);
     return createResponse(req, ResponseCode.SUCCESS);
   };
 
   readonly getMaxOffset = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const offset = await this.orZero(this.ctx.store.maxOffset(h.str('topic'), h.int('queueId')));
+    const h = decodeHeader(GetMaxOffsetHeader, req.extFields);
+    const offset = await this.orZero(this.ctx.store.maxOffset(h.topic, h.queueId));
     return createResponse(req, ResponseCode.SUCCESS, undefined, { offset: String(offset) });
   };
 
   readonly getMinOffset = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const offset = await this.orZero(this.ctx.store.minOffset(h.str('topic'), h.int('queueId')));
+    const h = decodeHeader(GetMinOffsetHeader, req.extFields);
+    const offset = await this.orZero(this.ctx.store.minOffset(h.topic, h.queueId));
     return createResponse(req, ResponseCode.SUCCESS, undefined, { offset: String(offset) });
   };
 
   readonly searchOffsetByTimestamp = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const offset = await this.orZero(this.ctx.store.offsetForTimestamp(h.str('topic'), h.int('queueId'), h.int('timestamp')));
+    const h = decodeHeader(SearchOffsetHeader, req.extFields);
+    const offset = await this.orZero(this.ctx.store.offsetForTimestamp(h.topic, h.queueId, h.timestamp));
     return createResponse(req, ResponseCode.SUCCESS, undefined, { offset: String(offset) });
   };
 
   readonly getEarliestMsgStoreTime = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const ts = await this.orZero(this.ctx.store.earliestStoreTime(h.str('topic'), h.int('queueId')));
+    const h = decodeHeader(GetEarliestMsgStoreTimeHeader, req.extFields);
+    const ts = await this.orZero(this.ctx.store.earliestStoreTime(h.topic, h.queueId));
     return createResponse(req, ResponseCode.SUCCESS, undefined, { timestamp: String(ts) });
   };
 

@@ -1,5 +1,6 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { EndTransactionHeader } from '../protocol/request-headers.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import type { TransactionService } from './transaction-service.js';
 
@@ -8,8 +9,8 @@ export class EndTransactionProcessor {
   constructor(private readonly transactions: TransactionService) {}
 
   readonly process = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    await this.transactions.end(h.int('tranStateTableOffset'), h.long('commitLogOffset'), h.int('commitOrRollback'), h.optBool('fromTransactionCheck') ?? false);
+    const h = decodeHeader(EndTransactionHeader, req.extFields);
+    await this.transactions.end(h.tranStateTableOffset, h.commitLogOffset, h.commitOrRollback, h.fromTransactionCheck ?? false);
     return createResponse(req, ResponseCode.SUCCESS);
   };
 }

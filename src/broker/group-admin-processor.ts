@@ -1,6 +1,7 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
-import { RemotingRequestError } from '../remoting/errors.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { BrokerError } from '../errors/broker-error.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { ConsumeStatsHeader, ConsumerGroupHeader, ProducerGroupHeader, ResetOffsetHeader, TopicHeader } from '../protocol/request-headers.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { jsonBody } from '../protocol/bodies.js';
 import {
@@ -31,10 +32,10 @@ export class GroupAdminProcessor {
 
   /** Each queue's max and committed offset; a group nobody knows gets an empty table, as from Apache RocketMQ. */
   readonly getConsumeStats = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const group = h.str('consumerGroup');
-    const listed = (h.optStr('topicList') ?? '').split(TOPIC_LIST_SEPARATOR).filter((t) => t !== '');
-    const topic = h.optStr('topic');
+    const h = decodeHeader(ConsumeStatsHeader, req.extFields);
+    const group = h.consumerGroup;
+    const listed = (h.topicList ?? '').split(TOPIC_LIST_SEPARATOR).filter((t) => t !== '');
+    const topic = h.topic;
     const topics: Array<string | undefined> = listed.length > 0 ? listed : [topic];
     const brokerName = this.ctx.settings.brokerName;
     const rows = [];
@@ -50,7 +51,7 @@ export class GroupAdminProcessor {
   };
 
   readonly getConsumerConnectionList = (req: RemotingCommand): RemotingCommand => {
-    const group = new HeaderFields(req.extFields).str('consumerGroup');
+    const group = decodeHeader(ConsumerGroupHeader, req.extFields).consumerGroup;
     const g = this.admin.consumerGroup(group);
     if (!g) return createResponse(req, ResponseCode.CONSUMER_NOT_ONLINE, `the consumer group[${group}] not online`);
     const body: ConsumerConnectionBody = {
@@ -65,7 +66,7 @@ export class GroupAdminProcessor {
 
   /** A group without live producers is SYSTEM_ERROR, the code Apache RocketMQ's broker answers. */
   readonly getProducerConnectionList = (req: RemotingCommand): RemotingCommand => {
-    const group = new HeaderFields(req.extFields).str('producerGroup');
+    const group = decodeHeader(ProducerGroupHeader, req.extFields).producerGroup;
     const producers = this.admin.producers(group);
     if (producers.length === 0) return createResponse(req, ResponseCode.SYSTEM_ERROR, `the producer group[${group}] not exist`);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody({ connectionSet: producers.map(connection) }));
@@ -84,7 +85,7 @@ export class GroupAdminProcessor {
   };
 
   readonly queryTopicConsumeByWho = (req: RemotingCommand): RemotingCommand => {
-    const topic = new HeaderFields(req.extFields).str('topic');
+    const topic = decodeHeader(TopicHeader, req.extFields).topic;
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, groupListBody(this.admin.consumingGroups(topic)));
   };
 
@@ -94,18 +95,18 @@ export class GroupAdminProcessor {
    * offset, and a queue (-1: all of them); `isForce` is not needed, since a reset may move either way.
    */
   readonly invokeBrokerToResetOffset = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const topic = h.str('topic');
-    const group = h.str('group');
-    const timestamp = h.optClampedInt('timestamp') ?? -1;
-    const offset = h.optClampedInt('offset') ?? -1;
-    const queueId = h.optInt('queueId') ?? -1;
+    const h = decodeHeader(ResetOffsetHeader, req.extFields);
+    const topic = h.topic;
+    const group = h.group;
+    const timestamp = h.timestamp ?? -1;
+    const offset = h.offset ?? -1;
+    const queueId = h.queueId ?? -1;
     const t = this.ctx.existingTopic(topic);
     if (!this.admin.isKnownGroup(group)) {
-      throw new RemotingRequestError(ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `consumer group ${group} does not exist: no consumer of it is online, it committed no offset and no subscription group config declares it`);
+      throw new BrokerError('group-not-found', `consumer group ${group} does not exist: no consumer of it is online, it committed no offset and no subscription group config declares it`);
     }
     const queues = Math.max(t.readQueueNums, t.writeQueueNums);
-    if (queueId < -1 || queueId >= queues) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `queueId ${queueId} is not a queue of topic ${topic} (0 to ${queues - 1}, or -1 for all)`);
+    if (queueId < -1 || queueId >= queues) throw new BrokerError('bad-request', `queueId ${queueId} is not a queue of topic ${topic} (0 to ${queues - 1}, or -1 for all)`);
     const where = queueId >= 0 ? { queueId } : {};
     const target: ResetTarget = offset >= 0 ? { offset, ...where } : timestamp === -1 ? { offset: Number.MAX_SAFE_INTEGER, ...where } : { timestamp, ...where };
     const result = await this.admin.resetOffsets(group, topic, target);

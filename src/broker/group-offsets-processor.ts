@@ -1,5 +1,6 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { BrokerConsumeStatsHeader, CloneGroupOffsetHeader, ConsumeTimeSpanHeader } from '../protocol/request-headers.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import type { OffsetWrapperBody, QueueTable } from '../protocol/admin-bodies.js';
 import { consumeStatsListBody, queryConsumeTimeSpanBody, type QueueTimeSpanBody } from '../protocol/broker-admin-bodies.js';
@@ -19,11 +20,11 @@ export class GroupOffsetsProcessor {
    * group. Unless `offline`, a topic an online source group does not subscribe to is skipped, as Apache skips it.
    */
   readonly cloneGroupOffset = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const src = h.str('srcGroup');
-    const dest = h.str('destGroup');
-    const named = h.optStr('topic');
-    const subscribed = h.optBool('offline') === true ? undefined : this.admin.consumerGroup(src)?.subscriptions.map((s) => s.topic);
+    const h = decodeHeader(CloneGroupOffsetHeader, req.extFields);
+    const src = h.srcGroup;
+    const dest = h.destGroup;
+    const named = h.topic;
+    const subscribed = h.offline === true ? undefined : this.admin.consumerGroup(src)?.subscriptions.map((s) => s.topic);
     const offsets = this.ctx.store.committedOffsets().filter((c) => c.group === src && (named === undefined || c.topic === named)
       && this.ctx.store.getTopic(c.topic) !== undefined && (subscribed === undefined || subscribed.length === 0 || subscribed.includes(c.topic)));
     for (const c of offsets) await this.ctx.store.commitOffset(dest, c.topic, c.queueId, c.offset);
@@ -37,7 +38,7 @@ export class GroupOffsetsProcessor {
    * groups, and Apache's broker keeps its counterparts elsewhere, so they are left out.
    */
   readonly getBrokerConsumeStats = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const onlyOrdered = new HeaderFields(req.extFields).optBool('isOrder') === true;
+    const onlyOrdered = decodeHeader(BrokerConsumeStatsHeader, req.extFields).isOrder === true;
     const brokerName = this.ctx.settings.brokerName;
     const groups = [];
     let totalDiff = 0;
@@ -65,9 +66,9 @@ export class GroupOffsetsProcessor {
    * consumed (the oldest one's when it consumed none), and how long its first unconsumed message has waited.
    */
   readonly queryConsumeTimeSpan = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const topic = h.str('topic');
-    const group = h.str('group');
+    const h = decodeHeader(ConsumeTimeSpanHeader, req.extFields);
+    const topic = h.topic;
+    const group = h.group;
     const t = this.ctx.store.getTopic(topic);
     if (!t) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
     const store = this.ctx.store;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { restoredMessage, type StoredMessage } from '../store/message-store.js';
 import { Prop } from '../protocol/message-properties.js';
+import { BrokerError } from '../errors/broker-error.js';
 import type { Subscription } from '../protocol/subscription.js';
 import { DLQ_PREFIX, type BrokerContext } from './broker-context.js';
 
@@ -32,10 +33,6 @@ export interface PopRequest {
    * renewed when it runs out instead of the message being handed out again, up to MAX_RENEW_MS after the pop.
    */
   renewWhile?: () => boolean;
-}
-
-export class ReceiptHandleError extends Error {
-  override readonly name = 'ReceiptHandleError';
 }
 
 interface InFlight {
@@ -199,7 +196,7 @@ export class PopConsumptionService {
   private inFlight(group: string, topic: string, receiptHandle: string): InFlightAt {
     const found = this.lookup(group, topic, receiptHandle);
     if (!found) {
-      throw new ReceiptHandleError(`receipt handle ${receiptHandle} is not the current one of a message of ${topic} popped by ${group}: it was acked, or handed out again after its invisible time`);
+      throw new BrokerError('invalid-receipt-handle', `receipt handle ${receiptHandle} is not the current one of a message of ${topic} popped by ${group}: it was acked, or handed out again after its invisible time`);
     }
     return found;
   }
@@ -350,6 +347,6 @@ const handleOf = (queueId: number, offset: number, token: string): string => `${
 
 function parseHandle(handle: string): { queueId: number; offset: number; token: string } {
   const m = new RegExp(`^${HANDLE_VERSION}:(\\d+):(\\d+):([0-9a-f-]{36})$`).exec(handle);
-  if (!m) throw new ReceiptHandleError(`receipt handle ${JSON.stringify(handle)} is malformed`);
+  if (!m) throw new BrokerError('invalid-receipt-handle', `receipt handle ${JSON.stringify(handle)} is malformed`);
   return { queueId: Number(m[1]), offset: Number(m[2]), token: m[3]! };
 }

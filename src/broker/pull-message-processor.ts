@@ -1,7 +1,8 @@
-import { RemotingRequestError } from '../remoting/errors.js';
+import { BrokerError, type ErrorKind } from '../errors/broker-error.js';
 import type { RemotingConnection } from '../remoting/remoting-connection.js';
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { decodeHeader, type Header } from '../protocol/request-header.js';
+import { PullMessageHeader } from '../protocol/request-headers.js';
 import { encodeStoredMessage } from '../protocol/message-codec.js';
 import { formatProperties } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
@@ -36,32 +37,32 @@ export class PullMessageProcessor {
     // A pull that arrives while the gateway stops could be cut off unanswered when the connection closes,
     // and the client would wait out its timeout (30 s); refused, it retries in a few seconds.
     if (this.holds.stopping) throw stopping();
-    const h = new HeaderFields(req.extFields);
-    const group = h.str('consumerGroup');
-    const topicName = h.str('topic');
-    const queueId = h.int('queueId');
-    const offset = h.int('queueOffset');
-    const sysFlag = h.optInt('sysFlag') ?? 0;
+    const h = decodeHeader(PullMessageHeader, req.extFields);
+    const group = h.consumerGroup;
+    const topicName = h.topic;
+    const queueId = h.queueId;
+    const offset = h.queueOffset;
+    const sysFlag = h.sysFlag ?? 0;
     const topic = topicName.startsWith('%RETRY%') ? await this.ctx.topicOrCreate(topicName) : this.ctx.existingTopic(topicName);
-    if (!(topic.perm & Perm.READ)) throw new RemotingRequestError(ResponseCode.NO_PERMISSION, `topic ${topicName} is not readable`);
+    if (!(topic.perm & Perm.READ)) throw new BrokerError('forbidden', `topic ${topicName} is not readable`);
     if (queueId < 0 || queueId >= topic.readQueueNums) {
-      throw new RemotingRequestError(ResponseCode.SYSTEM_ERROR, `queueId ${queueId} is illegal: topic ${topicName} has ${topic.readQueueNums} read queues`);
+      throw new BrokerError('illegal-queue', `queueId ${queueId} is illegal: topic ${topicName} has ${topic.readQueueNums} read queues`);
     }
     const pull: PullRequest = {
       group,
       topic: topicName,
       queueId,
       offset,
-      maxMessages: Math.max(1, Math.min(h.optInt('maxMsgNums') ?? 32, this.ctx.settings.maxPullMessages)),
+      maxMessages: Math.max(1, Math.min(h.maxMsgNums ?? 32, this.ctx.settings.maxPullMessages)),
       subscription: this.subscriptionOf(h, sysFlag, group, topicName, req.language),
     };
     if (sysFlag & PullFlag.COMMIT_OFFSET) {
-      const commitOffset = h.optInt('commitOffset') ?? -1;
+      const commitOffset = h.commitOffset ?? -1;
       if (commitOffset >= 0) await this.ctx.store.commitOffset(group, topicName, queueId, commitOffset);
     }
     let answer = await this.attempt(req, pull);
     if (answer.code === ResponseCode.PULL_NOT_FOUND && sysFlag & PullFlag.SUSPEND) {
-      const asked = h.optInt('suspendTimeoutMillis') ?? 15_000;
+      const asked = h.suspendTimeoutMillis ?? 15_000;
       const holdMs = Math.max(0, Math.min(asked, this.ctx.settings.maxPullHoldMs));
       await this.holds.wait(topicName, queueId, holdMs, async () => (await this.ctx.store.maxOffset(topicName, queueId)) <= offset);
       // A client gone while its pull was held gets nothing read for it (nor counted as handed out).
@@ -78,13 +79,13 @@ export class PullMessageProcessor {
    * The pull's own subscription (lite pull consumers send it each time) or the one the group's heartbeat
    * registered (push consumers), answered as Apache RocketMQ answers each case so a filter is never dropped.
    */
-  private subscriptionOf(h: HeaderFields, sysFlag: number, group: string, topic: string, language: string): Subscription {
+  private subscriptionOf(h: Header<typeof PullMessageHeader['fields']>, sysFlag: number, group: string, topic: string, language: string): Subscription {
     const propertyFilter = this.ctx.settings.enablePropertyFilter;
     if (sysFlag & PullFlag.SUBSCRIPTION) {
       try {
-        return servedSubscription(h.optStr('expressionType'), h.optStr('subscription'), propertyFilter);
+        return servedSubscription(h.expressionType, h.subscription, propertyFilter);
       } catch (err) {
-        throw refusal(err, ResponseCode.SUBSCRIPTION_PARSE_FAILED);
+        throw refusal(err, 'illegal-filter');
       }
     }
     const registered = this.consumers.subscription(group, topic);
@@ -92,14 +93,14 @@ export class PullMessageProcessor {
       // Until the group's next heartbeat (after a gateway restart, up to 30 s), a pull that says it is of a TAG
       // subscription gets everything and its client filters the tags, rather than waiting; anything else is refused
       // as Apache refuses it, since no client filters SQL92 itself. The Go client says TAG whatever it subscribed.
-      if (language !== 'GO' && isTagType(h.optStr('expressionType'))) return EVERYTHING;
-      throw new RemotingRequestError(ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's subscription of ${topic} does not exist in group ${group}; it is registered by a heartbeat`);
+      if (language !== 'GO' && isTagType(h.expressionType)) return EVERYTHING;
+      throw new BrokerError('subscription-not-found', `the consumer's subscription of ${topic} does not exist in group ${group}; it is registered by a heartbeat`);
     }
     try {
       if (registered instanceof SubscriptionError) throw registered;
       return requireServed(registered, propertyFilter);
     } catch (err) {
-      throw refusal(err, ResponseCode.FILTER_DATA_NOT_EXIST);
+      throw refusal(err, 'registered-filter-invalid');
     }
   }
 
@@ -133,10 +134,10 @@ export class PullMessageProcessor {
   }
 }
 
-/** An expression that does not compile is `invalidCode`; a type or filter not served is SYSTEM_ERROR, as Apache RocketMQ answers. */
-function refusal(err: unknown, invalidCode: number): unknown {
+/** An expression that does not compile is `invalidKind`; a type or filter not served is told apart, as Apache RocketMQ answers it. */
+function refusal(err: unknown, invalidKind: ErrorKind): unknown {
   if (!(err instanceof SubscriptionError)) return err;
-  return new RemotingRequestError(err.kind === 'invalid' ? invalidCode : ResponseCode.SYSTEM_ERROR, err.message);
+  return new BrokerError(err.kind === 'invalid' ? invalidKind : 'unsupported-filter', err.message);
 }
 
-const stopping = (): RemotingRequestError => new RemotingRequestError(ResponseCode.SYSTEM_BUSY, 'the gateway is shutting down; pull again later');
+const stopping = (): BrokerError => new BrokerError('unavailable', 'the gateway is shutting down; pull again later');

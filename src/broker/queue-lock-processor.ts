@@ -1,5 +1,5 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
-import { RemotingRequestError } from '../remoting/errors.js';
+import { BrokerError } from '../errors/broker-error.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { jsonBody, parseJsonBody, type QueueLockBatchBody } from '../protocol/bodies.js';
 import type { QueueLockManager } from './queue-lock-manager.js';
@@ -7,11 +7,11 @@ import type { QueueLockManager } from './queue-lock-manager.js';
 function lockBody(req: RemotingCommand, what: string): QueueLockBatchBody {
   const body = parseJsonBody<QueueLockBatchBody>(req.body, what);
   if (typeof body.consumerGroup !== 'string' || typeof body.clientId !== 'string' || !Array.isArray(body.mqSet)) {
-    throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `${what} needs consumerGroup, clientId and mqSet`);
+    throw new BrokerError('bad-request', `${what} needs consumerGroup, clientId and mqSet`);
   }
   for (const q of body.mqSet) {
     if (typeof q?.topic !== 'string' || !Number.isInteger(q.queueId)) {
-      throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `${what}: every queue needs a topic and an integer queueId`);
+      throw new BrokerError('bad-request', `${what}: every queue needs a topic and an integer queueId`);
     }
   }
   return body;

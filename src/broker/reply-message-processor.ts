@@ -2,7 +2,8 @@ import { createRequest, createResponse, type RemotingCommand } from '../remoting
 import type { RemotingConnection } from '../remoting/remoting-connection.js';
 import { Prop, parseProperties } from '../protocol/message-properties.js';
 import { RequestCode, ResponseCode } from '../protocol/request-code.js';
-import { sendHeader } from '../protocol/send-header.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { SendMessageHeader } from '../protocol/request-headers.js';
 import type { BrokerContext } from './broker-context.js';
 import type { ConsumerRegistry } from './consumer-registry.js';
 import type { SendMessageProcessor } from './send-message-processor.js';
@@ -20,23 +21,23 @@ export class ReplyMessageProcessor {
   readonly process = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> => {
     const stored = await this.send.process(req, conn);
     if (stored.code !== ResponseCode.SUCCESS) return stored;
-    const h = sendHeader(req);
-    const properties = h.optStr('properties');
+    const h = decodeHeader(SendMessageHeader, req.extFields);
+    const properties = h.properties;
     const clientId = parseProperties(properties).get(Prop.REPLY_TO_CLIENT);
     const channel = clientId ? this.registry.producerChannel(clientId) : undefined;
     if (!channel) return createResponse(req, ResponseCode.SYSTEM_ERROR, `push reply message failed: the channel of client ${clientId ?? '(no REPLY_TO_CLIENT)'} is not found`);
     const push = createRequest(RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT, {
-      producerGroup: h.optStr('producerGroup') ?? '',
-      topic: h.str('topic'),
-      defaultTopic: h.optStr('defaultTopic') ?? 'TBW102',
-      defaultTopicQueueNums: String(h.optInt('defaultTopicQueueNums') ?? 4),
+      producerGroup: h.producerGroup ?? '',
+      topic: h.topic,
+      defaultTopic: h.defaultTopic ?? 'TBW102',
+      defaultTopicQueueNums: String(h.defaultTopicQueueNums ?? 4),
       queueId: stored.extFields.queueId ?? '0',
-      sysFlag: String(h.optInt('sysFlag') ?? 0),
-      bornTimestamp: String(h.optInt('bornTimestamp') ?? Date.now()),
-      flag: String(h.optInt('flag') ?? 0),
+      sysFlag: String(h.sysFlag ?? 0),
+      bornTimestamp: String(h.bornTimestamp ?? Date.now()),
+      flag: String(h.flag ?? 0),
       ...(properties !== undefined ? { properties } : {}),
-      reconsumeTimes: String(h.optInt('reconsumeTimes') ?? 0),
-      unitMode: String(h.optBool('unitMode') ?? false),
+      reconsumeTimes: String(h.reconsumeTimes ?? 0),
+      unitMode: String(h.unitMode ?? false),
       bornHost: conn.remoteAddress,
       storeHost: this.ctx.settings.advertisedAddress,
       storeTimestamp: String(Date.now()),

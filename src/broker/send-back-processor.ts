@@ -1,5 +1,6 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { ConsumerSendBackHeader } from '../protocol/request-headers.js';
 import { createOffsetMsgId } from '../protocol/message-codec.js';
 import { Prop } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
@@ -19,14 +20,14 @@ export class SendBackProcessor {
   constructor(private readonly ctx: BrokerContext) {}
 
   readonly process = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const group = h.str('group');
-    const locator = h.long('offset');
+    const h = decodeHeader(ConsumerSendBackHeader, req.extFields);
+    const group = h.group;
+    const locator = h.offset;
     const msg = await this.ctx.store.lookup(locator);
     if (!msg) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no message at offset ${locator} to send back`);
 
-    const maxReconsumeTimes = h.optInt('maxReconsumeTimes') ?? DEFAULT_MAX_RECONSUME_TIMES;
-    let delayLevel = h.optInt('delayLevel') ?? 0;
+    const maxReconsumeTimes = h.maxReconsumeTimes ?? DEFAULT_MAX_RECONSUME_TIMES;
+    let delayLevel = h.delayLevel ?? 0;
     const toDeadLetters = msg.reconsumeTimes >= maxReconsumeTimes || delayLevel < 0;
     // Shaped as Apache RocketMQ's broker shapes it: every property the consumed message had (REAL_TOPIC and
     // REAL_QID too: a retry's are replaced when it is scheduled, a dead letter keeps them), its first topic,

@@ -1,7 +1,8 @@
-import { RemotingRequestError } from '../remoting/errors.js';
+import { BrokerError } from '../errors/broker-error.js';
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
 import type { RemotingConnection } from '../remoting/remoting-connection.js';
-import { sendHeader } from '../protocol/send-header.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { SendMessageHeader } from '../protocol/request-headers.js';
 import { decodeBatchBody, createOffsetMsgId, SysFlag } from '../protocol/message-codec.js';
 import { parseProperties, Prop } from '../protocol/message-properties.js';
 import { RequestCode, ResponseCode } from '../protocol/request-code.js';
@@ -15,28 +16,28 @@ export class SendMessageProcessor {
   constructor(private readonly ctx: BrokerContext, private readonly transactions: TransactionService) {}
 
   readonly process = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> => {
-    const h = sendHeader(req);
-    const topicName = h.str('topic');
-    const topic = await this.ctx.topicOrCreate(topicName, h.optInt('defaultTopicQueueNums'));
-    if (!(topic.perm & Perm.WRITE)) throw new RemotingRequestError(ResponseCode.NO_PERMISSION, `topic ${topicName} is not writable`);
-    let queueId = h.optInt('queueId') ?? -1;
+    const h = decodeHeader(SendMessageHeader, req.extFields);
+    const topicName = h.topic;
+    const topic = await this.ctx.topicOrCreate(topicName, h.defaultTopicQueueNums);
+    if (!(topic.perm & Perm.WRITE)) throw new BrokerError('forbidden', `topic ${topicName} is not writable`);
+    let queueId = h.queueId ?? -1;
     if (queueId < 0) queueId = Math.floor(Math.random() * topic.writeQueueNums);
     if (queueId >= topic.writeQueueNums) {
-      throw new RemotingRequestError(ResponseCode.SYSTEM_ERROR, `queueId ${queueId} is out of range: topic ${topicName} has ${topic.writeQueueNums} write queues`);
+      throw new BrokerError('illegal-queue', `queueId ${queueId} is out of range: topic ${topicName} has ${topic.writeQueueNums} write queues`);
     }
-    const sysFlag = h.optInt('sysFlag') ?? 0;
+    const sysFlag = h.sysFlag ?? 0;
     const prepared = (sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_PREPARED;
     const body = req.body ?? Buffer.alloc(0);
-    const isBatch = req.code === RequestCode.SEND_BATCH_MESSAGE || h.optBool('batch') === true;
-    const headerProps = parseProperties(h.optStr('properties'));
+    const isBatch = req.code === RequestCode.SEND_BATCH_MESSAGE || h.batch === true;
+    const headerProps = parseProperties(h.properties);
     const common = {
       sysFlag,
-      bornTimestamp: h.optInt('bornTimestamp') ?? Date.now(),
+      bornTimestamp: h.bornTimestamp ?? Date.now(),
       bornHost: conn.remoteAddress,
-      reconsumeTimes: h.optInt('reconsumeTimes') ?? 0,
+      reconsumeTimes: h.reconsumeTimes ?? 0,
       preparedTransactionOffset: 0n,
     };
-    const maxReconsume = h.optInt('maxReconsumeTimes');
+    const maxReconsume = h.maxReconsumeTimes;
     let messages: NewMessage[];
     if (isBatch) {
       // Apache RocketMQ's broker appends the batch's own properties to every message of it.
@@ -45,14 +46,14 @@ export class SendMessageProcessor {
         for (const [k, v] of headerProps) properties.set(k, v);
         return { ...common, flag: e.flag, body: e.body, properties };
       });
-      if (messages.length === 0) throw new RemotingRequestError(ResponseCode.MESSAGE_ILLEGAL, 'the batch holds no message');
+      if (messages.length === 0) throw new BrokerError('illegal-message', 'the batch holds no message');
     } else {
       if (maxReconsume !== undefined) headerProps.set(Prop.MAX_RECONSUME_TIMES, String(maxReconsume));
-      messages = [{ ...common, flag: h.optInt('flag') ?? 0, body, properties: headerProps }];
+      messages = [{ ...common, flag: h.flag ?? 0, body, properties: headerProps }];
     }
     for (const m of messages) {
       if (m.body.length > this.ctx.settings.maxMessageSize) {
-        throw new RemotingRequestError(ResponseCode.MESSAGE_ILLEGAL, `message body of ${m.body.length} bytes exceeds the limit of ${this.ctx.settings.maxMessageSize}`);
+        throw new BrokerError('illegal-message', `message body of ${m.body.length} bytes exceeds the limit of ${this.ctx.settings.maxMessageSize}`);
       }
       m.properties.set(Prop.CLUSTER, this.ctx.settings.clusterName);
     }
@@ -65,12 +66,12 @@ export class SendMessageProcessor {
       queueId = 0;
       messages[0]!.properties.delete(Prop.DELAY_TIME_LEVEL);
     }
-    if (prepared && messages.length !== 1) throw new RemotingRequestError(ResponseCode.MESSAGE_ILLEGAL, 'a transactional message cannot be batched');
+    if (prepared && messages.length !== 1) throw new BrokerError('illegal-message', 'a transactional message cannot be batched');
     // Apache RocketMQ's broker does not store a single message's WAIT, except on one it holds back (a half
     // message, a delayed or timed one), whose properties it writes again with WAIT among them.
     if (!isBatch && !prepared && !this.ctx.delayOf(target, messages[0]!.properties, Date.now())) messages[0]!.properties.delete(Prop.WAIT_STORE_MSG_OK);
     const result = prepared
-      ? await this.transactions.prepare(target, queueId, messages[0]!, h.optStr('producerGroup') ?? '')
+      ? await this.transactions.prepare(target, queueId, messages[0]!, h.producerGroup ?? '')
       : await this.ctx.putMessages(target, queueId, messages);
     let bytes = 0;
     for (const m of messages) bytes += m.body.length;

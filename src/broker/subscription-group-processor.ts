@@ -1,5 +1,6 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { DeleteSubscriptionGroupHeader } from '../protocol/request-headers.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { jsonBody } from '../protocol/bodies.js';
 import { defaultSubscriptionGroupConfig, parseSubscriptionGroupConfig, parseSubscriptionGroupList, type SubscriptionGroupConfigBody } from '../protocol/admin-bodies.js';
@@ -21,11 +22,11 @@ export class SubscriptionGroupProcessor {
 
   /** Deleting a group nobody declared succeeds, as in Apache RocketMQ; `cleanOffset` also forgets its committed offsets. */
   readonly delete = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const h = new HeaderFields(req.extFields);
-    const group = h.str('groupName');
+    const h = decodeHeader(DeleteSubscriptionGroupHeader, req.extFields);
+    const group = h.groupName;
     await this.ctx.store.deleteSubscriptionGroup(group);
-    if (h.optBool('cleanOffset') === true) await this.ctx.store.deleteCommittedOffsets(group);
-    this.ctx.log.info({ group, cleanOffset: h.optBool('cleanOffset') ?? false }, 'subscription group deleted');
+    if (h.cleanOffset === true) await this.ctx.store.deleteCommittedOffsets(group);
+    this.ctx.log.info({ group, cleanOffset: h.cleanOffset ?? false }, 'subscription group deleted');
     return createResponse(req, ResponseCode.SUCCESS);
   };
 

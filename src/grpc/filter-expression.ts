@@ -1,5 +1,5 @@
 import { EVERYTHING, servedSubscription, SubscriptionError, type Subscription } from '../protocol/subscription.js';
-import { Code, GrpcStatusError } from './status-code.js';
+import { BrokerError } from '../errors/broker-error.js';
 
 /** A receive's filter: TAG or SQL (SQL92 on the 4.x side); one that cannot be served is ILLEGAL_FILTER_EXPRESSION. */
 export function filterOf(f: { type: string; expression: string } | null | undefined, propertyFilter: boolean): Subscription {
@@ -8,7 +8,7 @@ export function filterOf(f: { type: string; expression: string } | null | undefi
   try {
     return servedSubscription(type, type === 'TAG' ? f.expression || '*' : f.expression, propertyFilter);
   } catch (err) {
-    if (err instanceof SubscriptionError) throw new GrpcStatusError(Code.ILLEGAL_FILTER_EXPRESSION, err.message);
+    if (err instanceof SubscriptionError) throw new BrokerError(err.kind === 'invalid' ? 'illegal-filter' : 'unsupported-filter', err.message);
     throw err;
   }
 }

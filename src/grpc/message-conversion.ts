@@ -4,7 +4,7 @@ import type { PoppedMessage } from '../broker/pop-consumption-service.js';
 import { createOffsetMsgId } from '../protocol/message-codec.js';
 import { Prop } from '../protocol/message-properties.js';
 import { SysFlag } from '../protocol/message-codec.js';
-import { Code, GrpcStatusError } from './status-code.js';
+import { BrokerError } from '../errors/broker-error.js';
 import { fromMillis, toMillis, type MessageType, type Resource, type V2Message } from './v2-types.js';
 
 /** RocketMQ 4.x properties that carry a v5 message group and a born host (Apache's proxy uses the same). */
@@ -19,7 +19,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** A RocketMQ topic or group name from a v5 resource: a namespace prefixes it as 4.x clients' namespaces do (`ns%name`). */
 export const resourceName = (r: Resource | null | undefined, what = 'topic'): string => {
-  if (!r?.name) throw new GrpcStatusError(what === 'topic' ? Code.ILLEGAL_TOPIC : Code.ILLEGAL_CONSUMER_GROUP, `the ${what} name is empty`);
+  if (!r?.name) throw new BrokerError(what === 'topic' ? 'illegal-topic' : 'illegal-group', `the ${what} name is empty`);
   return r.resourceNamespace ? `${r.resourceNamespace}%${r.name}` : r.name;
 };
 
@@ -43,12 +43,12 @@ export function peerAddress(peer: string): string {
  */
 export function toNewMessage(m: V2Message, peer: string, maxBodyBytes: number, now = Date.now()): NewMessage {
   const sp = m.systemProperties;
-  if (!sp?.messageId) throw new GrpcStatusError(Code.ILLEGAL_MESSAGE_ID, 'the message has no message id');
-  if (m.body.length === 0) throw new GrpcStatusError(Code.MESSAGE_BODY_EMPTY, 'the message body is empty');
-  if (m.body.length > maxBodyBytes) throw new GrpcStatusError(Code.MESSAGE_BODY_TOO_LARGE, `the message body of ${m.body.length} bytes exceeds ${maxBodyBytes}`);
+  if (!sp?.messageId) throw new BrokerError('illegal-message-id', 'the message has no message id');
+  if (m.body.length === 0) throw new BrokerError('message-body-empty', 'the message body is empty');
+  if (m.body.length > maxBodyBytes) throw new BrokerError('message-too-large', `the message body of ${m.body.length} bytes exceeds ${maxBodyBytes}`);
   const properties = new Map<string, string>();
   for (const [key, value] of Object.entries(m.userProperties ?? {})) {
-    if (RESERVED.has(key) || CONTROL.test(key) || key === '') throw new GrpcStatusError(Code.ILLEGAL_MESSAGE_PROPERTY_KEY, `the property key ${JSON.stringify(key)} is reserved or malformed`);
+    if (RESERVED.has(key) || CONTROL.test(key) || key === '') throw new BrokerError('illegal-property-key', `the property key ${JSON.stringify(key)} is reserved or malformed`);
     properties.set(key, value);
   }
   properties.set(Prop.UNIQ_KEY, sp.messageId);
@@ -57,13 +57,13 @@ export function toNewMessage(m: V2Message, peer: string, maxBodyBytes: number, n
   if (keys.length > 0) properties.set(Prop.KEYS, keys.join(' '));
   if (sp.messageGroup) {
     if (sp.messageGroup.length >= MAX_MESSAGE_GROUP_LENGTH || CONTROL.test(sp.messageGroup)) {
-      throw new GrpcStatusError(Code.ILLEGAL_MESSAGE_GROUP, `the message group must be under ${MAX_MESSAGE_GROUP_LENGTH} characters without control characters`);
+      throw new BrokerError('illegal-message-group', `the message group must be under ${MAX_MESSAGE_GROUP_LENGTH} characters without control characters`);
     }
     properties.set(SHARDING_KEY, sp.messageGroup);
   }
   if (sp.deliveryTimestamp) {
     const at = toMillis(sp.deliveryTimestamp);
-    if (at > now + MAX_DELAY_MS) throw new GrpcStatusError(Code.ILLEGAL_DELIVERY_TIME, 'a message may be delayed by one day at most');
+    if (at > now + MAX_DELAY_MS) throw new BrokerError('illegal-delivery-time', 'a message may be delayed by one day at most');
     properties.set(Prop.TIMER_DELIVER_MS, String(at));
   }
   if (sp.traceContext) properties.set('TRACE_CONTEXT', sp.traceContext);

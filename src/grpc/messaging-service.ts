@@ -1,15 +1,15 @@
 import type { ServerUnaryCall, ServerWritableStream, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { BrokerContext } from '../broker/broker-context.js';
-import { RemotingRequestError } from '../remoting/errors.js';
-import { ResponseCode } from '../protocol/request-code.js';
+import { BrokerError } from '../errors/broker-error.js';
 import { Perm } from '../protocol/bodies.js';
 import type { TopicConfig } from '../store/message-store.js';
 import { ownerEndpoints, requireServedHere, type ServedElsewhere } from './served-elsewhere.js';
-import { Code, GrpcStatusError, ok, type Status } from './status-code.js';
+import { Code, ok, type Status } from './status-code.js';
+import { grpcStatus } from '../errors/boundaries.js';
 import { answerSettings, type ClientSettings } from './client-settings.js';
 import { resourceName, toNewMessage, toV2Message } from './message-conversion.js';
 import { fromMillis, toMillis, type Endpoints, type MessageType, type Resource, type Timestamp, type V2Message } from './v2-types.js';
-import { ReceiptHandleError, type PopConsumptionService } from '../broker/pop-consumption-service.js';
+import type { PopConsumptionService } from '../broker/pop-consumption-service.js';
 import { filterOf } from './filter-expression.js';
 import { DEFAULT_MAX_RECONSUME_TIMES } from '../broker/broker-context.js';
 import type { TransactionService } from '../broker/transaction-service.js';
@@ -69,21 +69,6 @@ export interface MessagingSettings {
 
 /** The message types a route says its queues take: any queue takes any type, as any 4.x queue does. */
 const ACCEPTED_TYPES: MessageType[] = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'];
-
-/** Broker errors in v5 terms: the clients know only these codes. */
-function statusOf(err: unknown): Status {
-  if (err instanceof GrpcStatusError) return { code: err.code, message: err.message };
-  if (err instanceof ReceiptHandleError) return { code: Code.INVALID_RECEIPT_HANDLE, message: err.message };
-  if (err instanceof RemotingRequestError) {
-    const code = err.responseCode === ResponseCode.TOPIC_NOT_EXIST ? Code.TOPIC_NOT_FOUND
-      : err.responseCode === ResponseCode.NO_PERMISSION ? Code.FORBIDDEN
-        : err.responseCode === ResponseCode.MESSAGE_ILLEGAL ? Code.BAD_REQUEST
-          : err.responseCode === ResponseCode.INVALID_PARAMETER ? Code.BAD_REQUEST
-            : Code.INTERNAL_SERVER_ERROR;
-    return { code, message: err.message };
-  }
-  return { code: Code.INTERNAL_SERVER_ERROR, message: (err as Error).message };
-}
 
 /** A stable hash of a message group, so that one group always lands in one queue. */
 function groupHash(group: string): number {
@@ -173,7 +158,7 @@ export class MessagingService {
       served().then(() => handle(call.request, call.getPeer(), String(clientId))).then(
         (response) => answer({ status: ok(), ...response }),
         (err: unknown) => {
-          const status = statusOf(err);
+          const status = grpcStatus(err);
           if (status.code === Code.INTERNAL_SERVER_ERROR) this.ctx.log.error({ err, peer: call.getPeer() }, 'gRPC request failed');
           answer({ status });
         },
@@ -205,7 +190,7 @@ export class MessagingService {
     const name = resourceName(req.topic);
     resourceName(req.group, 'group');
     const topic = this.ctx.existingTopic(name);
-    if (!(topic.perm & Perm.READ) || topic.readQueueNums === 0) throw new GrpcStatusError(Code.FORBIDDEN, `topic ${name} has no readable queue`);
+    if (!(topic.perm & Perm.READ) || topic.readQueueNums === 0) throw new BrokerError('forbidden', `topic ${name} has no readable queue`);
     const broker = this.brokerFor(req.endpoints);
     return { assignments: [{ messageQueue: { topic: req.topic, id: -1, permission: 'READ_WRITE', broker, acceptMessageTypes: ACCEPTED_TYPES } }] };
   }
@@ -223,11 +208,11 @@ export class MessagingService {
    * always maps to one queue, everything else goes round-robin over the writable queues.
    */
   private async sendMessage(req: { messages: V2Message[] }, peer: string, clientId: string): Promise<Record<string, unknown>> {
-    if (req.messages.length !== 1) throw new GrpcStatusError(Code.BAD_REQUEST, `send one message per request, not ${req.messages.length}`);
+    if (req.messages.length !== 1) throw new BrokerError('bad-request', `send one message per request, not ${req.messages.length}`);
     const m = req.messages[0]!;
     const name = resourceName(m.topic);
     const topic = await this.ctx.topicOrCreate(name);
-    if (!(topic.perm & Perm.WRITE)) throw new GrpcStatusError(Code.FORBIDDEN, `topic ${name} is not writable`);
+    if (!(topic.perm & Perm.WRITE)) throw new BrokerError('forbidden', `topic ${name} is not writable`);
     const message = toNewMessage(m, peer, this.ctx.settings.maxMessageSize);
     const group = m.systemProperties?.messageGroup;
     let queueId: number;
@@ -281,7 +266,7 @@ export class MessagingService {
       this.ctx.existingTopic(topic);
       const invisibleMs = req.invisibleDuration ? toMillis(req.invisibleDuration) : req.autoRenew ? 60_000 : 0;
       if (invisibleMs < MIN_INVISIBLE_MS || invisibleMs > MAX_INVISIBLE_MS) {
-        throw new GrpcStatusError(Code.ILLEGAL_INVISIBLE_TIME, `the invisible duration must be from ${MIN_INVISIBLE_MS} ms to ${MAX_INVISIBLE_MS} ms, got ${invisibleMs} ms`);
+        throw new BrokerError('illegal-invisible-time', `the invisible duration must be from ${MIN_INVISIBLE_MS} ms to ${MAX_INVISIBLE_MS} ms, got ${invisibleMs} ms`);
       }
       const deadline = call.getDeadline();
       const clientLeft = deadline === Infinity ? Number.MAX_SAFE_INTEGER : new Date(deadline).getTime() - Date.now() - DEADLINE_MARGIN_MS;
@@ -309,7 +294,7 @@ export class MessagingService {
       this.ctx.traffic.messagesOut(group, topic, popped.length, bytes);
       finish(ok(), popped.map((p) => toV2Message(p.message, this.ctx.settings.advertisedAddress, p)));
     } catch (err) {
-      const status = statusOf(err);
+      const status = grpcStatus(err);
       if (status.code === Code.INTERNAL_SERVER_ERROR) this.ctx.log.error({ err, peer: call.getPeer() }, 'gRPC receive failed');
       if (!call.cancelled) finish(status);
     } finally {
@@ -324,16 +309,18 @@ export class MessagingService {
     const group = resourceName(req.group, 'group');
     const topic = resourceName(req.topic);
     const entries = [];
+    const errors: unknown[] = [];
     for (const e of req.entries) {
       try {
         await this.pops.ack(group, topic, e.receiptHandle);
         entries.push({ status: ok(), messageId: e.messageId, receiptHandle: e.receiptHandle });
       } catch (err) {
-        entries.push({ status: statusOf(err), messageId: e.messageId, receiptHandle: e.receiptHandle });
+        errors.push(err);
+        entries.push({ status: grpcStatus(err), messageId: e.messageId, receiptHandle: e.receiptHandle });
       }
     }
-    const failed = entries.find((e) => e.status.code !== Code.OK);
-    if (failed && entries.length === 1) throw new GrpcStatusError(failed.status.code, failed.status.message);
+    const failed = errors.length > 0;
+    if (failed && entries.length === 1) throw errors[0];
     return { entries, ...(failed ? { status: { code: Code.MULTIPLE_RESULTS, message: 'some entries failed' } } : {}) };
   }
 
@@ -341,7 +328,7 @@ export class MessagingService {
     const group = resourceName(req.group, 'group');
     const topic = resourceName(req.topic);
     const ms = req.invisibleDuration ? toMillis(req.invisibleDuration) : -1;
-    if (ms < 0 || ms > MAX_INVISIBLE_MS) throw new GrpcStatusError(Code.ILLEGAL_INVISIBLE_TIME, `the invisible duration must be from 0 to ${MAX_INVISIBLE_MS} ms`);
+    if (ms < 0 || ms > MAX_INVISIBLE_MS) throw new BrokerError('illegal-invisible-time', `the invisible duration must be from 0 to ${MAX_INVISIBLE_MS} ms`);
     return { receiptHandle: this.pops.changeInvisibleDuration(group, topic, req.receiptHandle, ms) };
   }
 
@@ -360,7 +347,7 @@ export class MessagingService {
       try {
         call.write(this.answerSettings(clientId, call, cmd.settings));
       } catch (err) {
-        call.write({ status: statusOf(err) });
+        call.write({ status: grpcStatus(err) });
       }
     });
     call.on('end', () => call.end());
@@ -368,8 +355,8 @@ export class MessagingService {
   }
 
   private answerSettings(clientId: string, call: TelemetryCall, sent: ClientSettings): TelemetryCommand {
-    if (!clientId) throw new GrpcStatusError(Code.CLIENT_ID_REQUIRED, 'the x-mq-client-id header is missing');
-    if (sent.pubSub !== 'publishing' && sent.pubSub !== 'subscription') throw new GrpcStatusError(Code.BAD_REQUEST, 'settings name neither publishing nor subscription');
+    if (!clientId) throw new BrokerError('client-id-required', 'the x-mq-client-id header is missing');
+    if (sent.pubSub !== 'publishing' && sent.pubSub !== 'subscription') throw new BrokerError('bad-request', 'settings name neither publishing nor subscription');
     const group = sent.pubSub === 'subscription' ? resourceName(sent.subscription?.group as Resource | undefined, 'group') : undefined;
     this.sessions.settle(clientId, call, sent);
     return {

@@ -1,6 +1,6 @@
 import type { BrokerContext } from '../broker/broker-context.js';
 import { resourceName } from './message-conversion.js';
-import { Code, GrpcStatusError } from './status-code.js';
+import { BrokerError } from '../errors/broker-error.js';
 import { toMillis, type Resource, type Timestamp } from './v2-types.js';
 
 export interface OffsetRequest {
@@ -25,7 +25,7 @@ export class QueueOffsets {
   async update(req: OffsetRequest): Promise<Record<string, unknown>> {
     const group = resourceName(req.group, 'group');
     const { topic, queueId } = this.queueOf(req);
-    if (req.offset === undefined || req.offset < 0) throw new GrpcStatusError(Code.BAD_REQUEST, 'the offset must not be negative');
+    if (req.offset === undefined || req.offset < 0) throw new BrokerError('bad-request', 'the offset must not be negative');
     await this.ctx.store.commitOffset(group, topic, queueId, req.offset);
     return {};
   }
@@ -37,7 +37,7 @@ export class QueueOffsets {
       case 'BEGINNING': return { offset: await store.minOffset(topic, queueId) };
       case 'END': return { offset: await store.maxOffset(topic, queueId) };
       case 'TIMESTAMP':
-        if (!req.timestamp) throw new GrpcStatusError(Code.BAD_REQUEST, 'a TIMESTAMP query needs a timestamp');
+        if (!req.timestamp) throw new BrokerError('bad-request', 'a TIMESTAMP query needs a timestamp');
         return { offset: await store.offsetForTimestamp(topic, queueId, toMillis(req.timestamp)) };
     }
   }
@@ -47,7 +47,7 @@ export class QueueOffsets {
     const topic = resourceName(req.messageQueue?.topic);
     const config = this.ctx.existingTopic(topic);
     const queueId = req.messageQueue?.id ?? -1;
-    if (queueId < 0 || queueId >= config.readQueueNums) throw new GrpcStatusError(Code.BAD_REQUEST, `topic ${topic} has no queue ${queueId}`);
+    if (queueId < 0 || queueId >= config.readQueueNums) throw new BrokerError('bad-request', `topic ${topic} has no queue ${queueId}`);
     return { topic, queueId };
   }
 }

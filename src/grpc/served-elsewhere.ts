@@ -1,4 +1,4 @@
-import { Code, GrpcStatusError } from './status-code.js';
+import { BrokerError } from '../errors/broker-error.js';
 import type { Endpoints } from './v2-types.js';
 
 /**
@@ -15,7 +15,7 @@ export function requireServedHere(method: string, servedElsewhere: ServedElsewhe
   if (ANSWERED_ANYWHERE.has(method)) return;
   const elsewhere = servedElsewhere?.();
   if (elsewhere === undefined || elsewhere === false) return;
-  throw new GrpcStatusError(Code.HA_NOT_AVAILABLE, `broker ${brokerName} is served by another gateway now${elsewhere ? ` (${elsewhere})` : ''}; query the route again`);
+  throw new BrokerError('unavailable', `broker ${brokerName} is served by another gateway now${elsewhere ? ` (${elsewhere})` : ''}; query the route again`);
 }
 
 /** The owner's endpoints for routes, when another gateway owns the broker. */

@@ -16,7 +16,11 @@ export const Code = {
   CLIENT_ID_REQUIRED: 'CLIENT_ID_REQUIRED',
   INVALID_TRANSACTION_ID: 'INVALID_TRANSACTION_ID',
   FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
   TOPIC_NOT_FOUND: 'TOPIC_NOT_FOUND',
+  CONSUMER_GROUP_NOT_FOUND: 'CONSUMER_GROUP_NOT_FOUND',
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  PROXY_TIMEOUT: 'PROXY_TIMEOUT',
   MESSAGE_BODY_TOO_LARGE: 'MESSAGE_BODY_TOO_LARGE',
   MESSAGE_BODY_EMPTY: 'MESSAGE_BODY_EMPTY',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
@@ -32,10 +36,3 @@ export interface Status {
 }
 
 export const ok = (): Status => ({ code: Code.OK, message: 'OK' });
-
-/** A refusal a handler raises; it becomes the status of its response, never a gRPC error. */
-export class GrpcStatusError extends Error {
-  constructor(readonly code: Code, message: string) {
-    super(message);
-  }
-}

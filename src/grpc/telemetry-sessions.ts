@@ -5,6 +5,7 @@ import { resourceName } from './message-conversion.js';
 import type { Resource } from './v2-types.js';
 import type { SubscriptionView } from '../protocol/subscription.js';
 import { ok, type Status } from './status-code.js';
+import { BrokerError } from '../errors/broker-error.js';
 import type { StoredMessage } from '../store/message-store.js';
 import { toV2Message } from './message-conversion.js';
 
@@ -52,9 +53,6 @@ interface Session {
   asked: Map<string, { resolve(reply: TelemetryCommand): void; reject(err: Error): void }>;
 }
 
-export class ClientGoneError extends Error {
-  override readonly name = 'ClientGoneError';
-}
 
 /**
  * The telemetry streams of connected RocketMQ 5 clients, by client id: the one way the gateway can reach a
@@ -129,12 +127,12 @@ export class TelemetrySessions {
    */
   ask(clientId: string, build: (nonce: string) => TelemetryCommand, timeoutMs: number): Promise<TelemetryCommand> {
     const session = this.sessions.get(clientId);
-    if (!session) return Promise.reject(new ClientGoneError(`client ${clientId} has no telemetry stream open with this gateway`));
+    if (!session) return Promise.reject(new BrokerError('client-timeout', `client ${clientId} has no telemetry stream open with this gateway`));
     const nonce = randomUUID();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         session.asked.delete(nonce);
-        reject(new ClientGoneError(`client ${clientId} did not answer within ${timeoutMs} ms`));
+        reject(new BrokerError('client-timeout', `client ${clientId} did not answer within ${timeoutMs} ms`));
       }, timeoutMs);
       const settle = (): void => {
         clearTimeout(timer);
@@ -169,6 +167,6 @@ export class TelemetrySessions {
     const session = this.sessions.get(clientId);
     if (session?.call !== call) return;
     this.sessions.delete(clientId);
-    for (const waiting of [...session.asked.values()]) waiting.reject(new ClientGoneError(`client ${clientId} closed its telemetry stream before it answered`));
+    for (const waiting of [...session.asked.values()]) waiting.reject(new BrokerError('client-timeout', `client ${clientId} closed its telemetry stream before it answered`));
   }
 }

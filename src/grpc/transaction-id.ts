@@ -1,4 +1,4 @@
-import { Code, GrpcStatusError } from './status-code.js';
+import { BrokerError } from '../errors/broker-error.js';
 
 const PREFIX = 't1';
 
@@ -10,6 +10,6 @@ export const transactionIdOf = (halfOffset: number, locator: bigint): string => 
 
 export function parseTransactionId(id: string): { halfOffset: number; locator: bigint } {
   const m = new RegExp(`^${PREFIX}:(\\d{1,15}):(\\d{1,20})$`).exec(id);
-  if (!m) throw new GrpcStatusError(Code.INVALID_TRANSACTION_ID, `transaction id ${JSON.stringify(id)} is not one this gateway gave out`);
+  if (!m) throw new BrokerError('invalid-transaction-id', `transaction id ${JSON.stringify(id)} is not one this gateway gave out`);
   return { halfOffset: Number(m[1]), locator: BigInt(m[2]!) };
 }

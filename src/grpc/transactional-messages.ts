@@ -4,7 +4,8 @@ import { SysFlag } from '../protocol/message-codec.js';
 import { Prop } from '../protocol/message-properties.js';
 import type { NewMessage } from '../store/message-store.js';
 import { resourceName, toV2Message } from './message-conversion.js';
-import { Code, GrpcStatusError, ok } from './status-code.js';
+import { ok } from './status-code.js';
+import { BrokerError } from '../errors/broker-error.js';
 import type { TelemetrySessions } from './telemetry-sessions.js';
 import { parseTransactionId, transactionIdOf } from './transaction-id.js';
 import type { Resource } from './v2-types.js';
@@ -41,7 +42,7 @@ export class TransactionalMessages {
     resourceName(req.topic);
     const { halfOffset, locator } = parseTransactionId(req.transactionId);
     const resolution = req.resolution === 'COMMIT' ? TransactionResolution.COMMIT : req.resolution === 'ROLLBACK' ? TransactionResolution.ROLLBACK : undefined;
-    if (resolution === undefined) throw new GrpcStatusError(Code.BAD_REQUEST, `resolution ${req.resolution} is neither COMMIT nor ROLLBACK`);
+    if (resolution === undefined) throw new BrokerError('bad-request', `resolution ${req.resolution} is neither COMMIT nor ROLLBACK`);
     await this.transactions.end(halfOffset, locator, resolution, req.source === 'SOURCE_SERVER_CHECK');
   }
 

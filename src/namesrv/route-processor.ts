@@ -1,9 +1,10 @@
 import { createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
-import { HeaderFields } from '../protocol/header-fields.js';
+import { decodeHeader } from '../protocol/request-header.js';
+import { ClusterHeader, KvConfigHeader, TopicHeader } from '../protocol/request-headers.js';
 import { RequestCode, ResponseCode } from '../protocol/request-code.js';
 import type { RemotingServer } from '../remoting/remoting-server.js';
 import { jsonBody, type BrokerData, type ClusterInfo, type TopicRouteData } from '../protocol/bodies.js';
-import { RemotingRequestError } from '../remoting/errors.js';
+import { BrokerError } from '../errors/broker-error.js';
 import { topicListBody } from '../protocol/broker-admin-bodies.js';
 import type { BrokerContext } from '../broker/broker-context.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
@@ -60,12 +61,12 @@ export class RouteProcessor {
   }
 
   readonly getRouteInfoByTopic = async (req: RemotingCommand): Promise<RemotingCommand> => {
-    const name = new HeaderFields(req.extFields).str('topic');
+    const name = decodeHeader(TopicHeader, req.extFields).topic;
     const noRoute = (): RemotingCommand => createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${name}`);
     try {
       await this.ctx.topicOrCreate(name);
     } catch (err) {
-      if (err instanceof RemotingRequestError) return noRoute();
+      if (err instanceof BrokerError) return noRoute();
       throw err;
     }
     const route = this.routeOf(name);
@@ -88,7 +89,7 @@ export class RouteProcessor {
 
   /** The topics of a cluster's brokers: every topic for this gateway's cluster, none for another (as Apache answers). */
   readonly getTopicsByCluster = (req: RemotingCommand): RemotingCommand => {
-    const cluster = new HeaderFields(req.extFields).str('cluster');
+    const cluster = decodeHeader(ClusterHeader, req.extFields).cluster;
     const topics = cluster === this.ctx.settings.clusterName ? this.ctx.store.listTopics().map((t) => t.name) : [];
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, topicListBody(topics));
   };
@@ -108,7 +109,7 @@ export class RouteProcessor {
    * (mqadmin deleteTopic sends both).
    */
   readonly deleteTopicInNamesrv = (req: RemotingCommand): RemotingCommand => {
-    new HeaderFields(req.extFields).str('topic');
+    decodeHeader(TopicHeader, req.extFields).topic;
     return createResponse(req, ResponseCode.SUCCESS);
   };
 
@@ -117,7 +118,7 @@ export class RouteProcessor {
 
   /** The gateway keeps no KV config; RocketMQ clients treat QUERY_NOT_FOUND as "unset". */
   readonly getKvConfig = (req: RemotingCommand): RemotingCommand => {
-    const h = new HeaderFields(req.extFields);
-    return createResponse(req, ResponseCode.QUERY_NOT_FOUND, `No config item, Namespace: ${h.optStr('namespace') ?? ''} Key: ${h.optStr('key') ?? ''}`);
+    const h = decodeHeader(KvConfigHeader, req.extFields);
+    return createResponse(req, ResponseCode.QUERY_NOT_FOUND, `No config item, Namespace: ${h.namespace ?? ''} Key: ${h.key ?? ''}`);
   };
 }

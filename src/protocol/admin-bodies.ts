@@ -1,6 +1,5 @@
-import { RemotingRequestError } from '../remoting/errors.js';
+import { BrokerError } from '../errors/broker-error.js';
 import { LANGUAGES } from '../remoting/remoting-command.js';
-import { ResponseCode } from './request-code.js';
 import { fastjsonBody, ObjectKeyMap } from './fastjson.js';
 import { parseJsonBody, type MessageQueueBody } from './bodies.js';
 import { isTagType, parseTagExpression, type SubscriptionView } from './subscription.js';
@@ -118,7 +117,7 @@ export const defaultSubscriptionGroupConfig = (groupName: string): SubscriptionG
 const BOOLEAN_FIELDS = ['consumeEnable', 'consumeFromMinEnable', 'consumeBroadcastEnable', 'consumeMessageOrderly', 'notifyConsumerIdsChangedEnable'] as const;
 const INTEGER_FIELDS = ['retryQueueNums', 'retryMaxTimes', 'brokerId', 'whichBrokerWhenConsumeSlowly', 'groupSysFlag', 'consumeTimeoutMinute'] as const;
 
-const invalid = (reason: string): RemotingRequestError => new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `subscription group config: ${reason}`);
+const invalid = (reason: string): BrokerError => new BrokerError('bad-request', `subscription group config: ${reason}`);
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**

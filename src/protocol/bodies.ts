@@ -1,5 +1,4 @@
-import { RemotingRequestError } from '../remoting/errors.js';
-import { ResponseCode } from './request-code.js';
+import { BrokerError } from '../errors/broker-error.js';
 
 /** RocketMQ's permission bits on topics. */
 export const Perm = { INHERIT: 1, WRITE: 2, READ: 4 } as const;
@@ -35,11 +34,11 @@ export const jsonBody = (value: unknown): Buffer => Buffer.from(JSON.stringify(v
 
 /** Parses a JSON request body, answering malformed input with an error code rather than an exception. */
 export function parseJsonBody<T>(body: Buffer | undefined, what: string): T {
-  if (!body || body.length === 0) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `${what} body is missing`);
+  if (!body || body.length === 0) throw new BrokerError('bad-request', `${what} body is missing`);
   try {
     return JSON.parse(body.toString('utf8')) as T;
   } catch {
-    throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `${what} body is not valid JSON`);
+    throw new BrokerError('bad-request', `${what} body is not valid JSON`);
   }
 }
 

@@ -1,5 +1,4 @@
-import { RemotingRequestError } from '../remoting/errors.js';
-import { ResponseCode } from './request-code.js';
+import { BrokerError } from '../errors/broker-error.js';
 
 // The text form of java.util.Properties: Apache RocketMQ's broker reports its settings in it (GET_BROKER_CONFIG) and
 // takes changes in it (UPDATE_BROKER_CONFIG), and mqadmin reads and writes it with Properties.load and a plain
@@ -37,7 +36,7 @@ function unescape(text: string): string {
     const next = text[++i]!;
     if (next === 'u') {
       const hex = text.slice(i + 1, i + 5);
-      if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `malformed \\uxxxx escape in ${JSON.stringify(text)}`);
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new BrokerError('bad-request', `malformed \\uxxxx escape in ${JSON.stringify(text)}`);
       out += String.fromCharCode(parseInt(hex, 16));
       i += 4;
     } else {

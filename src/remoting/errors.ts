@@ -10,11 +10,3 @@ export class FrameTooLargeError extends Error {
 export class MalformedFrameError extends Error {
   override readonly name = 'MalformedFrameError';
 }
-
-/** A request that cannot be served as asked; answered with `responseCode` and the message as remark. */
-export class RemotingRequestError extends Error {
-  override readonly name = 'RemotingRequestError';
-  constructor(readonly responseCode: number, message: string) {
-    super(message);
-  }
-}

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
-import { FrameTooLargeError, RemotingRequestError } from './errors.js';
+import { FrameTooLargeError } from './errors.js';
 import { RemotingConnection } from './remoting-connection.js';
 import { createResponse, isOneway, type RemotingCommand } from './remoting-command.js';
 
@@ -18,6 +18,20 @@ const MAX_LOGGED_REFUSALS = 32;
 
 /** The name of a request code, when the layers above know it; the remoting layer knows codes only as numbers. */
 export type CodeNamer = (code: number) => string | undefined;
+
+/**
+ * A failed processor's answer, from the layers that know the error kinds: the response code, the remark, and
+ * whether it is the gateway's fault (logged as an error) rather than a refusal of the request.
+ */
+export type ErrorAnswer = (err: unknown) => { code: number; remark: string; fault: boolean };
+
+/** What the remoting layer needs from the protocol layers above it: code names and error answers. */
+export interface ProtocolTerms {
+  codeName?: CodeNamer;
+  errorAnswer?: ErrorAnswer;
+}
+
+const faultAnswer: ErrorAnswer = (err) => ({ code: SYSTEM_ERROR, remark: (err as Error).message, fault: true });
 
 /** Told of every request answered: its code, the response code (-1 for none) and how long it took. */
 export type RequestObserver = (code: number, responseCode: number, durationMs: number) => void;
@@ -39,8 +53,13 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   private observer?: RequestObserver;
   private boundPort = 0;
 
-  constructor(private readonly log: Logger, private readonly maxFrameSize: number, private readonly codeName: CodeNamer = () => undefined) {
+  private readonly codeName: CodeNamer;
+  private readonly errorAnswer: ErrorAnswer;
+
+  constructor(private readonly log: Logger, private readonly maxFrameSize: number, terms: ProtocolTerms = {}) {
     super();
+    this.codeName = terms.codeName ?? (() => undefined);
+    this.errorAnswer = terms.errorAnswer ?? faultAnswer;
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -134,12 +153,13 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
       try {
         response = await processor(req, conn);
       } catch (err) {
-        if (err instanceof RemotingRequestError) {
-          this.log.debug({ code: req.code, remote: conn.remoteAddress, responseCode: err.responseCode, reason: err.message }, 'request refused');
-          return createResponse(req, err.responseCode, err.message);
+        const answer = this.errorAnswer(err);
+        if (!answer.fault) {
+          this.log.debug({ code: req.code, remote: conn.remoteAddress, responseCode: answer.code, reason: answer.remark }, 'request refused');
+          return createResponse(req, answer.code, answer.remark);
         }
         this.log.error({ code: req.code, remote: conn.remoteAddress, err }, 'request failed');
-        response = createResponse(req, SYSTEM_ERROR, `request code ${req.code} failed: ${(err as Error).message}`);
+        response = createResponse(req, answer.code, `request code ${req.code} failed: ${answer.remark}`);
       }
     }
     return response;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { peerAddress, resourceName, toNewMessage, toV2Message } from '../../../src/grpc/message-conversion.js';
 import { answerSettings } from '../../../src/grpc/client-settings.js';
-import { GrpcStatusError } from '../../../src/grpc/status-code.js';
+import { grpcStatus } from '../../../src/errors/boundaries.js';
 import type { V2Message } from '../../../src/grpc/v2-types.js';
 
 const message = (changes: Partial<V2Message['systemProperties']> = {}, userProperties: Record<string, string> = {}): V2Message => ({
@@ -41,18 +41,18 @@ test('a delivery time becomes TIMER_DELIVER_MS; more than a day ahead is refused
   const now = 1_800_000_000_000;
   const m = toNewMessage(message({ deliveryTimestamp: { seconds: 1_800_000_010, nanos: 0 } }), '', 1024, now);
   assert.equal(m.properties.get('TIMER_DELIVER_MS'), '1800000010000');
-  assert.throws(() => toNewMessage(message({ deliveryTimestamp: { seconds: 1_800_200_000, nanos: 0 } }), '', 1024, now), (e: GrpcStatusError) => e.code === 'ILLEGAL_DELIVERY_TIME');
+  assert.throws(() => toNewMessage(message({ deliveryTimestamp: { seconds: 1_800_200_000, nanos: 0 } }), '', 1024, now), (e) => grpcStatus(e).code === 'ILLEGAL_DELIVERY_TIME');
 });
 
 test('malformed v5 messages are refused with the v5 code for each', () => {
-  const refused = (m: V2Message, code: string) => assert.throws(() => toNewMessage(m, '', 1024), (e: GrpcStatusError) => e.code === code, code);
+  const refused = (m: V2Message, code: string) => assert.throws(() => toNewMessage(m, '', 1024), (e) => grpcStatus(e).code === code, code);
   refused(message({ messageId: '' }), 'ILLEGAL_MESSAGE_ID');
   refused({ ...message(), body: Buffer.alloc(0) }, 'MESSAGE_BODY_EMPTY');
   refused({ ...message(), body: Buffer.alloc(2048) }, 'MESSAGE_BODY_TOO_LARGE');
   refused(message({}, { KEYS: 'forged' }), 'ILLEGAL_MESSAGE_PROPERTY_KEY');
   refused(message({}, { 'a\nb': 'x' }), 'ILLEGAL_MESSAGE_PROPERTY_KEY');
   refused(message({ messageGroup: 'x'.repeat(64) }), 'ILLEGAL_MESSAGE_GROUP');
-  assert.throws(() => resourceName({ resourceNamespace: '', name: '' }), (e: GrpcStatusError) => e.code === 'ILLEGAL_TOPIC');
+  assert.throws(() => resourceName({ resourceNamespace: '', name: '' }), (e) => grpcStatus(e).code === 'ILLEGAL_TOPIC');
 });
 
 test('a namespace prefixes the topic as 4.x namespaces do; peers parse in every form grpc-js gives', () => {

@@ -8,7 +8,8 @@ import {
   subscriptionDataView,
   topicStatsTableBody,
 } from '../../../src/protocol/admin-bodies.js';
-import { RemotingRequestError } from '../../../src/remoting/errors.js';
+import { BrokerError } from '../../../src/errors/broker-error.js';
+import { remotingErrorAnswer } from '../../../src/errors/boundaries.js';
 
 const mq = (queueId: number) => ({ brokerName: 'b', queueId, topic: 'T' });
 
@@ -36,7 +37,7 @@ test('a subscription group config body as mqadmin updateSubGroup sends it: given
 test('a malformed subscription group config is INVALID_PARAMETER naming what is wrong', () => {
   const rejects = (body: string, reason: RegExp): void => {
     assert.throws(() => parseSubscriptionGroupConfig(Buffer.from(body)), (err: unknown) =>
-      err instanceof RemotingRequestError && err.responseCode === 29 && reason.test(err.message));
+      err instanceof BrokerError && remotingErrorAnswer(err).code === 29 && reason.test(err.message));
   };
   rejects('not json', /not valid JSON/);
   rejects('[1]', /JSON object/);

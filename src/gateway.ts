@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { GatewayConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { RemotingServer } from './remoting/remoting-server.js';
-import { requestCodeName } from './protocol/request-code.js';
-import { remotingErrorAnswer } from './errors/boundaries.js';
+import { REMOTING_TERMS } from './errors/boundaries.js';
 import { RouteProcessor } from './namesrv/route-processor.js';
 import { SlotBroker } from './broker/slot-broker.js';
 import { SlotLayout, SlotStore } from './store/slot-store.js';
@@ -81,8 +80,6 @@ function createCluster(config: GatewayConfig, gatewayId: string, log: Logger): O
     gatewayId,
   }, log);
 }
-
-const REMOTING_TERMS = { codeName: requestCodeName, errorAnswer: remotingErrorAnswer };
 
 /**
  * One listener per slot: clients tell brokers apart by address alone (a 4.x pull names no broker), so each slot

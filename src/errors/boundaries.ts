@@ -1,4 +1,4 @@
-import { ResponseCode } from '../protocol/request-code.js';
+import { ResponseCode, requestCodeName } from '../protocol/request-code.js';
 import { Code, type Status } from '../grpc/status-code.js';
 import { BrokerError, type ErrorKind } from './broker-error.js';
 
@@ -123,3 +123,6 @@ export const grpcStatus = (err: unknown): Status => ({ code: GRPC_STATUS_CODES[e
 
 /** A failed admin call's HTTP status and JSON body. */
 export const httpRefusal = (err: unknown): { statusCode: number; body: { error: string } } => ({ statusCode: HTTP_STATUSES[errorKindOf(err)], body: { error: messageOf(err) } });
+
+/** What a remoting server needs to name request codes and answer failures in RocketMQ's terms. */
+export const REMOTING_TERMS = { codeName: requestCodeName, errorAnswer: remotingErrorAnswer } as const;

@@ -10,7 +10,8 @@ import { subscriptionDataView, topicStatsTableBody } from '../protocol/admin-bod
 import { queryConsumeQueueBody, topicConfigTableBody, topicConfigView, topicListBody, type TopicConfigView } from '../protocol/broker-admin-bodies.js';
 import type { TopicConfig } from '../store/message-store.js';
 import { isTagType, type SubscriptionView } from '../protocol/subscription.js';
-import { isSystemTopic, validateTopicName, type BrokerContext } from './broker-context.js';
+import { validateTopicName, type BrokerContext } from './broker-context.js';
+import { isSystemTopic } from './system-topics.js';
 import type { AdminService } from './admin-service.js';
 
 const MAX_QUEUES = 1024;

@@ -3,7 +3,7 @@ import type { AppendResult, MessageStore, NewMessage, TopicConfig } from '../sto
 import { Prop } from '../protocol/message-properties.js';
 import { levelFor, requestedDeliveryTime } from './delay-levels.js';
 import type { MessageKeyIndex } from './message-key-index.js';
-import { Perm } from '../protocol/bodies.js';
+import { plainTopic, SCHEDULE_TOPIC } from './system-topics.js';
 import { BrokerError } from '../errors/broker-error.js';
 import type { TrafficStats } from './traffic-stats.js';
 
@@ -26,25 +26,12 @@ export interface BrokerSettings {
   delayLevelsMs: number[];
 }
 
-/** Where delayed messages wait, one queue per delay level, as in Apache RocketMQ. */
-export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
-
 const TOPIC_NAME = /^[%|a-zA-Z0-9_-]+$/;
 const MAX_TOPIC_LENGTH = 127;
 export const RETRY_PREFIX = '%RETRY%';
 export const DLQ_PREFIX = '%DLQ%';
 /** Apache RocketMQ's default `retryMaxTimes` of a subscription group. */
 export const DEFAULT_MAX_RECONSUME_TIMES = 16;
-
-/** A readable, writable topic of `queues` queues, as the gateway creates topics itself. */
-const plainTopic = (name: string, queues: number): TopicConfig =>
-  ({ name, readQueueNums: queues, writeQueueNums: queues, perm: Perm.READ | Perm.WRITE, topicSysFlag: 0, order: false });
-
-/** Makes sure the store has `name` with at least `queues` queues: the gateway's own system topics. */
-export async function ensureTopic(store: MessageStore, name: string, queues: number): Promise<void> {
-  const existing = store.getTopic(name);
-  if (!existing || existing.readQueueNums < queues) await store.putTopic(plainTopic(name, queues));
-}
 
 const MAX_GROUP_LENGTH = 120;
 
@@ -54,9 +41,6 @@ export function validateGroupName(group: string): void {
     throw new BrokerError('illegal-group', `group name ${JSON.stringify(group)} is invalid: use at most ${MAX_GROUP_LENGTH} of the characters %|a-zA-Z0-9_-`);
   }
 }
-
-/** Topics the gateway keeps for itself (delays, transactions, the key index): not for operators to delete. */
-export const isSystemTopic = (topic: string): boolean => topic === SCHEDULE_TOPIC || topic.toUpperCase().startsWith('RMQ_SYS_');
 
 export function validateTopicName(topic: string): void {
   if (!TOPIC_NAME.test(topic) || topic.length > MAX_TOPIC_LENGTH) {

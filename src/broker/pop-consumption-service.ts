@@ -4,6 +4,7 @@ import { Prop } from '../protocol/message-properties.js';
 import { BrokerError } from '../errors/broker-error.js';
 import type { Subscription } from '../protocol/subscription.js';
 import { DLQ_PREFIX, type BrokerContext } from './broker-context.js';
+import type { LongPolls } from './long-polls.js';
 
 /** A message handed out by a pop, invisible to other pops until its deadline or its ack. */
 export interface PoppedMessage {
@@ -81,8 +82,6 @@ const MAX_RENEW_MS = 3 * 3600_000;
  */
 export class PopConsumptionService {
   private readonly queues = new Map<string, QueuePop>();
-  /** waiting pops by topic, woken when a message of it falls due sooner than they planned for */
-  private readonly waiters = new Map<string, Set<() => void>>();
   /** pops of one group and topic run one at a time, so that two never hand out the same offsets */
   private readonly popping = new Map<string, Promise<unknown>>();
 
@@ -90,7 +89,7 @@ export class PopConsumptionService {
    * @param maxSpan how far past a queue's oldest unacked message pops may hand out new ones: what is acked above
    * it is remembered until it acks, so a message held long (renewed for hours) must not let that grow without end
    */
-  constructor(private readonly ctx: BrokerContext, private readonly maxSpan = DEFAULT_MAX_SPAN) {}
+  constructor(private readonly ctx: BrokerContext, private readonly polls: LongPolls, private readonly maxSpan = DEFAULT_MAX_SPAN) {}
 
   async pop(req: PopRequest, signal: AbortSignal): Promise<PoppedMessage[]> {
     const deadline = Date.now() + req.waitMs;
@@ -164,14 +163,17 @@ export class PopConsumptionService {
     this.wake(topic);
   }
 
-  /** Drops every pop's in-flight state (its slot moved to another gateway): the owner starts from the committed offsets. */
+  /**
+   * Drops every pop's in-flight state (its slot moved to another gateway): the owner starts from the committed
+   * offsets. Waiting pops are woken by the broker, which lets go of all its polls at once.
+   */
   forgetAll(): void {
     this.queues.clear();
-    for (const waiters of this.waiters.values()) for (const wake of waiters) wake();
   }
 
+  /** Wakes the topic's waiting pops: a message of it falls due sooner than they planned for, or is free again. */
   private wake(topic: string): void {
-    for (const wake of this.waiters.get(topic) ?? []) wake();
+    this.polls.wakeTopic(topic);
   }
 
   private serially<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -276,25 +278,7 @@ export class PopConsumptionService {
       if (!key.includes(`\u0000${topic}\u0000`)) continue;
       for (const e of state.inFlight.values()) dueAt = Math.min(dueAt, e.deadline);
     }
-    return new Promise((resolve) => {
-      let waiting = this.waiters.get(topic);
-      if (!waiting) this.waiters.set(topic, (waiting = new Set()));
-      const done = () => {
-        clearTimeout(timer);
-        unsubscribe();
-        signal.removeEventListener('abort', done);
-        waiting.delete(done);
-        if (waiting.size === 0 && this.waiters.get(topic) === waiting) this.waiters.delete(topic);
-        resolve();
-      };
-      waiting.add(done);
-      const timer = setTimeout(done, Math.max(0, dueAt - Date.now()));
-      timer.unref();
-      const unsubscribe = this.ctx.store.onAppend((t) => {
-        if (t === topic) done();
-      });
-      signal.addEventListener('abort', done);
-    });
+    return this.polls.untilTopicChanges(topic, dueAt - Date.now(), signal);
   }
 
   private async state(group: string, topic: string, queueId: number): Promise<QueuePop> {

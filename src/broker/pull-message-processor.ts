@@ -11,7 +11,7 @@ import { Perm } from '../protocol/bodies.js';
 import type { ReadResult } from '../store/message-store.js';
 import type { BrokerContext } from './broker-context.js';
 import type { ConsumerRegistry } from './consumer-registry.js';
-import type { PullHoldService } from './pull-hold-service.js';
+import type { LongPolls } from './long-polls.js';
 
 /** Bits of PullMessageRequestHeader.sysFlag (Apache RocketMQ's PullSysFlag). */
 const PullFlag = { COMMIT_OFFSET: 0x1, SUSPEND: 0x2, SUBSCRIPTION: 0x4, CLASS_FILTER: 0x8 } as const;
@@ -30,13 +30,13 @@ export class PullMessageProcessor {
   constructor(
     private readonly ctx: BrokerContext,
     private readonly consumers: ConsumerRegistry,
-    private readonly holds: PullHoldService,
+    private readonly polls: LongPolls,
   ) {}
 
   readonly process = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand | null> => {
     // A pull that arrives while the gateway stops could be cut off unanswered when the connection closes,
     // and the client would wait out its timeout (30 s); refused, it retries in a few seconds.
-    if (this.holds.stopping) throw stopping();
+    if (this.polls.stopping) throw stopping();
     const h = decodeHeader(PullMessageHeader, req.extFields);
     const group = h.consumerGroup;
     const topicName = h.topic;
@@ -64,14 +64,14 @@ export class PullMessageProcessor {
     if (answer.code === ResponseCode.PULL_NOT_FOUND && sysFlag & PullFlag.SUSPEND) {
       const asked = h.suspendTimeoutMillis ?? 15_000;
       const holdMs = Math.max(0, Math.min(asked, this.ctx.settings.maxPullHoldMs));
-      await this.holds.wait(topicName, queueId, holdMs, async () => (await this.ctx.store.maxOffset(topicName, queueId)) <= offset);
+      await this.polls.untilQueueGrows(topicName, queueId, holdMs, async () => (await this.ctx.store.maxOffset(topicName, queueId)) <= offset);
       // A client gone while its pull was held gets nothing read for it (nor counted as handed out).
       if (conn.isClosed) return null;
       answer = await this.attempt(req, pull);
     }
     // While stopping, "nothing new" would make the client pull again at once, and that pull could be cut
     // off unanswered; an error makes it wait a few seconds instead, by when a restarted gateway is back.
-    if (answer.code === ResponseCode.PULL_NOT_FOUND && this.holds.stopping) throw stopping();
+    if (answer.code === ResponseCode.PULL_NOT_FOUND && this.polls.stopping) throw stopping();
     return answer;
   };
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
 import { restoredMessage, type MessageStore, type NewMessage, type StoredMessage } from '../store/message-store.js';
 import { Prop } from '../protocol/message-properties.js';
-import { ensureTopic, SCHEDULE_TOPIC } from './broker-context.js';
+import { ensureTopic, SCHEDULE_TOPIC } from './system-topics.js';
 import { levelFor } from './delay-levels.js';
 
 /** The consumer group under which each level's delivery progress is committed. */

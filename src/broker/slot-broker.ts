@@ -6,7 +6,7 @@ import { RequestCode as C } from '../protocol/request-code.js';
 import { registerAdminCodes } from '../admin-codes.js';
 import { BrokerContext, type BrokerSettings } from './broker-context.js';
 import { ConsumerRegistry } from './consumer-registry.js';
-import { PullHoldService } from './pull-hold-service.js';
+import { LongPolls } from './long-polls.js';
 import { SendMessageProcessor } from './send-message-processor.js';
 import { PullMessageProcessor } from './pull-message-processor.js';
 import { ConsumerOffsetProcessor } from './consumer-offset-processor.js';
@@ -70,7 +70,7 @@ export class SlotBroker {
   readonly admin: AdminService;
   readonly transactions: TransactionService;
   readonly transactionSettings: TransactionSettings;
-  private readonly holds: PullHoldService;
+  private readonly polls: LongPolls;
   private readonly keyIndex: MessageKeyIndex;
   private readonly scheduled: ScheduledDeliveryService;
   private readonly processors = new Map<number, RequestProcessor>();
@@ -82,8 +82,8 @@ export class SlotBroker {
     this.keyIndex = new MessageKeyIndex(store, KEY_INDEX_FLUSH_MS, log);
     const ctx = (this.ctx = new BrokerContext(store, settings, log, this.keyIndex, o.traffic));
     this.registry = new ConsumerRegistry(log, CLIENT_EXPIRY_MS);
-    this.holds = new PullHoldService(store);
-    this.pops = new PopConsumptionService(ctx);
+    this.polls = new LongPolls(store);
+    this.pops = new PopConsumptionService(ctx, this.polls);
     this.admin = new AdminService(ctx, this.registry, { members: o.popMembers, offsetsReset: (group, topic) => this.pops.forget(group, topic) });
     this.scheduled = new ScheduledDeliveryService(store, config.delayLevelsMs, async (topic, queueId, message) => {
       const t = await ctx.topicOrCreate(topic);
@@ -101,7 +101,7 @@ export class SlotBroker {
   }
 
   get heldPulls(): number {
-    return this.holds.heldCount;
+    return this.polls.heldPulls;
   }
 
   get isOwned(): boolean {
@@ -134,7 +134,7 @@ export class SlotBroker {
     return this.serially(async () => {
       if (!this.owned) return;
       this.owned = false;
-      this.holds.wakeAll();
+      this.polls.wakeAll();
       this.pops.forgetAll();
       await this.scheduled.stop();
       await this.transactions.stop();
@@ -146,7 +146,7 @@ export class SlotBroker {
   /** Stops for good, releasing the slot first. */
   async close(): Promise<void> {
     await this.release();
-    this.holds.close();
+    this.polls.close();
     this.registry.close();
   }
 
@@ -161,12 +161,12 @@ export class SlotBroker {
   }
 
   private collectProcessors(): void {
-    const { ctx, registry, holds, transactions } = this;
+    const { ctx, registry, polls, transactions } = this;
     const send = new SendMessageProcessor(ctx, transactions);
     const endTransaction = new EndTransactionProcessor(transactions);
     const sendBack = new SendBackProcessor(ctx);
     const reply = new ReplyMessageProcessor(ctx, registry, send);
-    const pull = new PullMessageProcessor(ctx, registry, holds);
+    const pull = new PullMessageProcessor(ctx, registry, polls);
     const offsets = new ConsumerOffsetProcessor(ctx);
     const clients = new ClientManageProcessor(ctx, registry);
     const locks = new QueueLockProcessor(new QueueLockManager(QUEUE_LOCK_LIFETIME_MS));

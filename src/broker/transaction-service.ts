@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import { readForward, restoredMessage, type AppendResult, type MessageStore, type NewMessage, type StoredMessage } from '../store/message-store.js';
 import { SysFlag } from '../protocol/message-codec.js';
 import { Prop } from '../protocol/message-properties.js';
-import { ensureTopic } from './broker-context.js';
+import { ensureTopic } from './system-topics.js';
 
 /** Half (prepared) messages wait here, and their resolutions are recorded there, as in Apache RocketMQ. */
 export const HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';

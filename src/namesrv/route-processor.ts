@@ -6,7 +6,6 @@ import type { RemotingServer } from '../remoting/remoting-server.js';
 import { jsonBody, type BrokerData, type ClusterInfo, type TopicRouteData } from '../protocol/bodies.js';
 import { BrokerError } from '../errors/broker-error.js';
 import { topicListBody } from '../protocol/broker-admin-bodies.js';
-import type { BrokerContext } from '../broker/broker-context.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import type { MessageStore, TopicConfig } from '../store/message-store.js';
 
@@ -17,13 +16,28 @@ interface ServedBroker {
   store: MessageStore;
 }
 
+/** What the name server asks of the brokers: the cluster's topics, and a topic created on a route lookup. */
+export interface TopicDirectory {
+  topicNames(): string[];
+  /** Creates the topic if the brokers auto-create it; a BrokerError says they would not (or the name is bad). */
+  createOnLookup(name: string): Promise<unknown>;
+}
+
 /**
  * The name-server role, answered alike by every gateway of the cluster: routes list every broker slot that has
  * an owner, at the owner's address, with the slot's queues of the topic.
  */
 export class RouteProcessor {
-  /** `ctx` creates topics (as the first slot's broker); `slotStores[s]` is slot s's view of the store. */
-  constructor(private readonly ctx: BrokerContext, private readonly cluster: ClusterView, private readonly slotStores: MessageStore[]) {}
+  /**
+   * `slotStores[s]` is slot s's view of the store; `fallbackAddress` is where a client asking for system topics is
+   * sent while no slot has an owner.
+   */
+  constructor(
+    private readonly topics: TopicDirectory,
+    private readonly cluster: ClusterView,
+    private readonly slotStores: MessageStore[],
+    private readonly fallbackAddress: string,
+  ) {}
 
   /** Answers the name-server request codes on `server`. */
   registerOn(server: RemotingServer): void {
@@ -64,7 +78,7 @@ export class RouteProcessor {
     const name = decodeHeader(TopicHeader, req.extFields).topic;
     const noRoute = (): RemotingCommand => createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${name}`);
     try {
-      await this.ctx.topicOrCreate(name);
+      await this.topics.createOnLookup(name);
     } catch (err) {
       if (err instanceof BrokerError) return noRoute();
       throw err;
@@ -85,12 +99,12 @@ export class RouteProcessor {
   };
 
   readonly getAllTopicList = (req: RemotingCommand): RemotingCommand =>
-    createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody({ topicList: this.ctx.store.listTopics().map((t) => t.name) }));
+    createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody({ topicList: this.topics.topicNames() }));
 
   /** The topics of a cluster's brokers: every topic for this gateway's cluster, none for another (as Apache answers). */
   readonly getTopicsByCluster = (req: RemotingCommand): RemotingCommand => {
     const cluster = decodeHeader(ClusterHeader, req.extFields).cluster;
-    const topics = cluster === this.ctx.settings.clusterName ? this.ctx.store.listTopics().map((t) => t.name) : [];
+    const topics = cluster === this.cluster.clusterName ? this.topics.topicNames() : [];
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, topicListBody(topics));
   };
 
@@ -101,7 +115,7 @@ export class RouteProcessor {
   readonly getSystemTopicList = (req: RemotingCommand): RemotingCommand => {
     const brokers = this.servedBrokers().map((b) => b.data);
     const names = [this.cluster.clusterName, ...brokers.map((b) => b.brokerName)];
-    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, topicListBody(names, brokers[0]?.brokerAddrs['0'] ?? this.ctx.settings.advertisedAddress));
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, topicListBody(names, brokers[0]?.brokerAddrs['0'] ?? this.fallbackAddress));
   };
 
   /**

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BrokerContext } from '../../../src/broker/broker-context.js';
 import { PopConsumptionService, type PopRequest } from '../../../src/broker/pop-consumption-service.js';
+import { LongPolls } from '../../../src/broker/long-polls.js';
 import { EVERYTHING } from '../../../src/protocol/subscription.js';
 import { withEmbeddedBroker } from '../../support/embedded-broker.js';
 
@@ -16,7 +17,12 @@ async function withPops(fn: (pops: PopConsumptionService, ctx: BrokerContext) =>
       body: Buffer.from(`m${i}`), flag: 0, sysFlag: 0, properties: new Map([['UNIQ_KEY', `id-${i}`]]),
       bornTimestamp: Date.now(), bornHost: '127.0.0.1:1', reconsumeTimes: 0, preparedTransactionOffset: 0n,
     })));
-    await fn(new PopConsumptionService(ctx, maxSpan), ctx);
+    const polls = new LongPolls(ctx.store);
+    try {
+      await fn(new PopConsumptionService(ctx, polls, maxSpan), ctx);
+    } finally {
+      polls.close();
+    }
   });
 }
 

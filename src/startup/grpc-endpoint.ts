@@ -1,0 +1,43 @@
+import type { GatewayConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../admin/gateway-metrics.js';
+import { GrpcServer } from '../grpc/grpc-server.js';
+import { MessagingService } from '../grpc/messaging-service.js';
+import type { TelemetrySessions } from '../grpc/telemetry-sessions.js';
+import type { RemotingEndpoint } from './remoting-endpoint.js';
+
+export interface GrpcEndpoint {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The RocketMQ 5 gRPC endpoint, or undefined when it is off. It speaks for the first slot's broker; while another
+ * gateway owns that slot, clients are sent there.
+ */
+export async function startGrpcEndpoint(
+  config: GatewayConfig,
+  log: Logger,
+  remoting: RemotingEndpoint,
+  clients: TelemetrySessions,
+  metrics: GatewayMetrics,
+): Promise<GrpcEndpoint | undefined> {
+  if (config.grpcPort === 0) return undefined;
+  const first = remoting.brokers[0]!;
+  let port: number | undefined;
+  const server = new GrpcServer(new MessagingService(first.ctx, first.pops, first.transactions, clients, {
+    advertisedHost: remoting.advertisedHost,
+    grpcPort: () => port ?? config.grpcPort,
+    // A retry waits as a 4.x retry does: the first one at delay level 3 (10 s), then one level further each time.
+    retryDelaysMs: config.delayLevelsMs.slice(2),
+    observe: (method, statusCode, ms) => metrics.grpcAnswered(method, statusCode, ms),
+    servedElsewhere: () => !first.isOwned && (remoting.cluster.owner(0)?.grpcAddress ?? ''),
+  }), log, config.grpcTls);
+  try {
+    port = await server.listen(config.host, config.grpcPort);
+  } catch (err) {
+    throw new Error(`gRPC endpoint cannot listen on ${config.host}:${config.grpcPort} (${(err as Error).message}); choose another --grpc-port, or 0 to turn it off`);
+  }
+  log.info({ host: config.host, port, tls: config.grpcTls !== undefined }, 'grpc listening');
+  return { port, close: () => server.close() };
+}

@@ -1,0 +1,74 @@
+import type { GatewayConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import { EmbeddedStore } from '../store/embedded/embedded-store.js';
+import { PulsarStore } from '../store/pulsar/pulsar-store.js';
+import type { MessageStore } from '../store/message-store.js';
+import { SingleGatewayCluster, type ClusterMembership } from '../cluster/cluster-view.js';
+import { PulsarCluster } from '../cluster/pulsar-cluster.js';
+
+function createStore(config: GatewayConfig, log: Logger): MessageStore {
+  if (config.store === 'pulsar') {
+    return new PulsarStore(
+      {
+        serviceUrl: config.pulsarUrl,
+        adminUrl: config.pulsarAdminUrl,
+        tenant: config.pulsarTenant,
+        namespace: config.pulsarNamespace,
+        systemNamespace: config.pulsarSystemNamespace,
+        retentionHours: config.retentionHours,
+        offsetFlushMs: 1000,
+      },
+      log,
+    );
+  }
+  return new EmbeddedStore(
+    {
+      dataDir: config.dataDir,
+      flush: config.flush,
+      flushIntervalMs: config.flushIntervalMs,
+      segmentBytes: config.segmentBytes,
+      retentionMs: config.retentionHours * 3600_000,
+      retentionCheckIntervalMs: 600_000,
+    },
+    log,
+  );
+}
+
+/** The configured store, open; a store that fails to open is closed again before the error is passed on. */
+export async function openStore(config: GatewayConfig, log: Logger): Promise<MessageStore> {
+  const store = createStore(config, log);
+  try {
+    await store.open();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  return store;
+}
+
+/**
+ * The cluster this gateway joins, open (its slot count known): gateways on one Pulsar share slots; a gateway on
+ * its embedded store is a cluster of its own.
+ */
+export async function openCluster(config: GatewayConfig, gatewayId: string, log: Logger): Promise<ClusterMembership> {
+  if (config.store !== 'pulsar') {
+    if (config.clusterSlots > 1) log.warn({ clusterSlots: config.clusterSlots }, 'the embedded store is a cluster of one gateway; --cluster-slots applies to the Pulsar store only');
+    return new SingleGatewayCluster(config.clusterName, config.brokerName);
+  }
+  const cluster = new PulsarCluster({
+    serviceUrl: config.pulsarUrl,
+    adminUrl: config.pulsarAdminUrl,
+    systemNamespace: config.pulsarSystemNamespace,
+    clusterName: config.clusterName,
+    brokerName: config.brokerName,
+    slotsIfNew: config.clusterSlots,
+    gatewayId,
+  }, log);
+  try {
+    await cluster.open();
+  } catch (err) {
+    await cluster.leave().catch(() => undefined);
+    throw err;
+  }
+  return cluster;
+}

@@ -18,7 +18,7 @@ import type { StoredMessage } from '../../src/store/message-store.js';
 import { silent } from './embedded-broker.js';
 
 /**
- * Processors of one broker, as the gateway wires them (src/gateway.ts builds a SlotBroker per slot and registers it
+ * Processors of one broker, as the gateway wires them (src/startup/remoting-endpoint.ts builds a SlotBroker per slot and registers it
  * on a remoting server), over a real embedded store in a temporary directory, answered in process: no socket, no JDK.
  */
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestCode, ResponseCode as R } from '../../../src/protocol/request-code.js';
 import { Perm } from '../../../src/protocol/bodies.js';
-import { PullHoldService } from '../../../src/broker/pull-hold-service.js';
+import { LongPolls } from '../../../src/broker/long-polls.js';
 import { PullMessageProcessor } from '../../../src/broker/pull-message-processor.js';
 import { eventually, pulledMessages, TestConnection, withProcessors, type ProcessorHarness } from '../../support/processor-harness.js';
 
@@ -260,11 +260,11 @@ test('a held pull is answered at once, with what there is, when the broker lets 
 test('once long polling has stopped, a pull with nothing to read is SYSTEM_BUSY, so its client waits before pulling again', async () => {
   await withTopic(async (h) => {
     // A processor of its own: SlotBroker.close() releases the slot first, after which its gate, not the processor, answers.
-    const holds = new PullHoldService(h.store);
-    const processor = new PullMessageProcessor(h.ctx, h.broker.registry, holds).process;
+    const polls = new LongPolls(h.store);
+    const processor = new PullMessageProcessor(h.ctx, h.broker.registry, polls).process;
     const held = h.answerWith(processor, pullRequest(h, { offset: 1, sysFlag: Flag.SUBSCRIPTION | Flag.SUSPEND, suspendTimeoutMillis: 4000 }));
     await new Promise((r) => setTimeout(r, 50));
-    holds.close();
+    polls.close();
     assert.equal((await held)?.code, R.SYSTEM_BUSY, 'held, then let go by the stop');
     const late = await h.answerWith(processor, pullRequest(h, { offset: 0 }));
     assert.equal(late?.code, R.SYSTEM_BUSY, 'arriving after the stop, even with a message to read');

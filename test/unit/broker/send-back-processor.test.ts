@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestCode, ResponseCode as R } from '../../../src/protocol/request-code.js';
 import { createOffsetMsgId } from '../../../src/protocol/message-codec.js';
-import { SCHEDULE_TOPIC } from '../../../src/broker/broker-context.js';
+import { SCHEDULE_TOPIC } from '../../../src/broker/system-topics.js';
 import type { StoredMessage } from '../../../src/store/message-store.js';
 import { eventually, withProcessors, type ProcessorHarness } from '../../support/processor-harness.js';
 

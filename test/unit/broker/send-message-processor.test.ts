@@ -4,7 +4,7 @@ import { RequestCode, ResponseCode as R } from '../../../src/protocol/request-co
 import { Perm } from '../../../src/protocol/bodies.js';
 import { parseOffsetMsgId, SysFlag } from '../../../src/protocol/message-codec.js';
 import { formatProperties } from '../../../src/protocol/message-properties.js';
-import { SCHEDULE_TOPIC } from '../../../src/broker/broker-context.js';
+import { SCHEDULE_TOPIC } from '../../../src/broker/system-topics.js';
 import { HALF_TOPIC } from '../../../src/broker/transaction-service.js';
 import { batchBody, withProcessors, type ProcessorHarness } from '../../support/processor-harness.js';
 

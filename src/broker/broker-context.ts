@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { AppendResult, MessageStore, NewMessage, TopicConfig } from '../store/message-store.js';
-import { Prop } from '../protocol/message-properties.js';
+import { formatProperties, Prop } from '../protocol/message-properties.js';
+import { MAX_PROPERTIES_BYTES } from '../protocol/message-codec.js';
 import { levelFor, requestedDeliveryTime } from './delay-levels.js';
 import type { MessageKeyIndex } from './message-key-index.js';
 import { plainTopic, SCHEDULE_TOPIC } from './system-topics.js';
@@ -45,6 +46,14 @@ export function validateGroupName(group: string): void {
 export function validateTopicName(topic: string): void {
   if (!TOPIC_NAME.test(topic) || topic.length > MAX_TOPIC_LENGTH) {
     throw new BrokerError('illegal-topic', `topic name ${JSON.stringify(topic)} is invalid: use at most ${MAX_TOPIC_LENGTH} of the characters %|a-zA-Z0-9_-`);
+  }
+}
+
+/** Refuses a message whose properties would not fit the stored layout: stored, no consumer could read past it. */
+export function ensurePropertiesFit(properties: ReadonlyMap<string, string>): void {
+  const bytes = Buffer.byteLength(formatProperties(properties));
+  if (bytes > MAX_PROPERTIES_BYTES) {
+    throw new BrokerError('message-properties-too-large', `the message's properties take ${bytes} bytes, over RocketMQ's limit of ${MAX_PROPERTIES_BYTES}`);
   }
 }
 

@@ -1,10 +1,7 @@
 import type { Logger } from '../logger.js';
 import { readForward, type AppendResult, type MessageStore, type NewMessage, type StoredMessage } from '../store/message-store.js';
 import { Prop } from '../protocol/message-properties.js';
-import { ensureTopic } from './system-topics.js';
-
-/** Where index records live: one message per flush, holding every key stored since the last one. */
-export const KEY_INDEX_TOPIC = 'RMQ_SYS_KEY_INDEX';
+import { ensureTopic, KEY_INDEX_TOPIC } from './system-topics.js';
 const KIND_KEY = 0;
 const KIND_UNIQUE = 1;
 const MAX_RECORD_BYTES = 512 * 1024;

@@ -9,7 +9,8 @@ import { RequestCode, ResponseCode } from '../protocol/request-code.js';
 import { Perm } from '../protocol/bodies.js';
 import type { NewMessage } from '../store/message-store.js';
 import type { TransactionService } from './transaction-service.js';
-import { DEFAULT_MAX_RECONSUME_TIMES, DLQ_PREFIX, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
+import { DEFAULT_MAX_RECONSUME_TIMES, DLQ_PREFIX, ensurePropertiesFit, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
+import { ensureSendable } from './system-topics.js';
 
 /** SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE. */
 export class SendMessageProcessor {
@@ -18,6 +19,7 @@ export class SendMessageProcessor {
   readonly process = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> => {
     const h = decodeHeader(SendMessageHeader, req.extFields);
     const topicName = h.topic;
+    ensureSendable(topicName);
     const topic = await this.ctx.topicOrCreate(topicName, h.defaultTopicQueueNums);
     if (!(topic.perm & Perm.WRITE)) throw new BrokerError('forbidden', `topic ${topicName} is not writable`);
     let queueId = h.queueId ?? -1;
@@ -47,6 +49,11 @@ export class SendMessageProcessor {
         return { ...common, flag: e.flag, body: e.body, properties };
       });
       if (messages.length === 0) throw new BrokerError('illegal-message', 'the batch holds no message');
+      // As Apache's broker: a batch is stored as one append, so it cannot wait as a delayed message nor be a retry.
+      if (topicName.startsWith(RETRY_PREFIX)) throw new BrokerError('illegal-message', 'a batch cannot be sent to a retry topic');
+      if (messages.some((m) => Number(m.properties.get(Prop.DELAY_TIME_LEVEL) ?? 0) > 0)) {
+        throw new BrokerError('illegal-message', 'a batch cannot have a delay level');
+      }
     } else {
       if (maxReconsume !== undefined) headerProps.set(Prop.MAX_RECONSUME_TIMES, String(maxReconsume));
       messages = [{ ...common, flag: h.flag ?? 0, body, properties: headerProps }];
@@ -56,11 +63,12 @@ export class SendMessageProcessor {
         throw new BrokerError('illegal-message', `message body of ${m.body.length} bytes exceeds the limit of ${this.ctx.settings.maxMessageSize}`);
       }
       m.properties.set(Prop.CLUSTER, this.ctx.settings.clusterName);
+      ensurePropertiesFit(m.properties);
     }
     let target = topicName;
     // A client that could not send a failed message back re-sends it to the retry topic itself; past the
     // group's maximum it belongs in the dead-letter topic, as CONSUMER_SEND_MSG_BACK would have put it.
-    if (topicName.startsWith(RETRY_PREFIX) && !isBatch && common.reconsumeTimes >= (maxReconsume ?? DEFAULT_MAX_RECONSUME_TIMES)) {
+    if (topicName.startsWith(RETRY_PREFIX) && common.reconsumeTimes >= (maxReconsume ?? DEFAULT_MAX_RECONSUME_TIMES)) {
       target = DLQ_PREFIX + topicName.slice(RETRY_PREFIX.length);
       await this.ctx.topicOrCreate(target, 1);
       queueId = 0;

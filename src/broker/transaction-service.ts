@@ -2,11 +2,7 @@ import type { Logger } from '../logger.js';
 import { readForward, restoredMessage, type AppendResult, type MessageStore, type NewMessage, type StoredMessage } from '../store/message-store.js';
 import { SysFlag } from '../protocol/message-codec.js';
 import { Prop } from '../protocol/message-properties.js';
-import { ensureTopic } from './system-topics.js';
-
-/** Half (prepared) messages wait here, and their resolutions are recorded there, as in Apache RocketMQ. */
-export const HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
-export const OP_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
+import { ensureTopic, HALF_TOPIC, OP_TOPIC } from './system-topics.js';
 /** Progress: every half message below this offset is resolved. */
 const PROGRESS_GROUP = '%TRANSACTION%';
 

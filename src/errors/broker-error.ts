@@ -10,6 +10,7 @@ export const ERROR_KINDS = [
   'illegal-message',
   'message-too-large',
   'message-body-empty',
+  'message-properties-too-large',
   'illegal-property-key',
   'illegal-message-group',
   'illegal-delivery-time',

@@ -11,7 +11,8 @@ import { resourceName, toNewMessage, toV2Message } from './message-conversion.js
 import { fromMillis, toMillis, type Endpoints, type MessageType, type Resource, type Timestamp, type V2Message } from './v2-types.js';
 import type { PopConsumptionService } from '../broker/pop-consumption-service.js';
 import { filterOf } from './filter-expression.js';
-import { DEFAULT_MAX_RECONSUME_TIMES } from '../broker/broker-context.js';
+import { DEFAULT_MAX_RECONSUME_TIMES, ensurePropertiesFit } from '../broker/broker-context.js';
+import { ensureSendable } from '../broker/system-topics.js';
 import type { TransactionService } from '../broker/transaction-service.js';
 import { TransactionalMessages, type EndTransactionRequest } from './transactional-messages.js';
 import { QueueOffsets, type OffsetRequest } from './queue-offsets.js';
@@ -211,9 +212,11 @@ export class MessagingService {
     if (req.messages.length !== 1) throw new BrokerError('bad-request', `send one message per request, not ${req.messages.length}`);
     const m = req.messages[0]!;
     const name = resourceName(m.topic);
+    ensureSendable(name);
     const topic = await this.ctx.topicOrCreate(name);
     if (!(topic.perm & Perm.WRITE)) throw new BrokerError('forbidden', `topic ${name} is not writable`);
     const message = toNewMessage(m, peer, this.ctx.settings.maxMessageSize);
+    ensurePropertiesFit(message.properties);
     const group = m.systemProperties?.messageGroup;
     let queueId: number;
     if (group) queueId = groupHash(group) % topic.writeQueueNums;

@@ -68,6 +68,9 @@ export interface WireMessage {
   properties: string;
 }
 
+/** A stored message's properties field has a 16-bit length (Apache refuses more at send). */
+export const MAX_PROPERTIES_BYTES = 0x7fff;
+
 /** Body CRC as RocketMQ computes it: CRC-32 of the body, top bit cleared. */
 export const bodyCrc = (body: Buffer): number => crc32(body) & 0x7fffffff;
 
@@ -77,7 +80,7 @@ export function encodeStoredMessage(m: WireMessage, storeHost: string): Buffer {
   const store = parseSocketAddress(storeHost);
   const topic = Buffer.from(m.topic, 'utf8');
   const props = Buffer.from(m.properties, 'utf8');
-  if (props.length > 0x7fff) throw new RangeError(`properties of ${props.length} bytes exceed RocketMQ's 32767-byte limit`);
+  if (props.length > MAX_PROPERTIES_BYTES) throw new RangeError(`properties of ${props.length} bytes exceed RocketMQ's ${MAX_PROPERTIES_BYTES}-byte limit`);
   const v2 = topic.length > 127;
   let sysFlag = m.sysFlag & ~(SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6);
   if (born.ip.length === 16) sysFlag |= SysFlag.BORNHOST_V6;

@@ -10,5 +10,6 @@ test('the README\'s request-header and error tables are what the declarations an
   const readme = readFileSync(path, 'utf8');
   const expected = regenerated(readme);
   if (process.env.ROP_UPDATE_README === '1') writeFileSync(path, expected);
-  else assert.equal(readme, expected, 'README tables are stale: run the unit test with ROP_UPDATE_README=1');
+  // A plain comparison: assert's diff of two whole READMEs takes minutes.
+  else assert.ok(readme === expected, 'README tables are stale: run this test with ROP_UPDATE_README=1 and commit the README');
 });

@@ -4,6 +4,7 @@ import type { PulsarClient } from '../../pulsar/pulsar-client.js';
 import type { PulsarAdmin } from '../../pulsar/admin.js';
 import { PulsarProducer, type OutgoingMessage, type SendReceipt } from '../../pulsar/producer.js';
 import { PulsarConsumer, compareMessageIds, type ReceivedMessage } from '../../pulsar/consumer.js';
+import { OldestOffset } from './oldest-offset.js';
 
 /** A message read from the partition with its broker entry index, which is its RocketMQ queue offset. */
 export interface IndexedMessage extends ReceivedMessage {
@@ -68,7 +69,7 @@ export class PulsarQueue {
   /** Set once the producer is attached: the tail tells its own messages by it. */
   private producerName?: string;
   private closed = false;
-  private minOffsetCache?: { value: number; at: number };
+  private readonly oldestOffset = new OldestOffset(() => this.lookUpOldestOffset());
 
   constructor(
     private readonly client: PulsarClient,
@@ -141,14 +142,13 @@ export class PulsarQueue {
   }
 
   /** Oldest offset still kept by Pulsar (remembered for a while: retention moves it rarely). */
-  async minOffset(): Promise<number> {
-    const now = Date.now();
-    if (this.minOffsetCache && now - this.minOffsetCache.at < 10_000) return this.minOffsetCache.value;
-    let value: number;
-    if (this.next === 0 || (await this.admin.messageIdByIndex(this.adminPath, 0))) value = 0;
-    else value = (await this.peekOldest())?.index ?? this.next;
-    this.minOffsetCache = { value, at: now };
-    return value;
+  minOffset(): Promise<number> {
+    return this.oldestOffset.current();
+  }
+
+  /** The oldest offset for a read that found messages at `offset`, without waiting on the broker but the first time. */
+  minOffsetBefore(offset: number): Promise<number> {
+    return this.oldestOffset.before(offset);
   }
 
   async oldest(): Promise<IndexedMessage | undefined> {
@@ -366,6 +366,11 @@ export class PulsarQueue {
       clearTimeout(oldest.idle);
       void oldest.reader.close();
     }
+  }
+
+  private async lookUpOldestOffset(): Promise<number> {
+    if (this.next === 0 || (await this.admin.messageIdByIndex(this.adminPath, 0))) return 0;
+    return (await this.peekOldest())?.index ?? this.next;
   }
 
   private async peekOldest(): Promise<IndexedMessage | undefined> {

@@ -13,13 +13,13 @@ import {
   type SubscriptionGroupConfig,
   type TopicConfig,
 } from '../message-store.js';
-import { MAX_QUEUE_KEYS, packLocator, unpackLocator } from '../locator.js';
+import { packLocator, unpackLocator } from '../locator.js';
 import { locate, partitionName, pulsarTopicName, type MappingDefaults } from './topic-mapping.js';
 import { fromPulsarMessage, toPulsarMessage } from './message-mapping.js';
 import { PulsarQueue, type IndexedMessage, type PulsarQueueOptions } from './pulsar-queue.js';
 import { SystemTable } from './system-table.js';
 import type { ReleasableStore } from '../slot-store.js';
-import { ensurePartitions, topicWriteAccepted, type TopicEntry } from './topic-entry.js';
+import { ensurePartitions, freeQueueKey, retiredKey, topicWriteAccepted, type TopicEntry } from './topic-entry.js';
 
 export interface PulsarStoreOptions {
   serviceUrl: string;
@@ -145,7 +145,9 @@ export class PulsarStore implements ReleasableStore {
         const adopted = !existing && found > wanted ? { ...config, readQueueNums: partitions, writeQueueNums: partitions } : config;
         const queueKeys = existing?.queueKeys.slice() ?? [];
         while (queueKeys.length < Math.max(adopted.readQueueNums, adopted.writeQueueNums)) {
-          const k = this.freeQueueKey(queueKeys);
+          // Small keys keep locators below 2^53, which matters to JavaScript clients (ali-ons) that carry a
+          // message's commit log offset as a double, e.g. in send-back.
+          const k = freeQueueKey(this.topics.entries(), [...queueKeys, ...this.proposedKeys]);
           this.proposedKeys.add(k);
           proposed.push(k);
           queueKeys.push(k);
@@ -164,7 +166,7 @@ export class PulsarStore implements ReleasableStore {
 
   /**
    * Closes the topic's queues, force-deletes the partitioned topic (disconnecting whoever else reads or writes
-   * it), then drops its config and the offsets committed in it.
+   * it), retires its queue keys, then drops its config and the offsets committed in it.
    */
   async deleteTopic(name: string): Promise<void> {
     const key = this.pulsarName(name);
@@ -177,6 +179,10 @@ export class PulsarStore implements ReleasableStore {
       await (await opening.catch(() => undefined))?.close();
     }));
     await this.admin.deletePartitionedTopic(key.slice('persistent://'.length), true);
+    await this.topics.update(retiredKey(key), (retired) => {
+      const kept = retired?.queueKeys ?? [];
+      return { ...entry, queueKeys: [...kept, ...entry.queueKeys.filter((k) => !kept.includes(k))] };
+    }, TOPIC_WRITE_ATTEMPTS);
     await this.topics.set(key, undefined);
     await this.deleteOffsetsWhere((_, topic) => topic === key);
   }
@@ -205,8 +211,7 @@ export class PulsarStore implements ReleasableStore {
     }
     const key = this.queueKey(topic, queueId);
     const messages = found.map((m) => this.stored(topic, queueId, key, m));
-    // Offsets are contiguous, so the minimum is only needed when a read misses; report the read's start.
-    return { ...base, minOffset: Math.min(offset, q.maxOffset), status: 'FOUND', messages, nextOffset: offset + messages.length };
+    return { ...base, minOffset: await q.minOffsetBefore(offset), status: 'FOUND', messages, nextOffset: offset + messages.length };
   }
 
   async minOffset(topic: string, queueId: number): Promise<number> {
@@ -372,17 +377,6 @@ export class PulsarStore implements ReleasableStore {
       if (this.queues.get(name) === opening) this.queues.delete(name);
     });
     return opening;
-  }
-
-  /**
-   * The smallest queue key no other queue uses. Small keys keep locators below 2^53, which matters to
-   * JavaScript clients (ali-ons) that carry a message's commit log offset as a double, e.g. in send-back.
-   */
-  private freeQueueKey(taken: number[]): number {
-    const used = new Set([...taken, ...this.proposedKeys]);
-    for (const [, t] of this.topics.entries()) for (const k of t.queueKeys) used.add(k);
-    for (let key = 0; key < MAX_QUEUE_KEYS; key++) if (!used.has(key)) return key;
-    throw new Error(`the Pulsar store holds at most ${MAX_QUEUE_KEYS} queues`);
   }
 
   private ensureNamespace(namespace: string): Promise<void> {

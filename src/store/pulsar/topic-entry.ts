@@ -8,10 +8,17 @@ export interface TopicEntry extends TopicConfig {
 }
 
 /**
+ * Where a deleted topic's queue keys are kept for good, under its table key: locators handed out for it must
+ * never find the messages of a topic created later, so no later topic may take those keys.
+ */
+export const retiredKey = (key: string): string => `retired:${key}`;
+
+/**
  * The topics table's write rule, applied by every gateway to every write in log order: a delete always
- * passes; a write passes when its queue keys are distinct, none is used by another topic, and the
- * topic's stored keys are an unchanged prefix of them (queues may be added, never re-keyed or dropped,
- * since locators handed out earlier carry those keys).
+ * passes; a write passes when its queue keys are distinct, none is used by another entry (but a topic's
+ * retired entry takes over the keys of the topic being deleted), and the entry's stored keys are an unchanged
+ * prefix of them (queues may be added, never re-keyed or dropped, since locators handed out earlier carry
+ * those keys).
  */
 export function topicWriteAccepted(state: ReadonlyMap<string, TopicEntry>, key: string, next: TopicEntry | undefined): boolean {
   if (next === undefined) return true;
@@ -21,8 +28,18 @@ export function topicWriteAccepted(state: ReadonlyMap<string, TopicEntry>, key: 
   if (wanted.size !== keys.length) return false;
   const stored = state.get(key)?.queueKeys ?? [];
   if (keys.length < stored.length || stored.some((k, i) => keys[i] !== k)) return false;
-  for (const [other, t] of state) if (other !== key && t.queueKeys.some((k) => wanted.has(k))) return false;
+  for (const [other, t] of state) {
+    if (other !== key && key !== retiredKey(other) && t.queueKeys.some((k) => wanted.has(k))) return false;
+  }
   return true;
+}
+
+/** The smallest queue key that no entry (live or retired) holds and that is not in `taken`. */
+export function freeQueueKey(entries: Iterable<[string, TopicEntry]>, taken: Iterable<number>): number {
+  const used = new Set(taken);
+  for (const [, t] of entries) for (const k of t.queueKeys) used.add(k);
+  for (let key = 0; key < MAX_QUEUE_KEYS; key++) if (!used.has(key)) return key;
+  throw new Error(`the Pulsar store holds at most ${MAX_QUEUE_KEYS} queues`);
 }
 
 const GROW_ATTEMPTS = 5;

@@ -77,7 +77,9 @@ export function guardAdminAccess(app: FastifyInstance, access: AdminAccess): voi
     if (!hostAllowed(req.headers.host)) {
       return reply.code(421).send({ error: `this admin server does not answer for Host ${JSON.stringify(req.headers.host ?? '')}; add the name it is reached by to --admin-allowed-hosts` });
     }
-    if (tokens.length === 0 || routeAccess === 'static' || (routeAccess === 'metrics' && !access.metricsAuth)) return;
+    // the static files' catch-all route also answers unknown /api paths: those ask for a token like the rest of /api
+    const dashboardFile = routeAccess === 'static' && !req.url.startsWith('/api/');
+    if (tokens.length === 0 || dashboardFile || (routeAccess === 'metrics' && !access.metricsAuth)) return;
     const role = roleOf(req.headers.authorization);
     if (role === undefined) {
       const given = req.headers.authorization !== undefined;

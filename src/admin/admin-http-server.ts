@@ -26,9 +26,10 @@ export interface AdminServices extends AdminApiDeps {
 
 /**
  * The admin HTTP server: /healthz and /readyz, the JSON API, /metrics in Prometheus text, and the
- * dashboard at /, behind the checks of `guardAdminAccess`. Errors are JSON `{ "error": message }` with their status. It listens before the store
- * opens (attaching to Pulsar can take a while), answering health checks at once and the rest with 503
- * until `serve` hands it the gateway's services.
+ * dashboard at /, behind the Host and token checks of `guardAdminAccess`. Errors are JSON
+ * `{ "error": message }` with their status. It listens before the store opens (attaching to Pulsar can
+ * take a while), answering health checks at once and the rest with 503 until `serve` hands it the
+ * gateway's services.
  */
 export class AdminHttpServer {
   private readonly app: FastifyInstance;

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway, type GatewayProcess } from '../support/gateway.js';
+import { cliPath, startGateway, type GatewayProcess } from '../support/gateway.js';
 import { JavaHarness, deliveries, expectedMessage } from '../support/java-harness.js';
 import { aliConsumer, aliMessage, aliProducer, closeAli, closeAliOnsInnerProducer, type AliMessage } from '../support/ali-ons.js';
 import { makeTestCertificates } from '../support/tls-certificates.js';
@@ -96,4 +97,36 @@ test('permissive: the Java client with and without TLS, and ali-ons (plaintext),
     await closeAli(producer);
   }
   assert.equal(gw.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('closing connection')).length, 0, 'no connection was refused');
+});
+
+test('the remoting TLS settings are checked together at start: one clear line and exit 2; env and config file work as flags', () => {
+  const { server, ca } = certs;
+  const rop = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    spawnSync(process.execPath, [cliPath, '--port', '0', '--http-port', '0', '--grpc-port', '0', '--data-dir', certs.dir, ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...env } });
+  const tlsArgs = ['--remoting-tls-cert', server.certFile, '--remoting-tls-key', server.keyFile];
+  const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
+    [['--remoting-tls-mode', 'permissive'], {}, /--remoting-tls-mode permissive needs --remoting-tls-cert and --remoting-tls-key/],
+    [['--remoting-tls-mode', 'enforcing', '--remoting-tls-cert', server.certFile], {}, /needs --remoting-tls-cert and --remoting-tls-key .*only --remoting-tls-cert given/],
+    [tlsArgs, {}, /--remoting-tls-cert, --remoting-tls-key given but --remoting-tls-mode is disabled/],
+    [['--remoting-tls-mode', 'sometimes'], {}, /argument 'sometimes' is invalid/],
+    [[], { ROP_REMOTING_TLS_MODE: 'sometimes' }, /ROP_REMOTING_TLS_MODE/],
+    [['--remoting-tls-mode', 'enforcing', '--remoting-tls-cert', join(certs.dir, 'missing.pem'), '--remoting-tls-key', server.keyFile], {}, /cannot read the remoting TLS certificate .*missing\.pem/],
+    [['--remoting-tls-mode', 'enforcing', '--remoting-tls-cert', server.certFile, '--remoting-tls-key', server.certFile], {}, /not a usable PEM pair/],
+    [['--remoting-tls-mode', 'enforcing', ...tlsArgs, '--remoting-tls-client-auth', 'require'], {}, /--remoting-tls-client-auth require needs --remoting-tls-client-ca/],
+    [['--remoting-tls-mode', 'enforcing', ...tlsArgs, '--remoting-tls-client-ca', ca.certFile], {}, /--remoting-tls-client-ca is given but --remoting-tls-client-auth is none/],
+    [['--remoting-tls-mode', 'enforcing', ...tlsArgs, '--remoting-tls-client-auth', 'optional', '--remoting-tls-client-ca', ca.keyFile], {}, /client CA .* holds no PEM certificate/],
+  ];
+  for (const [args, env, expected] of cases) {
+    const r = rop(args, env);
+    assert.equal(r.status, 2, `${args.join(' ')} ${JSON.stringify(env)}: ${r.stdout}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, expected);
+  }
+  const file = join(certs.dir, 'rop.yaml');
+  writeFileSync(file, `remotingTlsMode: permissive\nremotingTlsCert: ${server.certFile}\nremotingTlsClientAuth: optional\nremotingTlsClientCa: ${ca.certFile}\n`);
+  const printed = rop(['--config', file, '--print-config'], { ROP_REMOTING_TLS_KEY: server.keyFile });
+  assert.equal(printed.status, 0, printed.stderr);
+  assert.match(printed.stdout, /remotingTlsMode: "permissive" {2}# config/);
+  assert.match(printed.stdout, /remotingTlsKey: ".*server-key\.pem" {2}# env ROP_REMOTING_TLS_KEY/);
+  assert.match(printed.stdout, /remotingTlsClientAuth: "optional" {2}# config/);
 });

@@ -73,10 +73,6 @@ export class TlsModeAcceptor {
     });
   }
 
-  get mode(): RemotingTls['mode'] | 'disabled' {
-    return this.tls?.mode ?? 'disabled';
-  }
-
   accept(socket: Socket): void {
     const remote = remoteOf(socket);
     this.waiting.set(remote, socket);

@@ -99,6 +99,27 @@ test('permissive: the Java client with and without TLS, and ali-ons (plaintext),
   assert.equal(gw.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('closing connection')).length, 0, 'no connection was refused');
 });
 
+test('client certificates required: the Java client showing one the CA signed is served, one showing none is refused', { timeout: 120_000 }, async (t) => {
+  const gw = await startGateway({ args: ['--remoting-tls-mode', 'enforcing', '--remoting-tls-cert', certs.server.certFile, '--remoting-tls-key', certs.server.keyFile, '--remoting-tls-client-auth', 'require', '--remoting-tls-client-ca', certs.ca.certFile] });
+  t.after(async () => {
+    await gw.stop();
+    gw.cleanup();
+  });
+  // Out of test mode the client shows tls.client.certPath/keyPath; tls.client.authServer=false still trusts any server.
+  const withCertificate = [
+    '-Dtls.enable=true', '-Dtls.test.mode.enable=false', '-Dtls.client.authServer=false',
+    `-Dtls.client.certPath=${certs.trustedClient.certFile}`, `-Dtls.client.keyPath=${certs.trustedClient.keyFile}`,
+  ];
+  const sent = (await JavaHarness.run('produce', { namesrv: gw.address, topic: 'TlsClientAuth', count: 3 }, 60_000, withCertificate)).filter((e) => e.event === 'sent');
+  assert.equal(sent.length, 3, 'sent with a trusted client certificate');
+
+  const anonymous = JavaHarness.start('produce', { namesrv: gw.address, topic: 'TlsClientAuth', count: 1, 'send-timeout-ms': 5000 }, JAVA_TLS);
+  assert.notEqual(await anonymous.exited, 0, 'without a client certificate the send fails');
+  assert.equal(anonymous.of('sent').length, 0);
+  const refused = gw.logs.filter((l) => l.msg === 'closing connection: client certificate refused');
+  assert.ok(refused.length >= 1 && refused.every((l) => l.error === 'no client certificate'), JSON.stringify(refused));
+});
+
 test('the remoting TLS settings are checked together at start: one clear line and exit 2; env and config file work as flags', () => {
   const { server, ca } = certs;
   const rop = (args: string[], env: NodeJS.ProcessEnv = {}) =>

@@ -75,6 +75,9 @@ export class TlsModeAcceptor {
 
   accept(socket: Socket): void {
     const remote = remoteOf(socket);
+    // A reset before the socket is handed on (or under a TLS handshake, which reports its own) ends in 'close',
+    // which is all that matters here; unheard, the error would end the process.
+    socket.on('error', () => undefined);
     this.waiting.set(remote, socket);
     socket.once('close', () => {
       if (this.waiting.get(remote) === socket) this.waiting.delete(remote);
@@ -101,8 +104,6 @@ export class TlsModeAcceptor {
         socket.destroy();
         return;
       }
-      // The handshake's own errors are the TLS server's to report from here on (tlsClientError).
-      socket.on('error', () => undefined);
       this.tlsServer.emit('connection', socket);
       return;
     }

@@ -183,3 +183,22 @@ test('client certificates: require wants one the CA signed; optional also lets i
     }
   }
 });
+
+test('clients that reset the connection before their first byte or inside the handshake cost nothing but the connection', async () => {
+  const { server, address, logs } = await listener(tlsOf({ mode: 'permissive' }));
+  try {
+    const early = connect({ host: '127.0.0.1', port: server.port });
+    await new Promise((resolve) => early.once('connect', resolve));
+    early.resetAndDestroy();
+    const midHandshake = connect({ host: '127.0.0.1', port: server.port });
+    midHandshake.write(Buffer.from([0x16, 0x03, 0x01, 0x01]));
+    await wait(100);
+    midHandshake.on('error', () => undefined).resetAndDestroy();
+    await wait(200);
+    assert.equal(server.connectionCount, 0, 'neither was taken as a connection');
+    assert.equal(await echo(address, clientTls()), 'echo 1', 'still serving');
+    assert.ok(logs.filter((l) => l.level === 40).length <= 1, `at most the handshake's line: ${JSON.stringify(logs)}`);
+  } finally {
+    await server.close(100);
+  }
+});

@@ -7,6 +7,7 @@ import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js
 import { applyLayers, ConfigError, describeLayers, readConfigFile } from './config-layers.js';
 import { readGrpcTls, type GrpcTls } from './grpc/tls.js';
 import { adminAuthSettings, exposureProblem, parseAllowedHosts } from './admin/admin-access-config.js';
+import { CLIENT_AUTH_MODES, readRemotingTls, REMOTING_TLS_MODES, type RemotingTls, type RemotingTlsFlags } from './remoting/tls-settings.js';
 
 const EXIT_USAGE = 2;
 
@@ -76,6 +77,15 @@ function grpcTls(certFile: string | undefined, keyFile: string | undefined): Grp
   }
 }
 
+/** The remoting TLS flags checked together and their files read now, like the gRPC ones. */
+function remotingTls(flags: RemotingTlsFlags): RemotingTls | undefined {
+  try {
+    return readRemotingTls(flags);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
 /** Options about where settings come from; they are not settings themselves. */
 const META_OPTIONS = ['config', 'printConfig'];
 /** Settings --print-config does not show: its output ends up in terminals and tickets. */
@@ -106,6 +116,11 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .option('--grpc-port <port>', 'port of the gRPC endpoint for RocketMQ 5 clients (plaintext unless --grpc-tls-cert and --grpc-tls-key are given); 0 turns it off', integer(0, 65535), d.grpcPort)
     .option('--grpc-tls-cert <file>', 'PEM certificate (chain) of the gRPC endpoint, which then speaks TLS only; needs --grpc-tls-key')
     .option('--grpc-tls-key <file>', 'PEM private key of --grpc-tls-cert')
+    .addOption(new Option('--remoting-tls-mode <mode>', 'TLS on the remoting port(s), as Apache RocketMQ\'s tls.server.mode: disabled (plaintext only), permissive (TLS and plaintext on one port), enforcing (TLS only); needs --remoting-tls-cert and --remoting-tls-key').choices(REMOTING_TLS_MODES).default('disabled'))
+    .option('--remoting-tls-cert <file>', 'PEM certificate (chain) of the remoting port(s)')
+    .option('--remoting-tls-key <file>', 'PEM private key of --remoting-tls-cert')
+    .addOption(new Option('--remoting-tls-client-auth <auth>', 'client certificates, as tls.server.need.client.auth: none, optional (one shown must verify), require; needs --remoting-tls-client-ca').choices(CLIENT_AUTH_MODES).default('none'))
+    .option('--remoting-tls-client-ca <file>', 'PEM certificates that client certificates are verified against')
     .option('--advertised-address <host:port>', 'broker address put in routes and message ids (default: host:bound port)', hostPort)
     .option('--data-dir <dir>', 'where the embedded store keeps its files', d.dataDir)
     .addOption(new Option('--store <kind>', 'message store').choices(['embedded', 'pulsar']).default(d.store))
@@ -148,6 +163,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     adminAuth,
     grpcPort: o.grpcPort,
     grpcTls: grpcTls(o.grpcTlsCert, o.grpcTlsKey),
+    remotingTls: remotingTls({ mode: o.remotingTlsMode, certFile: o.remotingTlsCert, keyFile: o.remotingTlsKey, clientAuth: o.remotingTlsClientAuth, clientCaFile: o.remotingTlsClientCa }),
     advertisedAddress: o.advertisedAddress,
     dataDir: o.dataDir,
     store: o.store,

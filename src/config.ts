@@ -1,6 +1,7 @@
 import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js';
 import type { GrpcTls } from './grpc/tls.js';
 import type { AdminAuthSettings } from './admin/admin-access-config.js';
+import type { RemotingTls } from './remoting/tls-settings.js';
 
 /** Everything `rop` can be told, with the defaults `--help` prints. */
 export interface GatewayConfig {
@@ -14,6 +15,8 @@ export interface GatewayConfig {
   grpcPort: number;
   /** certificate and key of the gRPC endpoint, which then speaks TLS only; plaintext without */
   grpcTls?: GrpcTls;
+  /** TLS on the remoting listeners (Apache RocketMQ's tls.server.mode permissive or enforcing); plaintext only without */
+  remotingTls?: RemotingTls;
   /** host:port advertised in routes and message ids; defaults to host:port actually bound */
   advertisedAddress?: string;
   dataDir: string;

@@ -82,7 +82,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     throw err;
   });
   http?.server.serve(adminServices(config, store, remoting, metrics, grpcClients, () => stopping !== undefined));
-  log.info({ host: config.host, port: remoting.port, httpPort: http?.port, grpcPort: grpc?.port, advertised: remoting.advertisedAddress, dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
+  log.info({ host: config.host, port: remoting.port, httpPort: http?.port, grpcPort: grpc?.port, advertised: remoting.advertisedAddress, remotingTls: config.remotingTls?.mode ?? 'disabled', dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
 
   return {
     port: remoting.port,

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { connectRemoting } from '../remoting/remoting-client.js';
 import type { RemotingConnection } from '../remoting/remoting-connection.js';
 import { isOneway, nextOpaque, type RemotingCommand } from '../remoting/remoting-command.js';
@@ -18,7 +19,8 @@ export class RequestForwarder {
   private readonly connections = new Map<string, Promise<RemotingConnection>>();
   private closed = false;
 
-  constructor(private readonly self: string, private readonly maxFrameSize: number) {}
+  /** `tls`: how to reach gateways whose listeners speak TLS only; plaintext without */
+  constructor(private readonly self: string, private readonly maxFrameSize: number, private readonly tls?: ConnectionOptions) {}
 
   /** The owner's answer to `req`, or null for a oneway request; rejects when the owner cannot be reached. */
   async forward(req: RemotingCommand, owner: string): Promise<RemotingCommand | null> {
@@ -43,7 +45,7 @@ export class RequestForwarder {
     if (this.closed) return Promise.reject(new Error('gateway stopping'));
     let opening = this.connections.get(address);
     if (!opening) {
-      opening = connectRemoting(address, this.maxFrameSize);
+      opening = connectRemoting(address, this.maxFrameSize, undefined, this.tls);
       this.connections.set(address, opening);
       const forget = (): void => {
         if (this.connections.get(address) === opening) this.connections.delete(address);

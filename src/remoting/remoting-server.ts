@@ -4,6 +4,8 @@ import type { Logger } from '../logger.js';
 import { FrameTooLargeError } from './errors.js';
 import { RemotingConnection } from './remoting-connection.js';
 import { createResponse, isOneway, type RemotingCommand } from './remoting-command.js';
+import { TlsModeAcceptor, type TlsModeAcceptorOptions } from './tls-mode-acceptor.js';
+import type { RemotingTls } from './tls-settings.js';
 
 /** Answers one request code. Returning null sends nothing (the processor answered itself or the request was oneway). */
 export type RequestProcessor = (request: RemotingCommand, connection: RemotingConnection) => Promise<RemotingCommand | null> | RemotingCommand | null;
@@ -41,8 +43,14 @@ export interface RemotingServerEvents {
   disconnect: [RemotingConnection];
 }
 
+/** How a listener takes connections: TLS per Apache RocketMQ's tls.server.mode (plaintext only without). */
+export interface ListenerOptions extends TlsModeAcceptorOptions {
+  tls?: RemotingTls;
+}
+
 export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   private readonly server: Server;
+  private readonly acceptor: TlsModeAcceptor;
   private readonly processors = new Map<number, RequestProcessor>();
   private readonly connections = new Set<RemotingConnection>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -56,11 +64,12 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   private readonly codeName: CodeNamer;
   private readonly errorAnswer: ErrorAnswer;
 
-  constructor(private readonly log: Logger, private readonly maxFrameSize: number, terms: ProtocolTerms = {}) {
+  constructor(private readonly log: Logger, private readonly maxFrameSize: number, terms: ProtocolTerms = {}, listener: ListenerOptions = {}) {
     super();
     this.codeName = terms.codeName ?? (() => undefined);
     this.errorAnswer = terms.errorAnswer ?? faultAnswer;
-    this.server = createServer((socket) => this.accept(socket));
+    this.acceptor = new TlsModeAcceptor(log, listener.tls, (socket) => this.accept(socket), listener);
+    this.server = createServer((socket) => this.acceptor.accept(socket));
   }
 
   observe(observer: RequestObserver): void {
@@ -109,6 +118,7 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
       await Promise.race([Promise.allSettled([...this.inFlight]), delay(deadline - Date.now())]);
     }
     for (const c of this.connections) c.end();
+    this.acceptor.close();
     await Promise.race([closed, delay(1000)]);
     for (const c of this.connections) c.destroy();
     await closed;

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { RemotingServer, type RequestObserver } from '../remoting/remoting-server.js';
+import { clientOptions } from '../remoting/tls-settings.js';
 import { REMOTING_TERMS } from '../errors/boundaries.js';
 import { RouteProcessor } from '../namesrv/route-processor.js';
 import { SlotBroker } from '../broker/slot-broker.js';
@@ -49,7 +50,7 @@ async function listenPerSlot(main: RemotingServer, slots: number, config: Gatewa
   const listeners = [main];
   try {
     for (let slot = 1; slot < slots; slot++) {
-      const listener = new RemotingServer(log, config.maxFrameSize, REMOTING_TERMS);
+      const listener = new RemotingServer(log, config.maxFrameSize, REMOTING_TERMS, { tls: config.remotingTls });
       listeners.push(listener);
       await listener.listen(config.host, 0);
     }
@@ -75,7 +76,7 @@ const brokerSettings = (config: GatewayConfig, advertisedAddress: string, broker
 });
 
 export async function startRemotingEndpoint(config: GatewayConfig, log: Logger, store: MessageStore, deps: RemotingDeps): Promise<RemotingEndpoint> {
-  const main = new RemotingServer(log, config.maxFrameSize, REMOTING_TERMS);
+  const main = new RemotingServer(log, config.maxFrameSize, REMOTING_TERMS, { tls: config.remotingTls });
   const port = await main.listen(config.host, config.port);
   const advertisedAddress = config.advertisedAddress ?? `${isIP(config.host) && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${port}`;
   const advertisedHost = advertisedAddress.slice(0, advertisedAddress.lastIndexOf(':'));
@@ -92,7 +93,8 @@ export async function startRemotingEndpoint(config: GatewayConfig, log: Logger, 
     throw err;
   }
   const addressOf = (slot: number): string => (slot === 0 ? advertisedAddress : `${advertisedHost}:${listeners[slot]!.port}`);
-  const forwarder = new RequestForwarder(advertisedAddress, config.maxFrameSize);
+  // In permissive mode every gateway also takes plaintext, so only enforcing needs TLS between gateways.
+  const forwarder = new RequestForwarder(advertisedAddress, config.maxFrameSize, config.remotingTls?.mode === 'enforcing' ? clientOptions(config.remotingTls) : undefined);
   const slotStores = Array.from({ length: cluster.slots }, (_, slot) => new SlotStore(store, new SlotLayout(slot, cluster.slots)));
   const brokers = slotStores.map((slotStore, slot) => new SlotBroker({
     store: slotStore,

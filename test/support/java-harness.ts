@@ -13,9 +13,9 @@ export class JavaHarness extends JarProcess {
     return new JavaHarness(spawnJar(harnessJar, command, options, jvmArgs), command);
   }
 
-  /** Runs a command to completion and returns its events; fails on a non-zero exit. */
-  static run(command: string, options: Record<string, string | number>, timeoutMs = 60_000): Promise<HarnessEvent[]> {
-    return JavaHarness.start(command, options).finish(timeoutMs);
+  /** Runs a command to completion and returns its events; fails on a non-zero exit. `jvmArgs` such as -Dtls.enable=true. */
+  static run(command: string, options: Record<string, string | number>, timeoutMs = 60_000, jvmArgs: string[] = []): Promise<HarnessEvent[]> {
+    return JavaHarness.start(command, options, jvmArgs).finish(timeoutMs);
   }
 }
 

@@ -5,6 +5,8 @@ import { connectRemoting } from '../../../src/remoting/remoting-client.js';
 import { createRequest, createResponse, type RemotingCommand } from '../../../src/remoting/remoting-command.js';
 import { RequestForwarder, forwardedVia } from '../../../src/cluster/request-forwarder.js';
 import { silent } from '../../support/embedded-broker.js';
+import { clientOptions, readRemotingTls } from '../../../src/remoting/tls-settings.js';
+import { makeTestCertificates } from '../../support/tls-certificates.js';
 
 const ECHO = 900;
 const ONEWAY = 2;
@@ -41,5 +43,29 @@ test('a forwarded request is answered by the owner under the client\'s opaque, a
     client.destroy();
     forwarder.close();
     await Promise.all([stale.close(100), owner.close(100)]);
+  }
+});
+
+test('to gateways whose listeners speak TLS only, requests are forwarded over TLS, with the gateway\'s certificate as its client certificate', async () => {
+  const certs = makeTestCertificates();
+  // The owner trusts the gateways' shared certificate as client certificates, and requires one.
+  const tls = readRemotingTls({ mode: 'enforcing', certFile: certs.server.certFile, keyFile: certs.server.keyFile, clientAuth: 'require', clientCaFile: certs.server.certFile })!;
+  const owner = new RemotingServer(silent, 1 << 20, {}, { tls });
+  owner.register(ECHO, (req) => createResponse(req, 0, `owner saw ${req.extFields?.n} over ${(req.extFields?.via ?? '')}`));
+  const ownerAddress = `127.0.0.1:${await owner.listen('127.0.0.1', 0)}`;
+  const overTls = new RequestForwarder('127.0.0.1:1', 1 << 20, clientOptions(tls));
+  const plaintext = new RequestForwarder('127.0.0.1:2', 1 << 20);
+  try {
+    const answer = await overTls.forward(createRequest(ECHO, { n: '1', via: 'tls' }), ownerAddress);
+    assert.equal(answer?.remark, 'owner saw 1 over tls');
+    await assert.rejects(plaintext.forward(createRequest(ECHO, { n: '2' }), ownerAddress), 'a plaintext forwarder is refused by an enforcing owner');
+    const anonymous = new RequestForwarder('127.0.0.1:3', 1 << 20, { rejectUnauthorized: false });
+    await assert.rejects(anonymous.forward(createRequest(ECHO, { n: '3' }), ownerAddress), 'without the certificate the owner requires, no answer');
+    anonymous.close();
+  } finally {
+    overTls.close();
+    plaintext.close();
+    await owner.close(100);
+    certs.remove();
   }
 });

@@ -207,7 +207,7 @@ async function main(): Promise<void> {
     gateway = await startGateway(config, log);
   } catch (err) {
     // Refused credentials or certificates need the operator, not a stack trace: one line says which.
-    if (err instanceof PulsarAccessError) process.stderr.write(`error: rop failed to start: ${err.message}\n`);
+    if (err instanceof PulsarAccessError) process.stderr.write(`error: rop failed to start: ${err.message.replace(/\s+/g, ' ')}\n`);
     else log.fatal({ err }, 'rop failed to start');
     process.exit(1);
   }

@@ -62,7 +62,9 @@ export class AdminHttp {
           const status = res.statusCode ?? 0;
           const text = Buffer.concat(chunks).toString('utf8');
           if (status === 401 || status === 403) {
-            reject(new PulsarAccessError(`Pulsar admin at ${this.url.host} refused the credentials: ${method} ${path}: HTTP ${status} ${reasonOf(text)}`));
+            // Jetty answers an unauthenticated call with an HTML page; its status line says it in one line.
+            const reason = text.trimStart().startsWith('<') ? res.statusMessage ?? '' : reasonOf(text);
+            reject(new PulsarAccessError(`Pulsar admin at ${this.url.host} refused the credentials: ${method} ${path}: HTTP ${status} ${reason}`));
           } else {
             resolve({ status, headers: res.headers, text });
           }

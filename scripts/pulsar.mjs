@@ -8,7 +8,7 @@
 // .cache/pulsar-secure/secrets/{ca.crt, broker.crt, broker.key, secret.key, admin.token}.
 import { spawn } from 'node:child_process';
 import { resolveClasspath } from './lib/maven-classpath.mjs';
-import { ensureSecrets, SUPERUSER } from './lib/pulsar-secrets.mjs';
+import { ensureSecrets, secretPaths, SUPERUSER } from './lib/pulsar-secrets.mjs';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -29,7 +29,7 @@ const lib = resolve('.cache', 'pulsar', 'lib');
 const pidFile = join(home, 'pulsar.pid');
 const logDir = join(home, 'logs');
 const dataDir = join(home, 'data');
-const secrets = secure ? ensureSecrets(join(home, 'secrets')) : undefined;
+const secrets = secure ? secretPaths(join(home, 'secrets')) : undefined;
 const authHeaders = () => (secrets ? { authorization: `Bearer ${readFileSync(secrets.adminToken, 'utf8').trim()}` } : {});
 const urls = secure
   ? `pulsar+ssl://127.0.0.1:${BROKER_TLS_PORT} and https://127.0.0.1:${WEB_TLS_PORT} (plaintext ${BROKER_PORT}, ${WEB_PORT})`
@@ -167,6 +167,7 @@ async function start() {
     return;
   }
   resolveJars();
+  if (secrets) ensureSecrets(secrets.dir);
   mkdirSync(logDir, { recursive: true });
   mkdirSync(dataDir, { recursive: true });
   const { conf, log4j } = writeConfig();

@@ -79,6 +79,15 @@ test('a wrong token is refused at CONNECT with an access error, at once', async 
   }
 });
 
+test('pulsar+ssl against a certificate signed by a CA not trusted is refused as an access error, not retried', async () => {
+  const client = new PulsarClient({ serviceUrl: secureServiceUrl, tls: { verifyHostname: true }, auth });
+  try {
+    await assert.rejects(client.connection(), (err: Error) => err instanceof PulsarAccessError && /refused its certificate/.test(err.message));
+  } finally {
+    await client.close();
+  }
+});
+
 test('an expiring token is refreshed through the auth challenge: the token file is read again, the connection stays', { timeout: 90_000 }, async () => {
   const tokenFile = join(dir, 'rotating.token');
   const lifetimeMs = 6000;

@@ -113,7 +113,7 @@ test('Pulsar security settings: the token comes from flag, ROP_* or file and --p
     });
     assert.equal(printed.status, 0, printed.stderr);
     assert.doesNotMatch(printed.stdout, /secret/);
-    assert.match(printed.stdout, /^# pulsarAuthToken: \(set, hidden\)  # env ROP_PULSAR_AUTH_TOKEN$/m);
+    assert.match(printed.stdout, /^# pulsarAuthToken: \(set, not shown\)  # env ROP_PULSAR_AUTH_TOKEN$/m);
     assert.match(printed.stdout, /^pulsarTlsHostnameVerification: false  # cli$/m);
     assert.match(printed.stdout, /^pulsarUrl: "pulsar\+ssl:\/\/127\.0\.0\.1:6651"  # cli$/m);
     const notPem = join(dir, 'ca.pem');

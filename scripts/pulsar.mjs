@@ -1,27 +1,44 @@
 // Apache Pulsar standalone for development and CI, from Maven Central artifacts only (no Docker, no tarball).
-// Usage: node scripts/pulsar.mjs start|stop|status
+// Usage: node scripts/pulsar.mjs start|stop|status [--secure]
 //   PULSAR_BROKER_PORT (6650), PULSAR_WEB_PORT (8090: the gateway's admin takes 8080), PULSAR_VERSION (4.2.4)
 // Everything lives under the git-ignored .cache/pulsar/: a generated pom, lib/ (the broker's jars), conf, data, logs.
+// --secure runs a second standalone beside the first, with token authentication and TLS, under .cache/pulsar-secure/
+// (its own conf, data, logs and secrets; the same lib/): pulsar+ssl://127.0.0.1:6651 and https://127.0.0.1:8443,
+// plaintext (still token-checked) on 6652 and 8091; PULSAR_SECURE_*_PORT override those. Secrets (made once):
+// .cache/pulsar-secure/secrets/{ca.crt, broker.crt, broker.key, secret.key, admin.token}.
 import { spawn } from 'node:child_process';
 import { resolveClasspath } from './lib/maven-classpath.mjs';
+import { ensureSecrets, secretPaths, SUPERUSER } from './lib/pulsar-secrets.mjs';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 
 const VERSION = process.env.PULSAR_VERSION ?? '4.2.4';
-const BROKER_PORT = Number(process.env.PULSAR_BROKER_PORT ?? 6650);
-const WEB_PORT = Number(process.env.PULSAR_WEB_PORT ?? 8090);
-const START_TIMEOUT_MS = 240_000;
-const home = resolve('.cache', 'pulsar');
-const lib = join(home, 'lib');
+const secure = process.argv.includes('--secure');
+const env = (name, fallback) => Number(process.env[name] ?? fallback);
+const BROKER_PORT = secure ? env('PULSAR_SECURE_BROKER_PORT', 6652) : env('PULSAR_BROKER_PORT', 6650);
+const WEB_PORT = secure ? env('PULSAR_SECURE_WEB_PORT', 8091) : env('PULSAR_WEB_PORT', 8090);
+const BROKER_TLS_PORT = env('PULSAR_SECURE_BROKER_TLS_PORT', 6651);
+const WEB_TLS_PORT = env('PULSAR_SECURE_WEB_TLS_PORT', 8443);
+// Token expiry is checked this often on open connections; a short period lets tests see the auth challenge soon.
+const AUTH_REFRESH_CHECK_SECONDS = 2;
+const START_TIMEOUT_MS = secure ? 360_000 : 240_000;
+const NAME = secure ? 'pulsar (secure)' : 'pulsar';
+const home = resolve('.cache', secure ? 'pulsar-secure' : 'pulsar');
+const lib = resolve('.cache', 'pulsar', 'lib');
 const pidFile = join(home, 'pulsar.pid');
 const logDir = join(home, 'logs');
 const dataDir = join(home, 'data');
+const secrets = secure ? secretPaths(join(home, 'secrets')) : undefined;
+const authHeaders = () => (secrets ? { authorization: `Bearer ${readFileSync(secrets.adminToken, 'utf8').trim()}` } : {});
+const urls = secure
+  ? `pulsar+ssl://127.0.0.1:${BROKER_TLS_PORT} and https://127.0.0.1:${WEB_TLS_PORT} (plaintext ${BROKER_PORT}, ${WEB_PORT})`
+  : `pulsar://127.0.0.1:${BROKER_PORT} and http://127.0.0.1:${WEB_PORT}`;
 
 const command = process.argv[2];
 const commands = { start, stop, status };
 if (!commands[command]) {
-  console.error('usage: node scripts/pulsar.mjs start|stop|status');
+  console.error('usage: node scripts/pulsar.mjs start|stop|status [--secure]');
   process.exit(2);
 }
 await commands[command]();
@@ -41,9 +58,9 @@ async function healthy() {
   // Ready means set up, not just listening: standalone registers its cluster and creates public/default
   // a moment after the web port opens, and tenants cannot be created before that.
   try {
-    const clusters = await fetch(`http://127.0.0.1:${WEB_PORT}/admin/v2/clusters`, { signal: AbortSignal.timeout(2000) });
+    const clusters = await fetch(`http://127.0.0.1:${WEB_PORT}/admin/v2/clusters`, { headers: authHeaders(), signal: AbortSignal.timeout(2000) });
     if (!clusters.ok || !(await clusters.json()).includes('standalone')) return false;
-    const namespaces = await fetch(`http://127.0.0.1:${WEB_PORT}/admin/v2/namespaces/public`, { signal: AbortSignal.timeout(2000) });
+    const namespaces = await fetch(`http://127.0.0.1:${WEB_PORT}/admin/v2/namespaces/public`, { headers: authHeaders(), signal: AbortSignal.timeout(2000) });
     if (!namespaces.ok || !(await namespaces.json()).includes('public/default')) return false;
   } catch {
     return false;
@@ -58,7 +75,7 @@ async function healthy() {
 async function status() {
   const pid = runningPid();
   const ok = pid !== undefined && (await healthy());
-  console.log(ok ? `pulsar ${VERSION} running (pid ${pid}) on pulsar://127.0.0.1:${BROKER_PORT}, http://127.0.0.1:${WEB_PORT}` : pid ? `pulsar starting or unhealthy (pid ${pid})` : 'pulsar not running');
+  console.log(ok ? `${NAME} ${VERSION} running (pid ${pid}) on ${urls}` : pid ? `${NAME} starting or unhealthy (pid ${pid})` : `${NAME} not running`);
   process.exit(ok ? 0 : 1);
 }
 
@@ -102,9 +119,11 @@ function writeConfig() {
     'dbStorage_readAheadCacheMaxSizeMb=32',
     'journalMaxGroupWaitMSec=1',
     'numIOThreads=2',
-    'numHttpServerThreads=4',
+    // Jetty leases threads per connector: the secure standalone's TLS connectors need more than 4.
+    `numHttpServerThreads=${secure ? 8 : 4}`,
     'numOrderedExecutorThreads=2',
     'webSocketServiceEnabled=false',
+    ...(secrets ? securityConfig(secrets) : []),
     '',
   ].join('\n'));
   const log4j = join(home, 'log4j2.xml');
@@ -123,12 +142,32 @@ function writeConfig() {
   return { conf, log4j };
 }
 
+/** TLS beside plaintext, tokens checked on both; the broker's own clients use the plaintext ports with the admin token. */
+function securityConfig(p) {
+  return [
+    `brokerServicePortTls=${BROKER_TLS_PORT}`,
+    `webServicePortTls=${WEB_TLS_PORT}`,
+    `tlsCertificateFilePath=${p.brokerCert}`,
+    `tlsKeyFilePath=${p.brokerKey}`,
+    `tlsTrustCertsFilePath=${p.caCert}`,
+    'authenticationEnabled=true',
+    'authenticationProviders=org.apache.pulsar.broker.authentication.AuthenticationProviderToken',
+    `tokenSecretKey=file://${p.secretKey}`,
+    `authenticationRefreshCheckSeconds=${AUTH_REFRESH_CHECK_SECONDS}`,
+    'authorizationEnabled=true',
+    `superUserRoles=${SUPERUSER}`,
+    'brokerClientAuthenticationPlugin=org.apache.pulsar.client.impl.auth.AuthenticationToken',
+    `brokerClientAuthenticationParameters=file://${p.adminToken}`,
+  ];
+}
+
 async function start() {
   if (runningPid() !== undefined && (await healthy())) {
-    console.log(`pulsar: already running on pulsar://127.0.0.1:${BROKER_PORT}`);
+    console.log(`${NAME}: already running on ${urls}`);
     return;
   }
   resolveJars();
+  if (secrets) ensureSecrets(secrets.dir);
   mkdirSync(logDir, { recursive: true });
   mkdirSync(dataDir, { recursive: true });
   const { conf, log4j } = writeConfig();
@@ -148,12 +187,12 @@ async function start() {
   while (Date.now() - started < START_TIMEOUT_MS) {
     if (child.exitCode !== null || runningPid() === undefined) break;
     if (await healthy()) {
-      console.log(`pulsar: ${VERSION} up on pulsar://127.0.0.1:${BROKER_PORT} and http://127.0.0.1:${WEB_PORT} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(`${NAME}: ${VERSION} up on ${urls} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return;
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
-  console.error(`pulsar: did not become healthy within ${START_TIMEOUT_MS / 1000} s; last log lines:`);
+  console.error(`${NAME}: did not become healthy within ${START_TIMEOUT_MS / 1000} s; last log lines:`);
   for (const f of ['stdout.log', 'pulsar.log']) {
     const p = join(logDir, f);
     if (existsSync(p)) console.error(readFileSync(p, 'utf8').split('\n').slice(-30).join('\n'));
@@ -165,7 +204,7 @@ async function start() {
 async function stop() {
   const pid = runningPid();
   if (pid === undefined) {
-    console.log('pulsar: not running');
+    console.log(`${NAME}: not running`);
     rmSync(pidFile, { force: true });
     return;
   }
@@ -174,5 +213,5 @@ async function stop() {
   while (runningPid() !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
   if (runningPid() !== undefined) process.kill(pid, 'SIGKILL');
   rmSync(pidFile, { force: true });
-  console.log('pulsar: stopped');
+  console.log(`${NAME}: stopped`);
 }

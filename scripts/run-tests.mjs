@@ -1,7 +1,8 @@
 // Runs the compiled node:test suites. `node --test` on Node 20 takes no globs, so the files are listed here.
-// Usage: node scripts/run-tests.mjs [unit|e2e|all|pulsar] [file filter]   (default: all)
+// Usage: node scripts/run-tests.mjs [unit|e2e|all|pulsar|pulsar-secure] [file filter]   (default: all)
 // `pulsar` runs the Pulsar client suites, the whole e2e suite again with the gateway on the Pulsar
 // store (ROP_TEST_STORE=pulsar), and last the fault suites that restart Pulsar; it needs `npm run pulsar:start`.
+// `pulsar-secure` runs the suites against the TLS- and token-secured standalone of `node scripts/pulsar.mjs start --secure`.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';

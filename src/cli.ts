@@ -8,6 +8,8 @@ import { applyLayers, ConfigError, describeLayers, readConfigFile } from './conf
 import { readGrpcTls, type GrpcTls } from './grpc/tls.js';
 import { adminAuthSettings, exposureProblem, parseAllowedHosts } from './admin/admin-access-config.js';
 import { CLIENT_AUTH_MODES, readRemotingTls, REMOTING_TLS_MODES, type RemotingTls, type RemotingTlsFlags } from './remoting/tls-settings.js';
+import { pulsarTlsConfig, pulsarTokenConfig } from './startup/pulsar-access-config.js';
+import { PulsarAccessError } from './pulsar/errors.js';
 
 const EXIT_USAGE = 2;
 
@@ -35,12 +37,12 @@ function allowedHosts(value: string): string[] {
 }
 
 function pulsarUrl(value: string): string {
-  if (!/^pulsar:\/\/[^\s:/]+(:\d{1,5})?\/?$/.test(value)) throw new InvalidArgumentError(`expected pulsar://host:port, got ${JSON.stringify(value)}`);
+  if (!/^pulsar(\+ssl)?:\/\/[^\s:/]+(:\d{1,5})?\/?$/.test(value)) throw new InvalidArgumentError(`expected pulsar://host:port or pulsar+ssl://host:port, got ${JSON.stringify(value)}`);
   return value;
 }
 
 function httpUrl(value: string): string {
-  if (!/^https?:\/\/[^\s/]+\/?$/.test(value)) throw new InvalidArgumentError(`expected http://host:port, got ${JSON.stringify(value)}`);
+  if (!/^https?:\/\/[^\s/]+\/?$/.test(value)) throw new InvalidArgumentError(`expected http://host:port or https://host:port, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -89,7 +91,7 @@ function remotingTls(flags: RemotingTlsFlags): RemotingTls | undefined {
 /** Options about where settings come from; they are not settings themselves. */
 const META_OPTIONS = ['config', 'printConfig'];
 /** Settings --print-config does not show: its output ends up in terminals and tickets. */
-const SECRET_OPTIONS = ['adminToken', 'adminReadToken'];
+const SECRET_OPTIONS = ['adminToken', 'adminReadToken', 'pulsarAuthToken'];
 
 interface ParsedCommandLine {
   config: GatewayConfig;
@@ -133,8 +135,12 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .option('--flush-interval-ms <ms>', 'fsync period of the async flush policy', integer(1, 60_000), d.flushIntervalMs)
     .option('--segment-size <bytes>', 'size at which a queue log starts a new segment file', integer(4096, 1024 * 1024 * 1024), d.segmentBytes)
     .option('--retention-hours <h>', 'embedded: delete segments whose newest message is older than this; pulsar: retention set on namespaces it creates', integer(1, 24 * 365 * 10), d.retentionHours)
-    .option('--pulsar-url <url>', 'Pulsar service URL (store pulsar)', pulsarUrl, d.pulsarUrl)
-    .option('--pulsar-admin-url <url>', 'Pulsar admin REST URL (store pulsar)', httpUrl, d.pulsarAdminUrl)
+    .option('--pulsar-url <url>', 'Pulsar service URL (store pulsar); pulsar+ssl:// speaks TLS', pulsarUrl, d.pulsarUrl)
+    .option('--pulsar-admin-url <url>', 'Pulsar admin REST URL (store pulsar); https:// speaks TLS', httpUrl, d.pulsarAdminUrl)
+    .option('--pulsar-tls-ca <file>', 'PEM certificate(s) to trust for pulsar+ssl:// and https:// Pulsar URLs (default: Node\'s built-in CAs)')
+    .option('--no-pulsar-tls-hostname-verification', 'accept a Pulsar certificate that does not name the host connected to (the chain is still verified)')
+    .option('--pulsar-auth-token <token>', 'JWT sent to Pulsar (token authentication) in CONNECT and as Authorization: Bearer on admin REST')
+    .option('--pulsar-auth-token-file <file>', 'file holding the Pulsar token, read again at every connect and auth challenge so a rotated token is used')
     .option('--pulsar-tenant <tenant>', 'Pulsar tenant of topics without a client namespace', pulsarName, d.pulsarTenant)
     .option('--pulsar-namespace <namespace>', 'Pulsar namespace of topics without a client namespace', pulsarName, d.pulsarNamespace)
     .option('--pulsar-system-namespace <tenant/namespace>', "Pulsar namespace of the gateway's topic configs and consumer offsets", pulsarNamespacePath, d.pulsarSystemNamespace)
@@ -178,6 +184,8 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     retentionHours: o.retentionHours,
     pulsarUrl: o.pulsarUrl,
     pulsarAdminUrl: o.pulsarAdminUrl,
+    pulsarTls: pulsarTlsConfig(o.pulsarTlsCa, o.pulsarTlsHostnameVerification),
+    pulsarAuthToken: pulsarTokenConfig(o.pulsarAuthToken, o.pulsarAuthTokenFile),
     pulsarTenant: o.pulsarTenant,
     pulsarNamespace: o.pulsarNamespace,
     pulsarSystemNamespace: o.pulsarSystemNamespace,
@@ -214,7 +222,9 @@ async function main(): Promise<void> {
   try {
     gateway = await startGateway(config, log);
   } catch (err) {
-    log.fatal({ err }, 'rop failed to start');
+    // Refused credentials or certificates need the operator, not a stack trace: one line says which.
+    if (err instanceof PulsarAccessError) process.stderr.write(`error: rop failed to start: ${err.message.replace(/\s+/g, ' ')}\n`);
+    else log.fatal({ err }, 'rop failed to start');
     process.exit(1);
   }
   let stopping = false;

@@ -2,6 +2,8 @@ import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js
 import type { GrpcTls } from './grpc/tls.js';
 import type { AdminAuthSettings } from './admin/admin-access-config.js';
 import type { RemotingTls } from './remoting/tls-settings.js';
+import type { TokenSource } from './pulsar/auth.js';
+import type { PulsarTlsOptions } from './pulsar/tls.js';
 
 /** Everything `rop` can be told, with the defaults `--help` prints. */
 export interface GatewayConfig {
@@ -23,8 +25,12 @@ export interface GatewayConfig {
   store: 'embedded' | 'pulsar';
   /** pulsar://host:port of the cluster (store pulsar) */
   pulsarUrl: string;
-  /** http://host:port of the cluster's admin REST API (store pulsar) */
+  /** http://host:port or https://host:port of the cluster's admin REST API (store pulsar) */
   pulsarAdminUrl: string;
+  /** how pulsar+ssl:// and https:// URLs check Pulsar's certificate */
+  pulsarTls: PulsarTlsOptions;
+  /** token sent to Pulsar (CommandConnect and admin REST); none means Pulsar without authentication */
+  pulsarAuthToken?: TokenSource;
   /** tenant and namespace of RocketMQ topics without a client namespace */
   pulsarTenant: string;
   pulsarNamespace: string;
@@ -62,6 +68,9 @@ export const defaultConfig: GatewayConfig = {
   store: 'embedded',
   pulsarUrl: 'pulsar://127.0.0.1:6650',
   pulsarAdminUrl: 'http://127.0.0.1:8080',
+  // On by default, unlike Pulsar's Java client (tlsHostnameVerificationEnable=false): a CA-signed certificate
+  // for any other host would otherwise be accepted, and the token sent to it.
+  pulsarTls: { verifyHostname: true },
   pulsarTenant: 'rocketmq',
   pulsarNamespace: 'default',
   pulsarSystemNamespace: 'rocketmq/__rocketmq',

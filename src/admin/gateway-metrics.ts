@@ -214,6 +214,12 @@ export class GatewayMetrics {
         },
       });
       new Gauge({
+        name: 'rop_pulsar_auth_refreshes', help: 'Auth challenges of Pulsar brokers (an expiring token) answered with fresh credentials since start', registers: [r],
+        collect() {
+          this.set(src.store.status().pulsarConnections?.authChallenges ?? 0);
+        },
+      });
+      new Gauge({
         name: 'rop_pulsar_connect_failures', help: 'Attempts of the Pulsar client to connect that failed since start', registers: [r],
         collect() {
           this.set(src.store.status().pulsarConnections?.failed ?? 0);

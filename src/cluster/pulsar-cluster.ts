@@ -1,6 +1,8 @@
 import type { Logger } from '../logger.js';
 import { PulsarClient } from '../pulsar/pulsar-client.js';
 import { PulsarAdmin } from '../pulsar/admin.js';
+import type { PulsarAuthentication } from '../pulsar/auth.js';
+import type { PulsarTlsOptions } from '../pulsar/tls.js';
 import { PulsarConsumer } from '../pulsar/consumer.js';
 import { PulsarProducer } from '../pulsar/producer.js';
 import { SystemTable } from '../store/pulsar/system-table.js';
@@ -9,6 +11,9 @@ import { slotBrokerName, type ClusterMembership, type OwnershipListener, type Sl
 export interface PulsarClusterOptions {
   serviceUrl: string;
   adminUrl: string;
+  /** Certificate checks of pulsar+ssl:// and https:// URLs. */
+  tls?: PulsarTlsOptions;
+  auth?: PulsarAuthentication;
   /** tenant/namespace of the gateways' own topics */
   systemNamespace: string;
   clusterName: string;
@@ -51,8 +56,8 @@ export class PulsarCluster implements ClusterMembership {
 
   constructor(private readonly o: PulsarClusterOptions, private readonly log: Logger) {
     this.clusterName = o.clusterName;
-    this.client = new PulsarClient({ serviceUrl: o.serviceUrl });
-    this.admin = new PulsarAdmin(o.adminUrl);
+    this.client = new PulsarClient({ serviceUrl: o.serviceUrl, tls: o.tls, auth: o.auth });
+    this.admin = new PulsarAdmin(o.adminUrl, { tls: o.tls, auth: o.auth });
     const base = `persistent://${o.systemNamespace}/${o.clusterName}`;
     this.controlTopic = `${base}-slots`;
     this.owners = new SystemTable<SlotOwner>(this.client, `${base}-slot-owners`, { mode: 'ordered' }, log);
@@ -108,6 +113,7 @@ export class PulsarCluster implements ClusterMembership {
     await Promise.all(this.consumers.map((c) => c.close()));
     await this.owners.close();
     await this.client.close();
+    this.admin.close();
   }
 
   /**

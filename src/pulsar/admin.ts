@@ -1,3 +1,7 @@
+import { AdminHttp, reasonOf } from './admin-http.js';
+import type { PulsarAuthentication } from './auth.js';
+import type { PulsarTlsOptions } from './tls.js';
+
 /** A failed admin REST call, with the HTTP status and the broker's reason. */
 export class PulsarAdminError extends Error {
   override name = 'PulsarAdminError';
@@ -25,12 +29,25 @@ export interface EntryMetadata {
   messages: number;
 }
 
+export interface PulsarAdminOptions {
+  timeoutMs?: number;
+  /** How an https:// admin URL's certificate is checked. */
+  tls?: PulsarTlsOptions;
+  /** Credentials sent with every call (a token as `Authorization: Bearer`). */
+  auth?: PulsarAuthentication;
+}
+
 /** The few Pulsar admin REST (v2) calls the gateway needs: tenants, namespaces with retention, partitioned topics. */
 export class PulsarAdmin {
-  private readonly base: string;
+  private readonly http: AdminHttp;
 
-  constructor(adminUrl: string, private readonly timeoutMs = 30_000) {
-    this.base = adminUrl.replace(/\/+$/, '');
+  constructor(adminUrl: string, options: PulsarAdminOptions = {}) {
+    this.http = new AdminHttp(adminUrl, { timeoutMs: options.timeoutMs ?? 30_000, tls: options.tls, auth: options.auth });
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.http.close();
   }
 
   clusters(): Promise<string[]> {
@@ -135,17 +152,16 @@ export class PulsarAdmin {
    * its index (of the entry's last message), broker time and how many messages it batches.
    */
   async entryMetadata(topic: string, ledgerId: number, entryId: number): Promise<EntryMetadata | undefined> {
-    const res = await fetch(`${this.base}/admin/v2/persistent/${path(topic)}/ledger/${ledgerId}/entry/${entryId}`, { signal: AbortSignal.timeout(this.timeoutMs) });
-    await res.arrayBuffer();
+    const res = await this.http.request('GET', `/admin/v2/persistent/${path(topic)}/ledger/${ledgerId}/entry/${entryId}`);
     if (res.status === 404) return undefined;
-    if (!res.ok) throw new PulsarAdminError(res.status, `GET entry ${ledgerId}:${entryId} of ${topic}: HTTP ${res.status}`);
-    const index = res.headers.get('x-pulsar-broker-entry-metadata-index');
-    const time = res.headers.get('x-pulsar-broker-entry-metadata-timestamp');
-    const batch = res.headers.get('x-pulsar-num-batch-message');
+    if (!ok(res.status)) throw new PulsarAdminError(res.status, `GET entry ${ledgerId}:${entryId} of ${topic}: HTTP ${res.status}`);
+    const index = header(res.headers['x-pulsar-broker-entry-metadata-index']);
+    const time = header(res.headers['x-pulsar-broker-entry-metadata-timestamp']);
+    const batch = header(res.headers['x-pulsar-num-batch-message']);
     return {
-      index: index === null ? undefined : Number(index),
-      brokerTimestamp: time === null ? undefined : Date.parse(time),
-      messages: batch === null ? 1 : Number(batch),
+      index: index === undefined ? undefined : Number(index),
+      brokerTimestamp: time === undefined ? undefined : Date.parse(time),
+      messages: batch === undefined ? 1 : Number(batch),
     };
   }
 
@@ -154,22 +170,16 @@ export class PulsarAdmin {
   }
 
   private async call(method: string, url: string, body?: unknown, tolerated: number[] = [], statusOnly = false): Promise<unknown> {
-    const res = await fetch(this.base + url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await res.text();
-    if (!res.ok && !tolerated.includes(res.status)) {
-      let reason = text;
-      try { reason = (JSON.parse(text) as { reason?: string }).reason ?? text; } catch { /* plain-text error body */ }
-      throw new PulsarAdminError(res.status, `${method} ${url}: HTTP ${res.status} ${reason}`);
+    const res = await this.http.request(method, url, body === undefined ? undefined : JSON.stringify(body));
+    if (!ok(res.status) && !tolerated.includes(res.status)) {
+      throw new PulsarAdminError(res.status, `${method} ${url}: HTTP ${res.status} ${reasonOf(res.text)}`);
     }
     if (statusOnly) return res.status;
-    return text ? (JSON.parse(text) as unknown) : null;
+    return res.text ? (JSON.parse(res.text) as unknown) : null;
   }
 }
 
+const ok = (status: number): boolean => status >= 200 && status < 300;
+const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 const enc = encodeURIComponent;
 const path = (p: string): string => p.split('/').map(enc).join('/');

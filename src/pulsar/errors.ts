@@ -28,6 +28,15 @@ export class PulsarProducerFencedError extends Error {
   }
 }
 
+/**
+ * Pulsar refused this client's credentials (a wrong or expired token, no permission) or this client refused
+ * Pulsar's certificate: retrying will not help until someone changes the configuration.
+ */
+export class PulsarAccessError extends Error {
+  override name = 'PulsarAccessError';
+  readonly retriable = false;
+}
+
 export class PulsarTimeoutError extends Error {
   override name = 'PulsarTimeoutError';
   readonly retriable = true;

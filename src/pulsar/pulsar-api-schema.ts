@@ -87,6 +87,20 @@ message CommandConnected {
   optional int32 max_message_size = 3;
   optional FeatureFlags feature_flags = 4;
 }
+message AuthData {
+  optional string auth_method_name = 1;
+  optional bytes auth_data = 2;
+}
+message CommandAuthChallenge {
+  optional string server_version = 1;
+  optional AuthData challenge = 2;
+  optional int32 protocol_version = 3 [default = 0];
+}
+message CommandAuthResponse {
+  optional string client_version = 1;
+  optional AuthData response = 2;
+  optional int32 protocol_version = 3 [default = 0];
+}
 
 message CommandSubscribe {
   enum SubType { Exclusive = 0; Shared = 1; Failover = 2; Key_Shared = 3; }
@@ -250,6 +264,8 @@ message BaseCommand {
   optional CommandGetLastMessageId getLastMessageId = 29;
   optional CommandGetLastMessageIdResponse getLastMessageIdResponse = 30;
   optional CommandActiveConsumerChange active_consumer_change = 31;
+  optional CommandAuthChallenge authChallenge = 36;
+  optional CommandAuthResponse authResponse = 37;
   optional CommandTopicMigrated topicMigrated = 68;
 }
 `;

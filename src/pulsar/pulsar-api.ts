@@ -52,12 +52,19 @@ export interface SingleMessageMetadata {
   nullValue?: boolean;
 }
 
+export interface AuthData { authMethodName?: string; authData?: Uint8Array }
+
 export interface BrokerEntryMetadata { brokerTimestamp?: U64; index?: U64 }
 
 /** BaseCommand with the sub-commands this client reads or writes; each is optional as on the wire. */
 export interface BaseCommand {
   type: number;
-  connect?: { clientVersion: string; protocolVersion?: number; featureFlags?: { supportsBrokerEntryMetadata?: boolean } };
+  connect?: {
+    clientVersion: string; protocolVersion?: number; authMethodName?: string; authData?: Uint8Array;
+    featureFlags?: { supportsBrokerEntryMetadata?: boolean; supportsAuthRefresh?: boolean };
+  };
+  authChallenge?: { serverVersion?: string; challenge?: AuthData; protocolVersion?: number };
+  authResponse?: { clientVersion?: string; response?: AuthData; protocolVersion?: number };
   connected?: { serverVersion: string; protocolVersion?: number; maxMessageSize?: number };
   subscribe?: {
     topic: string; subscription: string; subType: number; consumerId: U64; requestId: U64; consumerName?: string;
@@ -82,7 +89,7 @@ export interface BaseCommand {
   partitionMetadataResponse?: { partitions?: number; requestId: U64; response?: number; error?: number; message?: string };
   lookupTopic?: { topic: string; requestId: U64; authoritative?: boolean };
   lookupTopicResponse?: {
-    brokerServiceUrl?: string; response?: number; requestId: U64; authoritative?: boolean; error?: number; message?: string;
+    brokerServiceUrl?: string; brokerServiceUrlTls?: string; response?: number; requestId: U64; authoritative?: boolean; error?: number; message?: string;
     proxyThroughServiceUrl?: boolean;
   };
   reachedEndOfTopic?: { consumerId: U64 };
@@ -98,7 +105,7 @@ export const CommandType = {
   FLOW: 11, UNSUBSCRIBE: 12, SUCCESS: 13, ERROR: 14, CLOSE_PRODUCER: 15, CLOSE_CONSUMER: 16, PRODUCER_SUCCESS: 17,
   PING: 18, PONG: 19, PARTITIONED_METADATA: 21, PARTITIONED_METADATA_RESPONSE: 22, LOOKUP: 23, LOOKUP_RESPONSE: 24,
   REACHED_END_OF_TOPIC: 27, SEEK: 28, GET_LAST_MESSAGE_ID: 29, GET_LAST_MESSAGE_ID_RESPONSE: 30,
-  ACTIVE_CONSUMER_CHANGE: 31, TOPIC_MIGRATED: 68,
+  ACTIVE_CONSUMER_CHANGE: 31, AUTH_CHALLENGE: 36, AUTH_RESPONSE: 37, TOPIC_MIGRATED: 68,
 } as const;
 
 export const ProducerAccessMode = { Shared: 0, Exclusive: 1, WaitForExclusive: 2, ExclusiveWithFencing: 3 } as const;

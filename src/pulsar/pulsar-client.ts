@@ -1,21 +1,29 @@
 import { CommandType, LookupType } from './pulsar-api.js';
 import { PulsarConnection } from './pulsar-connection.js';
 import { PulsarServerError } from './errors.js';
+import type { PulsarAuthentication } from './auth.js';
+import type { PulsarTlsOptions } from './tls.js';
 
 export interface PulsarClientOptions {
-  /** pulsar://host:port of any broker (or a proxy) of the cluster. */
+  /** pulsar://host:port or pulsar+ssl://host:port of any broker (or a proxy) of the cluster. */
   serviceUrl: string;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
   keepAliveMs?: number;
+  /** How pulsar+ssl:// connections check certificates (default: Node's CAs, host name checked). */
+  tls?: PulsarTlsOptions;
+  auth?: PulsarAuthentication;
 }
 
 const MAX_REDIRECTS = 20;
+const DEFAULT_TLS: PulsarTlsOptions = { verifyHostname: true };
 
-function parseServiceUrl(url: string): { host: string; port: number } {
-  const m = /^pulsar:\/\/([^:/]+)(?::(\d+))?\/?$/.exec(url);
-  if (!m) throw new Error(`unsupported Pulsar service URL ${url} (expected pulsar://host:port)`);
-  return { host: m[1]!, port: m[2] ? Number(m[2]) : 6650 };
+/** host and port of a Pulsar service URL, and whether it asks for TLS (Pulsar's default ports: 6650, TLS 6651). */
+export function parseServiceUrl(url: string): { host: string; port: number; tls: boolean } {
+  const m = /^pulsar(\+ssl)?:\/\/([^:/]+)(?::(\d+))?\/?$/.exec(url);
+  if (!m) throw new Error(`unsupported Pulsar service URL ${url} (expected pulsar://host:port or pulsar+ssl://host:port)`);
+  const tls = m[1] !== undefined;
+  return { host: m[2]!, port: m[3] ? Number(m[3]) : tls ? 6651 : 6650, tls };
 }
 
 /**
@@ -29,9 +37,11 @@ export class PulsarClient {
   private opened = 0;
   private failed = 0;
   private open = 0;
+  private authChallenges = 0;
+  private readonly useTls: boolean;
 
   constructor(readonly options: PulsarClientOptions) {
-    parseServiceUrl(options.serviceUrl);
+    this.useTls = parseServiceUrl(options.serviceUrl).tls;
   }
 
   /** The pooled connection to `url`, opened on first use and replaced after it closes. */
@@ -39,18 +49,21 @@ export class PulsarClient {
     if (this.closed) return Promise.reject(new Error('Pulsar client closed'));
     const existing = this.connections.get(url);
     if (existing) return existing;
-    const { host, port } = parseServiceUrl(url);
+    const { host, port, tls } = parseServiceUrl(url);
     const opening = PulsarConnection.open({
       host, port,
       connectTimeoutMs: this.options.connectTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs,
       keepAliveMs: this.options.keepAliveMs,
+      tls: tls ? this.options.tls ?? DEFAULT_TLS : undefined,
+      auth: this.options.auth,
     });
     this.connections.set(url, opening);
     opening.then(
       (c) => {
         this.opened++;
         this.open++;
+        c.on('authChallenge', () => this.authChallenges++);
         c.once('close', () => {
           this.open--;
           if (this.connections.get(url) === opening) this.connections.delete(url);
@@ -69,9 +82,12 @@ export class PulsarClient {
     return this.nextResourceId++;
   }
 
-  /** Connections open now, opened so far (a reconnect opens one more) and attempts that failed. */
-  get connectionStats(): { open: number; opened: number; failed: number } {
-    return { open: this.open, opened: this.opened, failed: this.failed };
+  /**
+   * Connections open now, opened so far (a reconnect opens one more), attempts that failed, and auth challenges
+   * answered on a connection that stayed open (a refreshed token).
+   */
+  get connectionStats(): { open: number; opened: number; failed: number; authChallenges: number } {
+    return { open: this.open, opened: this.opened, failed: this.failed, authChallenges: this.authChallenges };
   }
 
   get isClosed(): boolean {
@@ -98,7 +114,7 @@ export class PulsarClient {
       const res = await conn.request({ type: CommandType.LOOKUP, lookupTopic: { topic, requestId, authoritative } }, requestId);
       const r = res.lookupTopicResponse!;
       if (r.response === LookupType.Failed) throw new PulsarServerError(r.error ?? 0, r.message ?? `lookup of ${topic} failed`);
-      const target = r.brokerServiceUrl ?? url;
+      const target = this.brokerUrl(r.brokerServiceUrl, r.brokerServiceUrlTls) ?? url;
       if (r.response === LookupType.Connect) {
         // Through a proxy, keep talking to the service URL; otherwise go straight to the owner.
         return this.connection(r.proxyThroughServiceUrl ? this.options.serviceUrl : target);
@@ -107,6 +123,13 @@ export class PulsarClient {
       authoritative = r.authoritative ?? false;
     }
     throw new Error(`lookup of ${topic} redirected more than ${MAX_REDIRECTS} times`);
+  }
+
+  /** Over TLS, only the broker's TLS address will do: the plaintext one would send credentials in the clear. */
+  private brokerUrl(plain: string | undefined, tls: string | undefined): string | undefined {
+    if (!this.useTls) return plain;
+    if (!tls && plain) throw new Error(`the Pulsar broker at ${plain} has no TLS address, and ${this.options.serviceUrl} asks for TLS`);
+    return tls;
   }
 
   async close(): Promise<void> {

@@ -2,8 +2,10 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { CommandType, u64, type BaseCommand, type MessageMetadata } from './pulsar-api.js';
 import { PulsarFrameDecoder, encodeCommand, encodePayloadCommand, type Frame, type PayloadFrame } from './frame-codec.js';
-import { PulsarConnectionError, PulsarServerError, PulsarTimeoutError } from './errors.js';
+import { PulsarAccessError, PulsarConnectionError, PulsarServerError, PulsarTimeoutError } from './errors.js';
 import { WriteCoalescer } from '../net/write-coalescer.js';
+import type { PulsarAuthentication } from './auth.js';
+import { isCertificateError, openTlsSocket, type PulsarTlsOptions } from './tls.js';
 
 export const CLIENT_VERSION = 'rop-pulsar-client 0.1';
 /** v20 is the newest protocol version whose features this client handles (broker entry metadata needs ≥ 18). */
@@ -16,7 +18,19 @@ export interface ConnectionOptions {
   requestTimeoutMs?: number;
   /** Idle time after which we PING; the connection dies if nothing arrives for twice that. */
   keepAliveMs?: number;
+  /** Speak TLS, checking the broker's certificate so (a pulsar+ssl:// URL). */
+  tls?: PulsarTlsOptions;
+  /** Credentials sent in CONNECT and again whenever the broker challenges them. */
+  auth?: PulsarAuthentication;
 }
+
+/** ServerError codes with which a broker refuses a CONNECT's credentials. */
+const AUTHENTICATION_ERROR = 3;
+const AUTHORIZATION_ERROR = 4;
+
+/** Errors that say why the connection ended better than "connection lost" would, passed on as they are. */
+const telling = (err: unknown): err is PulsarServerError | PulsarAccessError =>
+  err instanceof PulsarServerError || err instanceof PulsarAccessError;
 
 /** Receives what the broker sends to one producer or consumer on this connection. */
 export interface ResourceHandler {
@@ -33,9 +47,9 @@ interface PendingRequest {
 }
 
 /**
- * One TCP connection to a Pulsar broker: the CONNECT handshake, request/response correlation by request_id,
- * routing of receipts and messages to producers and consumers by id, and keep-alive.
- * Emits 'close' once, whatever the cause.
+ * One TCP (or TLS) connection to a Pulsar broker: the CONNECT handshake with credentials, answers to the broker's
+ * auth challenges, request/response correlation by request_id, routing of receipts and messages to producers and
+ * consumers by id, and keep-alive. Emits 'close' once, whatever the cause, and 'authChallenge' per answered challenge.
  */
 export class PulsarConnection extends EventEmitter {
   maxMessageSize = 5 * 1024 * 1024;
@@ -51,7 +65,12 @@ export class PulsarConnection extends EventEmitter {
 
   private readonly writer: WriteCoalescer;
 
-  private constructor(private readonly socket: Socket, private readonly requestTimeoutMs: number) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly requestTimeoutMs: number,
+    private readonly address: string,
+    private readonly auth?: PulsarAuthentication,
+  ) {
     super();
     this.writer = new WriteCoalescer(socket, 'iteration');
     socket.setNoDelay(true);
@@ -62,30 +81,50 @@ export class PulsarConnection extends EventEmitter {
   }
 
   static async open(opts: ConnectionOptions): Promise<PulsarConnection> {
-    const socket = netConnect({ host: opts.host, port: opts.port });
-    const conn = new PulsarConnection(socket, opts.requestTimeoutMs ?? 30_000);
+    const socket = opts.tls ? openTlsSocket(opts.host, opts.port, opts.tls) : netConnect({ host: opts.host, port: opts.port });
+    const conn = new PulsarConnection(socket, opts.requestTimeoutMs ?? 30_000, `${opts.host}:${opts.port}`, opts.auth);
     const connected = new Promise<BaseCommand>((resolve, reject) => {
       const timer = setTimeout(() => reject(new PulsarTimeoutError(`connect to ${opts.host}:${opts.port} timed out`)), opts.connectTimeoutMs ?? 10_000);
       conn.once('connected', (cmd: BaseCommand) => { clearTimeout(timer); resolve(cmd); });
       conn.once('close', (err?: Error) => {
         clearTimeout(timer);
-        reject(err instanceof PulsarServerError ? err : new PulsarConnectionError(`connection to ${opts.host}:${opts.port} failed: ${err?.message ?? 'closed'}`));
+        reject(telling(err) ? err : new PulsarConnectionError(`connection to ${opts.host}:${opts.port} failed: ${err?.message ?? 'closed'}`));
       });
     });
     socket.on('data', (chunk: Buffer) => conn.onData(chunk));
-    socket.on('error', (err) => conn.terminate(err));
+    socket.on('error', (err) => conn.terminate(isCertificateError(err)
+      ? new PulsarAccessError(`TLS connection to Pulsar at ${opts.host}:${opts.port} refused its certificate: ${err.message}`)
+      : err));
     socket.on('close', () => conn.terminate());
-    socket.once('connect', () => {
-      socket.write(encodeCommand({
-        type: CommandType.CONNECT,
-        connect: { clientVersion: CLIENT_VERSION, protocolVersion: PROTOCOL_VERSION, featureFlags: { supportsBrokerEntryMetadata: true } },
-      }));
-    });
+    socket.once(opts.tls ? 'secureConnect' : 'connect', () => conn.sendConnect());
     const cmd = await connected;
     conn.serverVersion = cmd.connected!.serverVersion;
     if (cmd.connected!.maxMessageSize) conn.maxMessageSize = cmd.connected!.maxMessageSize;
     conn.startKeepAlive(opts.keepAliveMs ?? 30_000);
     return conn;
+  }
+
+  private sendConnect(): void {
+    try {
+      this.socket.write(encodeCommand(connectCommand(this.auth)));
+    } catch (err) {
+      this.terminate(err as Error);
+    }
+  }
+
+  /** The broker asks for credentials again (their expiry, PIP-55): fresh ones are read and sent back. */
+  private answerAuthChallenge(cmd: BaseCommand): void {
+    if (!this.auth) {
+      this.terminate(new PulsarAccessError(`Pulsar at ${this.address} asks for credentials, and none are configured`));
+      return;
+    }
+    try {
+      this.send(authResponseCommand(this.auth));
+    } catch (err) {
+      this.terminate(err as Error);
+      return;
+    }
+    this.emit('authChallenge', cmd.authChallenge?.challenge?.authMethodName);
   }
 
   newRequestId(): number {
@@ -182,10 +221,16 @@ export class PulsarConnection extends EventEmitter {
         return;
       case CommandType.SUCCESS:
         return this.settle(u64(cmd.success!.requestId), cmd);
+      case CommandType.AUTH_CHALLENGE:
+        this.answerAuthChallenge(cmd);
+        return;
       case CommandType.ERROR:
         if (this.pending.size === 0 && !this.serverVersion) {
           // An ERROR before CONNECTED is the broker refusing the handshake.
-          this.terminate(new PulsarServerError(cmd.error!.error, cmd.error!.message));
+          const { error, message } = cmd.error!;
+          this.terminate(error === AUTHENTICATION_ERROR || error === AUTHORIZATION_ERROR
+            ? new PulsarAccessError(`Pulsar at ${this.address} refused the credentials: ${new PulsarServerError(error, message).message}`)
+            : new PulsarServerError(error, message));
           return;
         }
         return this.settle(u64(cmd.error!.requestId), cmd);
@@ -251,7 +296,7 @@ export class PulsarConnection extends EventEmitter {
     this.closed = true;
     clearInterval(this.keepAlive);
     this.socket.destroy();
-    const reason = err instanceof PulsarServerError ? err : new PulsarConnectionError(`connection lost${err ? `: ${err.message}` : ''}`);
+    const reason = telling(err) ? err : new PulsarConnectionError(`connection lost${err ? `: ${err.message}` : ''}`);
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(reason);
@@ -263,4 +308,29 @@ export class PulsarConnection extends EventEmitter {
     this.consumers.clear();
     this.emit('close', err);
   }
+}
+
+/** CONNECT, with the credentials when there are any; it says this client answers auth challenges. */
+export function connectCommand(auth?: PulsarAuthentication): BaseCommand {
+  return {
+    type: CommandType.CONNECT,
+    connect: {
+      clientVersion: CLIENT_VERSION,
+      protocolVersion: PROTOCOL_VERSION,
+      ...(auth ? { authMethodName: auth.methodName, authData: auth.authData() } : {}),
+      featureFlags: { supportsBrokerEntryMetadata: true, supportsAuthRefresh: true },
+    },
+  };
+}
+
+/** AUTH_RESPONSE with credentials read now, as the Java client answers a refresh challenge. */
+export function authResponseCommand(auth: PulsarAuthentication): BaseCommand {
+  return {
+    type: CommandType.AUTH_RESPONSE,
+    authResponse: {
+      clientVersion: CLIENT_VERSION,
+      protocolVersion: PROTOCOL_VERSION,
+      response: { authMethodName: auth.methodName, authData: auth.authData() },
+    },
+  };
 }

@@ -5,6 +5,14 @@ import { PulsarStore } from '../store/pulsar/pulsar-store.js';
 import type { MessageStore } from '../store/message-store.js';
 import { SingleGatewayCluster, type ClusterMembership } from '../cluster/cluster-view.js';
 import { PulsarCluster } from '../cluster/pulsar-cluster.js';
+import { tokenAuthentication, type PulsarAuthentication } from '../pulsar/auth.js';
+import type { PulsarTlsOptions } from '../pulsar/tls.js';
+
+/** How the store and the cluster reach a secured Pulsar: certificate checks and credentials. */
+const pulsarAccess = (config: GatewayConfig): { tls: PulsarTlsOptions; auth?: PulsarAuthentication } => ({
+  tls: config.pulsarTls,
+  auth: config.pulsarAuthToken && tokenAuthentication(config.pulsarAuthToken),
+});
 
 function createStore(config: GatewayConfig, log: Logger): MessageStore {
   if (config.store === 'pulsar') {
@@ -12,6 +20,7 @@ function createStore(config: GatewayConfig, log: Logger): MessageStore {
       {
         serviceUrl: config.pulsarUrl,
         adminUrl: config.pulsarAdminUrl,
+        ...pulsarAccess(config),
         tenant: config.pulsarTenant,
         namespace: config.pulsarNamespace,
         systemNamespace: config.pulsarSystemNamespace,
@@ -63,6 +72,7 @@ export async function openCluster(config: GatewayConfig, gatewayId: string, log:
   const cluster = new PulsarCluster({
     serviceUrl: config.pulsarUrl,
     adminUrl: config.pulsarAdminUrl,
+    ...pulsarAccess(config),
     systemNamespace: config.pulsarSystemNamespace,
     clusterName: config.clusterName,
     brokerName: config.brokerName,

@@ -111,7 +111,7 @@ export interface StoreStatus {
   /** bytes of messages kept on local disk (embedded store) */
   diskBytes?: number;
   /** the Pulsar client's connections: open now, opened since start, attempts that failed */
-  pulsarConnections?: { open: number; opened: number; failed: number };
+  pulsarConnections?: { open: number; opened: number; failed: number; authChallenges: number };
 }
 
 /**

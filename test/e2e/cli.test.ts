@@ -103,6 +103,38 @@ test('settings merge flags over ROP_* env vars over the --config file, and --pri
   }
 });
 
+test('Pulsar security settings: the token comes from flag, ROP_* or file and --print-config hides it; bad ones give one line and exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rop-pulsar-access-'));
+  try {
+    const tokenFile = join(dir, 'pulsar.token');
+    writeFileSync(tokenFile, 'file.secret.token\n');
+    const printed = spawnSync(process.execPath, [cliPath, '--pulsar-url', 'pulsar+ssl://127.0.0.1:6651', '--pulsar-admin-url', 'https://127.0.0.1:8443', '--no-pulsar-tls-hostname-verification', '--print-config'], {
+      encoding: 'utf8', timeout: 20_000, env: { ...process.env, ROP_PULSAR_AUTH_TOKEN: 'env.secret.token' },
+    });
+    assert.equal(printed.status, 0, printed.stderr);
+    assert.doesNotMatch(printed.stdout, /secret/);
+    assert.match(printed.stdout, /^# pulsarAuthToken: \(set, not shown\)  # env ROP_PULSAR_AUTH_TOKEN$/m);
+    assert.match(printed.stdout, /^pulsarTlsHostnameVerification: false  # cli$/m);
+    assert.match(printed.stdout, /^pulsarUrl: "pulsar\+ssl:\/\/127\.0\.0\.1:6651"  # cli$/m);
+    const notPem = join(dir, 'ca.pem');
+    writeFileSync(notPem, 'not a certificate');
+    const cases: Array<[string[], RegExp]> = [
+      [['--pulsar-auth-token', 't', '--pulsar-auth-token-file', tokenFile], /--pulsar-auth-token and --pulsar-auth-token-file exclude each other/],
+      [['--pulsar-auth-token-file', join(dir, 'absent.token')], /cannot read the Pulsar token file .*absent\.token/],
+      [['--pulsar-tls-ca', notPem], /--pulsar-tls-ca: .*ca\.pem holds no PEM certificate/],
+      [['--pulsar-url', 'pulsar+tls://h:1'], /expected pulsar:\/\/host:port or pulsar\+ssl:\/\/host:port/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = rop(...args, '--print-config');
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, expected);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('bad settings in the config file or environment give one clear line and exit 2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rop-config-'));
   try {

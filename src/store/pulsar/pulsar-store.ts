@@ -1,6 +1,8 @@
 import type { Logger } from '../../logger.js';
 import { PulsarClient } from '../../pulsar/pulsar-client.js';
 import { PulsarAdmin } from '../../pulsar/admin.js';
+import type { PulsarAuthentication } from '../../pulsar/auth.js';
+import type { PulsarTlsOptions } from '../../pulsar/tls.js';
 import {
   UnknownQueueError,
   topicConfigOf,
@@ -24,6 +26,9 @@ import { ensurePartitions, freeQueueKey, retiredKey, topicWriteAccepted, type To
 export interface PulsarStoreOptions {
   serviceUrl: string;
   adminUrl: string;
+  /** Certificate checks of pulsar+ssl:// and https:// URLs. */
+  tls?: PulsarTlsOptions;
+  auth?: PulsarAuthentication;
   /** Where RocketMQ topics without a client namespace go. */
   tenant: string;
   namespace: string;
@@ -75,8 +80,8 @@ export class PulsarStore implements ReleasableStore {
   private opened = false;
 
   constructor(private readonly opts: PulsarStoreOptions, private readonly log: Logger) {
-    this.client = new PulsarClient({ serviceUrl: opts.serviceUrl });
-    this.admin = new PulsarAdmin(opts.adminUrl);
+    this.client = new PulsarClient({ serviceUrl: opts.serviceUrl, tls: opts.tls, auth: opts.auth });
+    this.admin = new PulsarAdmin(opts.adminUrl, { tls: opts.tls, auth: opts.auth });
     this.defaults = { tenant: opts.tenant, namespace: opts.namespace };
     this.queueOptions = { ...DEFAULT_QUEUE_OPTIONS, ...opts.queue };
     const system = `persistent://${opts.systemNamespace}`;
@@ -111,6 +116,7 @@ export class PulsarStore implements ReleasableStore {
     await Promise.all(queues.map((q) => q?.close()));
     await Promise.all([this.topics.close(), this.offsets.close(), this.groups.close()]);
     await this.client.close();
+    this.admin.close();
   }
 
   getTopic(name: string): TopicConfig | undefined {

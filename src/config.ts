@@ -11,6 +11,8 @@ export interface GatewayConfig {
   grpcPort: number;
   /** certificate and key of the gRPC endpoint, which then speaks TLS only; plaintext without */
   grpcTls?: GrpcTls;
+  /** Apache RocketMQ plain_acl.yml: when given, every request is checked against its accounts */
+  aclFile?: string;
   /** host:port advertised in routes and message ids; defaults to host:port actually bound */
   advertisedAddress?: string;
   dataDir: string;

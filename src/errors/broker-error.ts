@@ -23,6 +23,7 @@ export const ERROR_KINDS = [
   'invalid-receipt-handle',
   'invalid-transaction-id',
   'client-id-required',
+  'unauthorized',
   'forbidden',
   'topic-not-found',
   'group-not-found',

@@ -11,8 +11,8 @@ export interface AccessRequest {
   /** the client's IP address, without port */
   host: string;
   accessKey?: string;
-  /** what the client signed and the signature it sent (bytes), worked out only when needed */
-  signed: () => { content: Buffer; signature: Buffer | undefined };
+  /** what the client may have signed and the signature it sent (bytes), worked out only when needed */
+  signed: () => { contents: Buffer[]; signature: Buffer | undefined };
   /** each resource it touches (a topic, or a group as %RETRY%G) with the permission it needs */
   needs: ReadonlyMap<string, number>;
   /** why only an admin account may make it, when so */
@@ -33,8 +33,8 @@ export function checkAccess(rules: AclRules, req: AccessRequest): void {
   const account = rules.accounts.get(req.accessKey);
   if (!account) throw new BrokerError('unauthorized', `no ACL account for AccessKey ${req.accessKey}`);
   if (account.white(req.host)) return;
-  const { content, signature } = req.signed();
-  if (!signature || !sameSignature(hmacSha1(content, account.secretKey), signature)) {
+  const { contents, signature } = req.signed();
+  if (!signature || !contents.some((content) => sameSignature(hmacSha1(content, account.secretKey), signature))) {
     throw new BrokerError('unauthorized', `signature check failed for AccessKey ${req.accessKey}`);
   }
   if (req.needs.get(TRACE_TOPIC) === Perm.PUB) return;

@@ -43,7 +43,7 @@ function check(file: AclFile, method: string, request: unknown, metadata: Metada
   checkAccess(file.rules, {
     host: peerHost(peer),
     accessKey: auth?.accessKey,
-    signed: () => ({ content: Buffer.from(first(metadata, DATE_TIME) ?? '', 'utf8'), signature: auth?.signature }),
+    signed: () => ({ contents: [Buffer.from(first(metadata, DATE_TIME) ?? '', 'utf8')], signature: auth?.signature }),
     needs: grpcNeeds(method, (request ?? {}) as Parameters<typeof grpcNeeds>[1]),
   });
 }

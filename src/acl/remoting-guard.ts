@@ -3,7 +3,7 @@ import { requestCodeName } from '../protocol/request-code.js';
 import { checkAccess } from './access-checker.js';
 import type { AclFile } from './acl-file.js';
 import { NAME_SERVER_READS, remotingNeeds } from './remoting-resources.js';
-import { ACCESS_KEY_FIELD, remotingSignedContent, SIGNATURE_FIELD } from './signature.js';
+import { ACCESS_KEY_FIELD, remotingSignedContents, SIGNATURE_FIELD } from './signature.js';
 import { clientHost } from './white-address.js';
 
 /** host of a connection's "host:port" remote address */
@@ -19,7 +19,7 @@ export function remotingGuard(file: AclFile): RequestGuard {
       accessKey: req.extFields[ACCESS_KEY_FIELD],
       signed: () => {
         const signature = req.extFields[SIGNATURE_FIELD];
-        return { content: remotingSignedContent(req.extFields, req.body), signature: signature ? Buffer.from(signature, 'base64') : undefined };
+        return { contents: remotingSignedContents(req.extFields, req.body), signature: signature ? Buffer.from(signature, 'base64') : undefined };
       },
       needs,
       adminOnly,

@@ -4,20 +4,29 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const ACCESS_KEY_FIELD = 'AccessKey';
 export const SIGNATURE_FIELD = 'Signature';
 export const SECURITY_TOKEN_FIELD = 'SecurityToken';
-/** MixAll.UNIQUE_MSG_QUERY_FLAG: the broker leaves it out of the signed content, as the admin tool adds it after signing. */
+/**
+ * MixAll.UNIQUE_MSG_QUERY_FLAG: Apache's broker leaves it out of the content it checks, yet the 4.9.8 client adds it
+ * to QUERY_MESSAGE before its hook signs, so both contents are accepted.
+ */
 const UNIQUE_KEY_QUERY_FIELD = '_UNIQUE_KEY_QUERY';
 
 export const hmacSha1 = (data: Buffer, secret: string): Buffer => createHmac('sha1', Buffer.from(secret, 'utf8')).update(data).digest();
 
 /**
- * What a 4.x request signs (AclUtils.combineRequestContent as PlainAccessValidator.parse rebuilds it): the values of
- * its ext fields but Signature and _UNIQUE_KEY_QUERY, in the order of their names (Java's TreeMap: UTF-16 code
- * units), then the body bytes.
+ * What a 4.x request signs (AclUtils.combineRequestContent, as AclClientRPCHook calls it): the values of its ext
+ * fields but Signature, in the order of their names (Java's TreeMap: UTF-16 code units), then the body bytes.
  */
-export function remotingSignedContent(extFields: Readonly<Record<string, string>>, body: Buffer | undefined): Buffer {
-  const names = Object.keys(extFields).filter((k) => k !== SIGNATURE_FIELD && k !== UNIQUE_KEY_QUERY_FIELD).sort();
+export function remotingSignedContent(extFields: Readonly<Record<string, string>>, body: Buffer | undefined, leaveOut: readonly string[] = []): Buffer {
+  const names = Object.keys(extFields).filter((k) => k !== SIGNATURE_FIELD && !leaveOut.includes(k)).sort();
   const text = Buffer.from(names.map((k) => extFields[k]).join(''), 'utf8');
   return body && body.length > 0 ? Buffer.concat([text, body]) : text;
+}
+
+/** Each content a 4.x client may have signed: as its hook signs, and as Apache's broker rebuilds it. */
+export function remotingSignedContents(extFields: Readonly<Record<string, string>>, body: Buffer | undefined): Buffer[] {
+  const signed = [remotingSignedContent(extFields, body)];
+  if (UNIQUE_KEY_QUERY_FIELD in extFields) signed.push(remotingSignedContent(extFields, body, [UNIQUE_KEY_QUERY_FIELD]));
+  return signed;
 }
 
 /** AclUtils.calSignature: HMAC-SHA1 with the secret key, base64. */

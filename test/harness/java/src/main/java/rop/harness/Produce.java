@@ -51,7 +51,7 @@ final class Produce {
     String mode = a.get("mode", "sync");
     List<String> tags = a.list("tags");
     int bodySize = a.getInt("body-size", 0);
-    DefaultMQProducer producer = new DefaultMQProducer(a.get("group", "rop-harness-producer"));
+    DefaultMQProducer producer = new DefaultMQProducer(a.get("group", "rop-harness-producer"), Acl.hook(a));
     producer.setNamesrvAddr(a.get("namesrv"));
     producer.setInstanceName("harness-" + ProcessHandle.current().pid());
     if (a.has("namespace")) producer.setNamespace(a.get("namespace"));

@@ -211,6 +211,10 @@ final class Produce {
     Map<String, Object> e = Events.event("error");
     e.put("i", i);
     e.put("message", String.valueOf(t.getMessage()).getBytes(StandardCharsets.UTF_8).length > 2000 ? t.getClass().getName() : String.valueOf(t.getMessage()));
+    // The client wraps the broker's answer (its response code and remark) in "Send [n] times, still failed".
+    Throwable root = t;
+    while (root.getCause() != null) root = root.getCause();
+    if (root != t) e.put("cause", String.valueOf(root.getMessage()));
     Events.emit(e);
   }
 }

@@ -3,7 +3,7 @@ import { RefusedRequestCode } from '../protocol/request-code.js';
 type Refused = keyof typeof RefusedRequestCode;
 
 const ACL_OFF = 'ACL is off: start the gateway with --acl-file (an Apache plain_acl.yml) to serve it';
-const NO_ACL_2 = 'RocketMQ 5 ACL 2.0 users and policies are not served; the gateway serves the plain ACL of an --acl-file';
+const NO_ACL_2 = 'the gateway has no authentication users or ACL 2.0 policies of RocketMQ 5; it serves the plain ACL of an --acl-file';
 const NO_REPLICAS = 'the gateway is the only broker of its cluster, with no slaves, replicas or broker containers (the Pulsar store is replicated by Pulsar)';
 const NO_COMMIT_LOG = 'the gateway keeps no commit log and page cache to tune';
 const NO_ROCKSDB = 'the gateway keeps no RocksDB consume queues';

@@ -7,6 +7,7 @@ import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js
 import { applyLayers, ConfigError, describeLayers, readConfigFile } from './config-layers.js';
 import { readGrpcTls, type GrpcTls } from './grpc/tls.js';
 import { checkAclFile } from './acl/acl-file.js';
+import { adminAuthSettings, exposureProblem, parseAllowedHosts } from './admin/admin-access-config.js';
 
 const EXIT_USAGE = 2;
 
@@ -23,6 +24,14 @@ function integer(min: number, max: number) {
 function hostPort(value: string): string {
   if (!/^[^\s:]+:\d{1,5}$/.test(value) || Number(value.split(':')[1]) > 65535) throw new InvalidArgumentError(`expected host:port, got ${JSON.stringify(value)}`);
   return value;
+}
+
+function allowedHosts(value: string): string[] {
+  try {
+    return parseAllowedHosts(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function pulsarUrl(value: string): string {
@@ -81,6 +90,8 @@ function aclFile(path: string | undefined): string | undefined {
 
 /** Options about where settings come from; they are not settings themselves. */
 const META_OPTIONS = ['config', 'printConfig'];
+/** Settings --print-config does not show: its output ends up in terminals and tickets. */
+const SECRET_OPTIONS = ['adminToken', 'adminReadToken'];
 
 interface ParsedCommandLine {
   config: GatewayConfig;
@@ -97,6 +108,13 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .option('--host <host>', 'address to listen on', d.host)
     .option('--port <port>', 'port for RocketMQ remoting (name server and broker)', integer(0, 65535), d.port)
     .option('--http-port <port>', 'port of the admin HTTP server (health, JSON API, /metrics, dashboard); 0 turns it off', integer(0, 65535), d.httpPort)
+    .option('--admin-token <token>', 'bearer token of the admin role of the admin HTTP server (every endpoint); required unless it listens on loopback')
+    .option('--admin-token-file <file>', 'file holding --admin-token, so that it stays out of the process list')
+    .option('--admin-read-token <token>', 'bearer token of the read-only role of the admin HTTP server (GET only)')
+    .option('--admin-read-token-file <file>', 'file holding --admin-read-token')
+    .option('--metrics-auth', '/metrics asks for a token (the read or admin one) like the JSON API; open otherwise')
+    .option('--admin-allowed-hosts <hosts>', 'Host header values the admin HTTP server answers, comma-separated, name or name:port, * for any (default: localhost, 127.0.0.1, [::1], the bind and advertised host, on --http-port)', allowedHosts)
+    .option('--admin-insecure', 'let the admin HTTP server listen beyond loopback without a token')
     .option('--grpc-port <port>', 'port of the gRPC endpoint for RocketMQ 5 clients (plaintext unless --grpc-tls-cert and --grpc-tls-key are given); 0 turns it off', integer(0, 65535), d.grpcPort)
     .option('--grpc-tls-cert <file>', 'PEM certificate (chain) of the gRPC endpoint, which then speaks TLS only; needs --grpc-tls-key')
     .option('--grpc-tls-key <file>', 'PEM private key of --grpc-tls-cert')
@@ -133,10 +151,14 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
   const configPath: string | undefined = program.opts().config ?? env.ROP_CONFIG;
   applyLayers(program, env, configPath === undefined ? undefined : { path: configPath, settings: readConfigFile(configPath) }, META_OPTIONS);
   const o = program.opts();
+  const adminAuth = adminAuthSettings(o);
+  const exposure = exposureProblem(o.host, o.httpPort, adminAuth);
+  if (exposure !== undefined) throw new ConfigError(exposure);
   const config: GatewayConfig = {
     host: o.host,
     port: o.port,
     httpPort: o.httpPort,
+    adminAuth,
     grpcPort: o.grpcPort,
     grpcTls: grpcTls(o.grpcTlsCert, o.grpcTlsKey),
     aclFile: aclFile(o.aclFile),
@@ -165,7 +187,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     brokerName: o.brokerName,
     clusterSlots: o.clusterSlots,
   };
-  return { config, printed: o.printConfig ? describeLayers(program, META_OPTIONS) : undefined };
+  return { config, printed: o.printConfig ? describeLayers(program, META_OPTIONS, SECRET_OPTIONS) : undefined };
 }
 
 async function main(): Promise<void> {

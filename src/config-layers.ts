@@ -80,16 +80,18 @@ export function applyLayers(program: Command, env: NodeJS.ProcessEnv, file: { pa
 
 /**
  * The effective settings as YAML that `--config` accepts back, each with where it came from. Unset
- * settings are listed as comments.
+ * settings are listed as comments, and so are secrets that are set, without their value.
  */
-export function describeLayers(program: Command, exclude: string[]): string {
+export function describeLayers(program: Command, exclude: string[], secrets: string[]): string {
   const lines = ['# effective rop configuration; each line says where its value came from (cli, env, config, default)'];
   for (const option of layeredOptions(program, exclude)) {
     const key = option.attributeName();
     const value: unknown = program.getOptionValue(key);
     const source = (program.getOptionValueSource(key) ?? 'default') as SettingSource;
     const origin = source === 'env' ? `env ${envNameOf(option)}` : source;
-    lines.push(value === undefined ? `# ${key}: (unset)` : `${key}: ${JSON.stringify(value)}  # ${origin}`);
+    if (value === undefined) lines.push(`# ${key}: (unset)`);
+    else if (secrets.includes(key)) lines.push(`# ${key}: (set, not shown)  # ${origin}`);
+    else lines.push(`${key}: ${JSON.stringify(value)}  # ${origin}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js';
 import type { GrpcTls } from './grpc/tls.js';
+import type { AdminAuthSettings } from './admin/admin-access-config.js';
 
 /** Everything `rop` can be told, with the defaults `--help` prints. */
 export interface GatewayConfig {
@@ -7,6 +8,8 @@ export interface GatewayConfig {
   port: number;
   /** port of the admin HTTP server (health, JSON API, metrics, dashboard); 0 means none */
   httpPort: number;
+  /** who may use the admin HTTP server: bearer tokens of its two roles, and the Host names it answers for */
+  adminAuth: AdminAuthSettings;
   /** port of the gRPC endpoint for RocketMQ 5 clients; 0 means none */
   grpcPort: number;
   /** certificate and key of the gRPC endpoint, which then speaks TLS only; plaintext without */
@@ -52,6 +55,7 @@ export const defaultConfig: GatewayConfig = {
   host: '127.0.0.1',
   port: 9876,
   httpPort: 8080,
+  adminAuth: { metricsAuth: false, insecure: false },
   grpcPort: 8081,
   dataDir: './data',
   store: 'embedded',

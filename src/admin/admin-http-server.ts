@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { registerAdminApi, registerGrpcClientApi, type AdminApiDeps } from './admin-api.js';
 import { BrokerError } from '../errors/broker-error.js';
 import { httpRefusal } from '../errors/boundaries.js';
+import { guardAdminAccess, markRoutes, type AdminAccess } from './admin-access.js';
 
 /** The dashboard's files are served from the source tree: plain HTML, CSS and browser modules, nothing to build. */
 const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'admin', 'dashboard');
@@ -14,6 +15,7 @@ export interface AdminHttpOptions {
   host: string;
   port: number;
   log: Logger;
+  access: AdminAccess;
 }
 
 /** What the server answers from once the gateway has started. */
@@ -24,9 +26,10 @@ export interface AdminServices extends AdminApiDeps {
 
 /**
  * The admin HTTP server: /healthz and /readyz, the JSON API, /metrics in Prometheus text, and the
- * dashboard at /. Errors are JSON `{ "error": message }` with their status. It listens before the store
- * opens (attaching to Pulsar can take a while), answering health checks at once and the rest with 503
- * until `serve` hands it the gateway's services.
+ * dashboard at /, behind the Host and token checks of `guardAdminAccess`. Errors are JSON
+ * `{ "error": message }` with their status. It listens before the store opens (attaching to Pulsar can
+ * take a while), answering health checks at once and the rest with 503 until `serve` hands it the
+ * gateway's services.
  */
 export class AdminHttpServer {
   private readonly app: FastifyInstance;
@@ -46,25 +49,29 @@ export class AdminHttpServer {
       return reply.code(500).send({ error: (err as Error).message });
     });
     app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no such endpoint: ${req.method} ${req.url.split('?')[0]}` }));
+    guardAdminAccess(app, opts.access);
     app.addHook('onRequest', async (req, reply) => {
       if (!this.services && (req.url.startsWith('/api/') || req.url.startsWith('/metrics'))) {
         await reply.code(503).send({ error: 'the gateway is starting' });
       }
     });
-    app.get('/healthz', async () => ({ status: 'ok' }));
-    app.get('/readyz', async (_req, reply) => {
+    app.get('/healthz', { config: { access: 'probe' } }, async () => ({ status: 'ok' }));
+    app.get('/readyz', { config: { access: 'probe' } }, async (_req, reply) => {
       const reason = this.services ? this.services.notReady() : 'starting';
       if (reason !== undefined) return reply.code(503).send({ status: 'not ready', reason });
       return { status: 'ready' };
     });
-    app.get('/metrics', async (_req, reply) => {
+    app.get('/metrics', { config: { access: 'metrics' } }, async (_req, reply) => {
       const { registry } = this.services!.metrics;
       reply.header('content-type', registry.contentType);
       return registry.metrics();
     });
     registerAdminApi(app, () => this.services!);
     registerGrpcClientApi(app, () => this.services!);
-    void app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: 'index.html' });
+    void app.register(async (scope) => {
+      markRoutes(scope, 'static');
+      await scope.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: 'index.html' });
+    });
   }
 
   serve(services: AdminServices): void {

@@ -67,6 +67,14 @@ export class BrokerContext {
   ) {}
 
   /**
+   * How many times a message of `group` is retried before it is a dead letter: what the client asked (4.x clients
+   * send it with each send-back), else the group's declared retryMaxTimes, else Apache's default.
+   */
+  maxReconsumeTimes(group: string, asked?: number): number {
+    return asked ?? this.store.getSubscriptionGroup(group)?.retryMaxTimes ?? DEFAULT_MAX_RECONSUME_TIMES;
+  }
+
+  /**
    * The topic, created on first use when auto-creation is on. Retry and dead-letter topics are
    * created with one queue, as Apache RocketMQ does, whatever the setting.
    */

@@ -72,8 +72,14 @@ export class ScheduledDeliveryService {
     while (!this.stopped) {
       try {
         const r = await this.store.read(SCHEDULE_TOPIC, queueId, offset, READ_BATCH, 4 * 1024 * 1024);
-        if (r.status === 'OFFSET_TOO_SMALL' || r.status === 'OFFSET_OVERFLOW_BADLY') {
+        if (r.status === 'OFFSET_TOO_SMALL') {
           offset = r.nextOffset;
+          continue;
+        }
+        // Progress past the end: the queue was lost and begun again, so all it holds now is still to deliver (a
+        // consumer's pull is moved to the end instead, as Apache moves it).
+        if (r.status === 'OFFSET_OVERFLOW_BADLY') {
+          offset = r.minOffset;
           continue;
         }
         if (r.messages.length === 0) {

@@ -5,7 +5,7 @@ import { createOffsetMsgId } from '../protocol/message-codec.js';
 import { Prop } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { restoredMessage } from '../store/message-store.js';
-import { DEFAULT_MAX_RECONSUME_TIMES, DLQ_PREFIX, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
+import { DLQ_PREFIX, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
 
 /** A first retry waits level 3 (10 s by default), each later one a level more. */
 const FIRST_RETRY_LEVEL = 3;
@@ -26,7 +26,7 @@ export class SendBackProcessor {
     const msg = await this.ctx.store.lookup(locator);
     if (!msg) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no message at offset ${locator} to send back`);
 
-    const maxReconsumeTimes = h.maxReconsumeTimes ?? DEFAULT_MAX_RECONSUME_TIMES;
+    const maxReconsumeTimes = this.ctx.maxReconsumeTimes(group, h.maxReconsumeTimes);
     let delayLevel = h.delayLevel ?? 0;
     const toDeadLetters = msg.reconsumeTimes >= maxReconsumeTimes || delayLevel < 0;
     // Shaped as Apache RocketMQ's broker shapes it: every property the consumed message had (REAL_TOPIC and

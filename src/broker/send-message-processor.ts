@@ -9,7 +9,7 @@ import { RequestCode, ResponseCode } from '../protocol/request-code.js';
 import { Perm } from '../protocol/bodies.js';
 import type { NewMessage } from '../store/message-store.js';
 import type { TransactionService } from './transaction-service.js';
-import { DEFAULT_MAX_RECONSUME_TIMES, DLQ_PREFIX, ensurePropertiesFit, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
+import { DLQ_PREFIX, ensurePropertiesFit, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
 import { ensureSendable } from './system-topics.js';
 
 /** SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE. */
@@ -68,7 +68,7 @@ export class SendMessageProcessor {
     let target = topicName;
     // A client that could not send a failed message back re-sends it to the retry topic itself; past the
     // group's maximum it belongs in the dead-letter topic, as CONSUMER_SEND_MSG_BACK would have put it.
-    if (topicName.startsWith(RETRY_PREFIX) && common.reconsumeTimes >= (maxReconsume ?? DEFAULT_MAX_RECONSUME_TIMES)) {
+    if (topicName.startsWith(RETRY_PREFIX) && common.reconsumeTimes >= this.ctx.maxReconsumeTimes(topicName.slice(RETRY_PREFIX.length), maxReconsume)) {
       target = DLQ_PREFIX + topicName.slice(RETRY_PREFIX.length);
       await this.ctx.topicOrCreate(target, 1);
       queueId = 0;

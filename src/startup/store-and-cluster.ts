@@ -34,16 +34,21 @@ function createStore(config: GatewayConfig, log: Logger): MessageStore {
   );
 }
 
-/** The configured store, open; a store that fails to open is closed again before the error is passed on. */
-export async function openStore(config: GatewayConfig, log: Logger): Promise<MessageStore> {
-  const store = createStore(config, log);
+/** `resource` once `open` resolves; one that fails to open is let go (`close`) before the error is passed on. */
+async function opened<T>(resource: T, open: () => Promise<void>, close: () => Promise<void>): Promise<T> {
   try {
-    await store.open();
+    await open();
   } catch (err) {
-    await store.close().catch(() => undefined);
+    await close().catch(() => undefined);
     throw err;
   }
-  return store;
+  return resource;
+}
+
+/** The configured store, open. */
+export function openStore(config: GatewayConfig, log: Logger): Promise<MessageStore> {
+  const store = createStore(config, log);
+  return opened(store, () => store.open(), () => store.close());
 }
 
 /**
@@ -64,11 +69,5 @@ export async function openCluster(config: GatewayConfig, gatewayId: string, log:
     slotsIfNew: config.clusterSlots,
     gatewayId,
   }, log);
-  try {
-    await cluster.open();
-  } catch (err) {
-    await cluster.leave().catch(() => undefined);
-    throw err;
-  }
-  return cluster;
+  return opened(cluster, () => cluster.open(), () => cluster.leave());
 }

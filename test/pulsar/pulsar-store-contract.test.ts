@@ -1,8 +1,7 @@
 import { PulsarStore } from '../../src/store/pulsar/pulsar-store.js';
-import { PulsarAdmin } from '../../src/pulsar/admin.js';
 import { createLogger } from '../../src/logger.js';
 import { describeMessageStore } from '../support/message-store-contract.js';
-import { pulsarAdminUrl, pulsarServiceUrl, uniqueSuffix } from '../support/pulsar.js';
+import { ownNamespaces } from '../support/pulsar.js';
 
 const log = createLogger('silent');
 
@@ -13,28 +12,14 @@ const known = {
 };
 
 describeMessageStore('Pulsar store', async () => {
-  // Namespaces of this run's own, so reruns and other suites on the same Pulsar never meet its topics and tables.
-  const ns = `contract-${uniqueSuffix()}`;
-  const admin = new PulsarAdmin(pulsarAdminUrl);
+  // A tiny window, so most reads go through positioned readers rather than the tail's memory.
+  const { options, remove } = ownNamespaces('contract', { queue: { recentMessages: 8, recentBytes: 1024 * 1024 } });
   return {
     open: async () => {
-      const store = new PulsarStore({
-        serviceUrl: pulsarServiceUrl,
-        adminUrl: pulsarAdminUrl,
-        tenant: 'rocketmq',
-        namespace: ns,
-        systemNamespace: `rocketmq/${ns}-sys`,
-        retentionHours: 72,
-        offsetFlushMs: 200,
-        // A tiny window, so most reads go through positioned readers rather than the tail's memory.
-        queue: { recentMessages: 8, recentBytes: 1024 * 1024 },
-      }, log);
+      const store = new PulsarStore(options, log);
       await store.open();
       return store;
     },
-    dispose: async () => {
-      await admin.deleteNamespace(`rocketmq/${ns}`, true).catch(() => undefined);
-      await admin.deleteNamespace(`rocketmq/${ns}-sys`, true).catch(() => undefined);
-    },
+    dispose: remove,
   };
 }, known);

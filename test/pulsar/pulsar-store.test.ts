@@ -1,27 +1,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PulsarStore, type PulsarStoreOptions } from '../../src/store/pulsar/pulsar-store.js';
+import { PulsarStore } from '../../src/store/pulsar/pulsar-store.js';
 import { PulsarAdmin } from '../../src/pulsar/admin.js';
 import { PulsarClient } from '../../src/pulsar/pulsar-client.js';
 import { PulsarProducer } from '../../src/pulsar/producer.js';
 import { createLogger } from '../../src/logger.js';
 import { message, topicConfig } from '../support/message-store-contract.js';
-import { pulsarAdminUrl, pulsarServiceUrl, uniqueSuffix } from '../support/pulsar.js';
+import { ownNamespaces, pulsarAdminUrl, pulsarServiceUrl } from '../support/pulsar.js';
 
 // What only the Pulsar store has to get right (the MessageStore contract runs in pulsar-store-contract.test.ts):
 // topics Pulsar clients wrote first, other writers on the same partitions, gateways sharing a system namespace.
-const ns = `store-${uniqueSuffix()}`;
-const options: PulsarStoreOptions = {
-  serviceUrl: pulsarServiceUrl,
-  adminUrl: pulsarAdminUrl,
-  tenant: 'rocketmq',
-  namespace: ns,
-  systemNamespace: `rocketmq/${ns}-sys`,
-  retentionHours: 72,
-  offsetFlushMs: 200,
-  // A tiny window, so most reads go through positioned readers.
-  queue: { recentMessages: 8, recentBytes: 1024 * 1024 },
-};
+// A tiny window, so most reads go through positioned readers.
+const { ns, options, remove } = ownNamespaces('store', { queue: { recentMessages: 8, recentBytes: 1024 * 1024 } });
 const log = createLogger('silent');
 const admin = new PulsarAdmin(pulsarAdminUrl);
 let store: PulsarStore;
@@ -33,8 +23,7 @@ before(async () => {
 
 after(async () => {
   await store.close();
-  await admin.deleteNamespace(`rocketmq/${ns}`, true).catch(() => undefined);
-  await admin.deleteNamespace(`rocketmq/${ns}-sys`, true).catch(() => undefined);
+  await remove();
 });
 
 test('a topic Pulsar clients wrote first is adopted with all its partitions; their messages read as RocketMQ messages', async () => {

@@ -1,27 +1,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PulsarStore, type PulsarStoreOptions } from '../../src/store/pulsar/pulsar-store.js';
+import { PulsarStore } from '../../src/store/pulsar/pulsar-store.js';
 import { topicWriteAccepted, type TopicEntry } from '../../src/store/pulsar/topic-entry.js';
 import type { SystemTable } from '../../src/store/pulsar/system-table.js';
-import { PulsarAdmin } from '../../src/pulsar/admin.js';
 import { createLogger } from '../../src/logger.js';
 import type { NewMessage } from '../../src/store/message-store.js';
-import { pulsarAdminUrl, pulsarServiceUrl, uniqueSuffix } from '../support/pulsar.js';
+import { ownNamespaces, pulsarAdminUrl } from '../support/pulsar.js';
 
 // Gateways sharing one cluster must agree on every topic's config and queue keys however their writes
 // interleave: the topics table's log order decides, and every store applies the same rule to it.
-const ns = `order-${uniqueSuffix()}`;
-const options: PulsarStoreOptions = {
-  serviceUrl: pulsarServiceUrl,
-  adminUrl: pulsarAdminUrl,
-  tenant: 'rocketmq',
-  namespace: ns,
-  systemNamespace: `rocketmq/${ns}-sys`,
-  retentionHours: 72,
-  offsetFlushMs: 200,
-};
+const { ns, options, remove } = ownNamespaces('order');
 const log = createLogger('silent');
-const admin = new PulsarAdmin(pulsarAdminUrl);
 const stores: PulsarStore[] = [];
 
 const entry = (name: string, queueKeys: number[]): TopicEntry =>
@@ -45,8 +34,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(stores.map((s) => s.close()));
-  await admin.deleteNamespace(`rocketmq/${ns}`, true).catch(() => undefined);
-  await admin.deleteNamespace(`rocketmq/${ns}-sys`, true).catch(() => undefined);
+  await remove();
 });
 
 test('the topics rule: keys unique across topics, a topic keeps its keys and may only add some', () => {

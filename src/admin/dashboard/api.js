@@ -1,3 +1,5 @@
+import { askForToken, authHeaders } from './auth.js';
+
 /** A poll that hangs must not stall the page: the next one starts once this one gives up. */
 const REQUEST_TIMEOUT_MS = 5000;
 
@@ -13,11 +15,14 @@ export class ApiError extends Error {
   }
 }
 
-/** GETs JSON from the admin API; failures become an ApiError whose message is fit to show a person. */
+/**
+ * GETs JSON from the admin API with the tab's token; failures become an ApiError whose message is fit to show a
+ * person, and a 401 also asks for a token.
+ */
 export async function getJson(path) {
   let response;
   try {
-    response = await fetch(path, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    response = await fetch(path, { headers: { accept: 'application/json', ...authHeaders() }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch (err) {
     const timedOut = err instanceof DOMException && err.name === 'TimeoutError';
     throw new ApiError(timedOut ? `${path} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s` : `cannot reach the gateway (${path})`, 0);
@@ -28,6 +33,7 @@ export async function getJson(path) {
   } catch {
     throw new ApiError(`${path} answered ${response.status} without JSON`, response.status);
   }
+  if (response.status === 401) askForToken();
   if (!response.ok) {
     const reason = body && typeof body.error === 'string' ? body.error : response.statusText;
     throw new ApiError(`${path}: ${response.status} ${reason}`, response.status, reason);

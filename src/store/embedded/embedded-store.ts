@@ -165,7 +165,7 @@ export class EmbeddedStore implements MessageStore {
     if (maxOffset === 0) return { ...base, status: 'NO_MESSAGE_IN_QUEUE', nextOffset: 0 };
     if (offset < minOffset) return { ...base, status: 'OFFSET_TOO_SMALL', nextOffset: minOffset };
     if (offset === maxOffset) return { ...base, status: 'OFFSET_OVERFLOW_ONE', nextOffset: offset };
-    if (offset > maxOffset) return { ...base, status: 'OFFSET_OVERFLOW_BADLY', nextOffset: minOffset === 0 ? minOffset : maxOffset };
+    if (offset > maxOffset) return { ...base, status: 'OFFSET_OVERFLOW_BADLY', nextOffset: maxOffset };
     const messages = q.log.read(offset, maxMessages, maxBytes, topic, queueId, (o) => packLocator(q.key, o));
     const nextOffset = messages.length > 0 ? offset + messages.length : q.log.nextHeldOffset(offset);
     return { ...base, status: 'FOUND', messages, nextOffset };

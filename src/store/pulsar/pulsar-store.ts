@@ -202,7 +202,7 @@ export class PulsarStore implements ReleasableStore {
     if (offset === maxOffset) return { ...base, minOffset: await q.minOffset(), status: 'OFFSET_OVERFLOW_ONE', nextOffset: offset };
     if (offset > maxOffset) {
       const minOffset = await q.minOffset();
-      return { ...base, minOffset, status: 'OFFSET_OVERFLOW_BADLY', nextOffset: minOffset === 0 ? minOffset : maxOffset };
+      return { ...base, minOffset, status: 'OFFSET_OVERFLOW_BADLY', nextOffset: maxOffset };
     }
     const found = offset >= 0 ? await q.read(offset, maxMessages, maxBytes) : [];
     if (found.length === 0) {

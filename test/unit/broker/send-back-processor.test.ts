@@ -130,18 +130,30 @@ test('a group name that no topic can be made of is INVALID_PARAMETER', async () 
 });
 test.todo('Apache 5.x answers a send-back for an illegal group name SUBSCRIPTION_GROUP_NOT_EXIST, since no group is auto-created for it (SubscriptionGroupManager.java:263-266 with AbstractSendMessageProcessor.java:110-116 at 5.3.3) — ours INVALID_PARAMETER, refusing the retry topic\'s name');
 
-test('a group\'s declared retryMaxTimes and retryQueueNums do not change where a message given back goes', async () => {
+test('a group\'s declared retryQueueNums does not change where a message given back goes; the header\'s maxReconsumeTimes wins over its retryMaxTimes', async () => {
   await withProcessors(async (h) => {
     await h.store.putSubscriptionGroup({
       groupName: 'G', consumeEnable: true, consumeFromMinEnable: true, consumeBroadcastEnable: true, consumeMessageOrderly: false, retryQueueNums: 0,
       retryMaxTimes: 1, brokerId: 0, whichBrokerWhenConsumeSlowly: 1, notifyConsumerIdsChangedEnable: true, groupSysFlag: 0, consumeTimeoutMinute: 15, attributes: {},
     });
     const m = await consumed(h, { reconsumeTimes: 1 });
-    assert.equal((await sendBack(h, m.locator)).code, R.SUCCESS);
+    assert.equal((await sendBack(h, m.locator, { maxReconsumeTimes: 16 })).code, R.SUCCESS);
     assert.equal((await h.stored(SCHEDULE_TOPIC, 3)).length, 1, 'retried at level 4, not dead');
   });
 });
-test.todo('Apache takes the limit from the group\'s retryMaxTimes when the header has no maxReconsumeTimes (SendMessageProcessor.java:184 at 4.9.4, AbstractSendMessageProcessor.java:173 at 5.3.3) — ours always takes 16');
+
+// As Apache (SendMessageProcessor.java:184 at 4.9.4, AbstractSendMessageProcessor.java:173 at 5.3.3).
+test('without maxReconsumeTimes in the header, the group\'s declared retryMaxTimes decides when a message is dead', async () => {
+  await withProcessors(async (h) => {
+    await h.store.putSubscriptionGroup({
+      groupName: 'G', consumeEnable: true, consumeFromMinEnable: true, consumeBroadcastEnable: true, consumeMessageOrderly: false, retryQueueNums: 1,
+      retryMaxTimes: 1, brokerId: 0, whichBrokerWhenConsumeSlowly: 1, notifyConsumerIdsChangedEnable: true, groupSysFlag: 0, consumeTimeoutMinute: 15, attributes: {},
+    });
+    const m = await consumed(h, { reconsumeTimes: 1 });
+    assert.equal((await sendBack(h, m.locator)).code, R.SUCCESS);
+    assert.equal((await h.stored('%DLQ%G')).length, 1);
+  });
+});
 test.todo('Apache answers SUCCESS and stores nothing when the group\'s retryQueueNums is 0 (SendMessageProcessor.java:141-145 at 4.9.4, AbstractSendMessageProcessor.java:126-130 at 5.3.3) — ours retries the message');
 
 test('a header without the group, or with an offset that is not an integer, is INVALID_PARAMETER naming the field', async () => {

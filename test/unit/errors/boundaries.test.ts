@@ -70,7 +70,7 @@ test('each kind becomes its RocketMQ 5 status; anything else is INTERNAL_SERVER_
 });
 
 test('over real HTTP, each kind thrown behind an admin endpoint is answered with its status and a JSON error', async () => {
-  const server = new AdminHttpServer({ host: '127.0.0.1', port: 0, log });
+  const server = new AdminHttpServer({ host: '127.0.0.1', port: 0, log, access: { metricsAuth: false, allowedHosts: ['127.0.0.1'] } });
   let kind: ErrorKind | 'plain' = 'internal';
   const services = {
     notReady: () => undefined,

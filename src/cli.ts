@@ -6,6 +6,7 @@ import { startGateway } from './gateway.js';
 import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js';
 import { applyLayers, ConfigError, describeLayers, readConfigFile } from './config-layers.js';
 import { readGrpcTls, type GrpcTls } from './grpc/tls.js';
+import { checkAclFile } from './acl/acl-file.js';
 import { adminAuthSettings, exposureProblem, parseAllowedHosts } from './admin/admin-access-config.js';
 import { CLIENT_AUTH_MODES, readRemotingTls, REMOTING_TLS_MODES, type RemotingTls, type RemotingTlsFlags } from './remoting/tls-settings.js';
 import { pulsarTlsConfig, pulsarTokenConfig } from './startup/pulsar-access-config.js';
@@ -88,6 +89,17 @@ function remotingTls(flags: RemotingTlsFlags): RemotingTls | undefined {
   }
 }
 
+/** The ACL file is read and checked now, so that a bad one stops the start with one line. */
+function aclFile(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    checkAclFile(path);
+  } catch (err) {
+    throw new ConfigError(`--acl-file ${path}: ${(err as Error).message}`);
+  }
+  return path;
+}
+
 /** Options about where settings come from; they are not settings themselves. */
 const META_OPTIONS = ['config', 'printConfig'];
 /** Settings --print-config does not show: its output ends up in terminals and tickets. */
@@ -148,6 +160,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .option('--transaction-check-interval-ms <ms>', 'how often unresolved transactions are checked with their producers', integer(...SETTING_RANGES.transactionCheckIntervalMs), d.transactionCheckIntervalMs)
     .option('--transaction-timeout-ms <ms>', 'age of a half message before its first check', integer(...SETTING_RANGES.transactionTimeoutMs), d.transactionTimeoutMs)
     .option('--transaction-check-max <n>', 'checks before an unresolved transaction is rolled back', integer(...SETTING_RANGES.transactionCheckMax), d.transactionCheckMax)
+    .option('--acl-file <path>', 'turns ACL on: Apache RocketMQ plain_acl.yml of accounts and white addresses, checked for every 4.x request and gRPC call and reloaded when it changes')
     .option('--cluster-name <name>', 'cluster name in routes and cluster info', d.clusterName)
     .option('--broker-name <name>', 'broker name in routes and cluster info; with several slots, each slot is <name>-<n>', d.brokerName)
     .option('--cluster-slots <n>', 'store pulsar: broker slots of a new cluster (the gateways sharing cluster name and system namespace); an existing cluster keeps its own', integer(1, 256), d.clusterSlots)
@@ -170,6 +183,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     grpcPort: o.grpcPort,
     grpcTls: grpcTls(o.grpcTlsCert, o.grpcTlsKey),
     remotingTls: remotingTls({ mode: o.remotingTlsMode, certFile: o.remotingTlsCert, keyFile: o.remotingTlsKey, clientAuth: o.remotingTlsClientAuth, clientCaFile: o.remotingTlsClientCa }),
+    aclFile: aclFile(o.aclFile),
     advertisedAddress: o.advertisedAddress,
     dataDir: o.dataDir,
     store: o.store,

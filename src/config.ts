@@ -19,6 +19,8 @@ export interface GatewayConfig {
   grpcTls?: GrpcTls;
   /** TLS on the remoting listeners (Apache RocketMQ's tls.server.mode permissive or enforcing); plaintext only without */
   remotingTls?: RemotingTls;
+  /** Apache RocketMQ plain_acl.yml: when given, every request is checked against its accounts */
+  aclFile?: string;
   /** host:port advertised in routes and message ids; defaults to host:port actually bound */
   advertisedAddress?: string;
   dataDir: string;

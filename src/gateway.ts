@@ -11,6 +11,7 @@ import { openStore } from './startup/store-and-cluster.js';
 import { startAdminEndpoint } from './startup/admin-endpoint.js';
 import { startRemotingEndpoint, type RemotingEndpoint } from './startup/remoting-endpoint.js';
 import { startGrpcEndpoint } from './startup/grpc-endpoint.js';
+import { AclFile } from './acl/acl-file.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -56,15 +57,17 @@ function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: Re
 
 /** Starts one gateway: the admin HTTP server, the store, the name server and brokers, the gRPC endpoint. */
 export async function startGateway(config: GatewayConfig, log: Logger = createLogger(config.logLevel)): Promise<Gateway> {
-  const http = await startAdminEndpoint(config, log);
-  const store = await openStore(config, log).catch(undoing(http?.server));
+  const acl = config.aclFile === undefined ? undefined : new AclFile(config.aclFile, log);
+  acl?.watch();
+  const http = await startAdminEndpoint(config, log).catch(undoing(acl));
+  const store = await openStore(config, log).catch(undoing(http?.server, acl));
   const traffic = new TrafficStats();
   const grpcClients = new TelemetrySessions();
-  const remoting = await startRemotingEndpoint(config, log, store, { traffic, popMembers: popMembersOf(grpcClients) })
-    .catch(undoing(traffic, store, http?.server));
+  const remoting = await startRemotingEndpoint(config, log, store, { traffic, popMembers: popMembersOf(grpcClients), acl })
+    .catch(undoing(traffic, store, http?.server, acl));
   const metrics = gatewayMetrics(config, store, remoting, traffic, grpcClients);
-  const grpc = await startGrpcEndpoint(config, log, remoting, grpcClients, metrics)
-    .catch(undoing({ close: () => remoting.leave().then(() => remoting.close()) }, metrics, traffic, store, http?.server));
+  const grpc = await startGrpcEndpoint(config, log, remoting, grpcClients, metrics, acl)
+    .catch(undoing({ close: () => remoting.leave().then(() => remoting.close()) }, metrics, traffic, store, http?.server, acl));
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= (async () => {
     // Slots are handed over first: their clients move to the successors while this gateway still answers.
@@ -75,6 +78,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     metrics.close();
     traffic.close();
     await store.close();
+    acl?.close();
     log.info('rop stopped');
   })());
   await remoting.join(grpc ? `${remoting.advertisedHost}:${grpc.port}` : undefined).catch(async (err: unknown) => {
@@ -82,7 +86,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     throw err;
   });
   http?.server.serve(adminServices(config, store, remoting, metrics, grpcClients, () => stopping !== undefined));
-  log.info({ host: config.host, port: remoting.port, httpPort: http?.port, grpcPort: grpc?.port, advertised: remoting.advertisedAddress, remotingTls: config.remotingTls?.mode ?? 'disabled', dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
+  log.info({ host: config.host, port: remoting.port, httpPort: http?.port, grpcPort: grpc?.port, advertised: remoting.advertisedAddress, remotingTls: config.remotingTls?.mode ?? 'disabled', acl: config.aclFile, dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
 
   return {
     port: remoting.port,

@@ -1,4 +1,4 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '../logger.js';
 import { loadMessagingService } from './proto.js';
 import type { MessagingService } from './messaging-service.js';
@@ -12,9 +12,10 @@ import type { GrpcTls } from './tls.js';
 export class GrpcServer {
   private readonly server = new Server();
 
-  constructor(service: MessagingService, private readonly log: Logger, private readonly tls?: GrpcTls) {
+  /** `guard` wraps the service's handlers (the ACL) when given. */
+  constructor(service: MessagingService, private readonly log: Logger, private readonly tls?: GrpcTls, guard?: (impl: UntypedServiceImplementation) => UntypedServiceImplementation) {
     if (!allowLongDeadlines()) log.warn('this grpc-js has no handleTimeoutHeader to patch: clients that open streams with deadlines past 24.8 days (the 5.x Java client) may fail at once');
-    this.server.addService(loadMessagingService(), service.implementation());
+    this.server.addService(loadMessagingService(), guard ? guard(service.implementation()) : service.implementation());
   }
 
   listen(host: string, port: number): Promise<number> {

@@ -35,6 +35,9 @@ export interface ProtocolTerms {
 
 const faultAnswer: ErrorAnswer = (err) => ({ code: SYSTEM_ERROR, remark: (err as Error).message, fault: true });
 
+/** Looks at each request before its processor; throwing refuses it (the ACL), answered as a processor's error. */
+export type RequestGuard = (request: RemotingCommand, connection: RemotingConnection) => void;
+
 /** Told of every request answered: its code, the response code (-1 for none) and how long it took. */
 export type RequestObserver = (code: number, responseCode: number, durationMs: number) => void;
 
@@ -59,6 +62,7 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   /** codes each connection was refused, so a client retrying one leaves a single log line */
   private readonly refused = new WeakMap<RemotingConnection, Set<number>>();
   private observer?: RequestObserver;
+  private guard?: RequestGuard;
   private boundPort = 0;
 
   private readonly codeName: CodeNamer;
@@ -74,6 +78,10 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
 
   observe(observer: RequestObserver): void {
     this.observer = observer;
+  }
+
+  guardWith(guard: RequestGuard): void {
+    this.guard = guard;
   }
 
   register(code: number, processor: RequestProcessor): void {
@@ -161,6 +169,7 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
       response = createResponse(req, REQUEST_CODE_NOT_SUPPORTED, `request code ${req.code}${name ? ` (${name})` : ''} is not supported by this gateway${reason ? `: ${reason}` : ''}`);
     } else {
       try {
+        this.guard?.(req, conn);
         response = await processor(req, conn);
       } catch (err) {
         const answer = this.errorAnswer(err);

@@ -5,6 +5,8 @@ import { GrpcServer } from '../grpc/grpc-server.js';
 import { MessagingService } from '../grpc/messaging-service.js';
 import type { TelemetrySessions } from '../grpc/telemetry-sessions.js';
 import type { RemotingEndpoint } from './remoting-endpoint.js';
+import type { AclFile } from '../acl/acl-file.js';
+import { guardMessaging } from '../acl/grpc-guard.js';
 
 export interface GrpcEndpoint {
   readonly port: number;
@@ -21,6 +23,7 @@ export async function startGrpcEndpoint(
   remoting: RemotingEndpoint,
   clients: TelemetrySessions,
   metrics: GatewayMetrics,
+  acl?: AclFile,
 ): Promise<GrpcEndpoint | undefined> {
   if (config.grpcPort === 0) return undefined;
   const first = remoting.brokers[0]!;
@@ -32,7 +35,7 @@ export async function startGrpcEndpoint(
     retryDelaysMs: config.delayLevelsMs.slice(2),
     observe: (method, statusCode, ms) => metrics.grpcAnswered(method, statusCode, ms),
     servedElsewhere: () => !first.isOwned && (remoting.cluster.owner(0)?.grpcAddress ?? ''),
-  }), log, config.grpcTls);
+  }), log, config.grpcTls, acl && ((impl) => guardMessaging(impl, acl)));
   try {
     port = await server.listen(config.host, config.grpcPort);
   } catch (err) {

@@ -13,12 +13,17 @@ import type { MessageStore } from '../store/message-store.js';
 import type { ClusterMembership } from '../cluster/cluster-view.js';
 import { RequestForwarder } from '../cluster/request-forwarder.js';
 import { openCluster } from './store-and-cluster.js';
+import type { AclFile } from '../acl/acl-file.js';
+import { remotingGuard } from '../acl/remoting-guard.js';
+import { registerAclAdminCodes } from '../acl/acl-admin-processor.js';
 
 /** What the remoting brokers share with the rest of the gateway. */
 export interface RemotingDeps {
   traffic: TrafficStats;
   /** RocketMQ 5 consumers popping over gRPC, listed beside the remoting ones */
   popMembers: PopConsumers['members'];
+  /** the ACL rules every request is checked against, when ACL is on */
+  acl?: AclFile;
 }
 
 /**
@@ -113,6 +118,10 @@ export async function startRemotingEndpoint(config: GatewayConfig, log: Logger, 
   listeners.forEach((listener, slot) => {
     brokers[slot]!.registerOn(listener, listener.port);
     routes.registerOn(listener);
+    if (deps.acl) {
+      listener.guardWith(remotingGuard(deps.acl));
+      registerAclAdminCodes(listener, deps.acl, { clusterName: config.clusterName, brokerName: cluster.brokerName(slot), brokerAddr: addressOf(slot) });
+    }
   });
 
   return {

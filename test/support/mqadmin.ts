@@ -7,13 +7,14 @@ const MQADMIN_TIMEOUT_MS = 30_000;
 
 /**
  * Runs Apache RocketMQ's `mqadmin <args> -n <namesrv>` (scripts/mqadmin.mjs) and returns what it printed: it reports
- * failures in its output and exits 0. `cwd` is where commands that write files (consumerStatus) write them.
+ * failures in its output and exits 0. `cwd` is where commands that write files (consumerStatus) write them; `env`
+ * may pick another version (MQADMIN_VERSION, with its own MQADMIN_HOME).
  */
-export function mqadmin(namesrv: string, args: string[], cwd = repoRoot): Promise<string> {
+export function mqadmin(namesrv: string, args: string[], cwd = repoRoot, env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'mqadmin.mjs'), ...args, '-n', namesrv], {
       cwd,
-      env: { ...process.env, MQADMIN_HOME: process.env.MQADMIN_HOME ?? join(repoRoot, '.cache', 'mqadmin') },
+      env: { ...process.env, MQADMIN_HOME: process.env.MQADMIN_HOME ?? join(repoRoot, '.cache', 'mqadmin'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out: string[] = [];

@@ -18,6 +18,7 @@ import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.protocol.heartbeat.MessageModel;
 import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.client.consumer.rebalance.AllocateMessageQueueAveragely;
 
 /** Push and lite-pull consumers that report every delivery until the test closes stdin. */
 final class Consume {
@@ -25,7 +26,7 @@ final class Consume {
 
   static int push(Args a) throws Exception {
     String instance = a.get("instance", "push-" + ProcessHandle.current().pid());
-    DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(a.get("group"));
+    DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(a.get("group"), Acl.hook(a), new AllocateMessageQueueAveragely());
     consumer.setNamesrvAddr(a.get("namesrv"));
     consumer.setInstanceName(instance);
     consumer.setConsumeFromWhere(from(a));
@@ -70,7 +71,7 @@ final class Consume {
 
   static int litePull(Args a) throws Exception {
     String instance = a.get("instance", "lite-" + ProcessHandle.current().pid());
-    DefaultLitePullConsumer consumer = new DefaultLitePullConsumer(a.get("group"));
+    DefaultLitePullConsumer consumer = new DefaultLitePullConsumer(a.get("group"), Acl.hook(a));
     consumer.setNamesrvAddr(a.get("namesrv"));
     consumer.setInstanceName(instance);
     consumer.setConsumeFromWhere(from(a));

@@ -35,6 +35,7 @@ public final class Main {
       case "respond" -> code = RequestReply.respond(args);
       case "bench-produce" -> code = Bench.produce(args);
       case "bench-consume" -> code = Bench.consume(args);
+      case "acl-sign" -> code = Acl.sign(args);
       default -> {
         System.err.println("unknown subcommand " + argv[0]);
         code = 2;

@@ -51,7 +51,7 @@ final class Produce {
     String mode = a.get("mode", "sync");
     List<String> tags = a.list("tags");
     int bodySize = a.getInt("body-size", 0);
-    DefaultMQProducer producer = new DefaultMQProducer(a.get("group", "rop-harness-producer"));
+    DefaultMQProducer producer = new DefaultMQProducer(a.get("group", "rop-harness-producer"), Acl.hook(a));
     producer.setNamesrvAddr(a.get("namesrv"));
     producer.setInstanceName("harness-" + ProcessHandle.current().pid());
     if (a.has("namespace")) producer.setNamespace(a.get("namespace"));
@@ -211,6 +211,10 @@ final class Produce {
     Map<String, Object> e = Events.event("error");
     e.put("i", i);
     e.put("message", String.valueOf(t.getMessage()).getBytes(StandardCharsets.UTF_8).length > 2000 ? t.getClass().getName() : String.valueOf(t.getMessage()));
+    // The client wraps the broker's answer (its response code and remark) in "Send [n] times, still failed".
+    Throwable root = t;
+    while (root.getCause() != null) root = root.getCause();
+    if (root != t) e.put("cause", String.valueOf(root.getMessage()));
     Events.emit(e);
   }
 }

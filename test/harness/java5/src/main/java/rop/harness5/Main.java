@@ -1,5 +1,7 @@
 package rop.harness5;
 
+import org.apache.rocketmq.client.apis.ClientConfigurationBuilder;
+import org.apache.rocketmq.client.apis.StaticSessionCredentialsProvider;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.rocketmq.client.apis.ClientConfiguration;
@@ -55,12 +57,14 @@ public final class Main {
     System.getProperties().putIfAbsent("mq.consoleAppender.enabled", "false");
   }
 
-  /** Plaintext unless --tls: the 5.x client would otherwise speak TLS, its default. */
+  /** Plaintext unless --tls: the 5.x client would otherwise speak TLS, its default; signed with --access-key. */
   static ClientConfiguration clientConfiguration(Args a) {
-    return ClientConfiguration.newBuilder()
+    ClientConfigurationBuilder builder = ClientConfiguration.newBuilder()
         .setEndpoints(a.get("endpoints"))
         .enableSsl(a.has("tls"))
-        .setRequestTimeout(Duration.ofMillis(a.getInt("request-timeout-ms", 3000)))
-        .build();
+        .setRequestTimeout(Duration.ofMillis(a.getInt("request-timeout-ms", 3000)));
+    // --access-key/--secret-key: every call signed MQv2-HMAC-SHA1, as the client signs for an ACL-enabled proxy.
+    if (a.has("access-key")) builder.setCredentialProvider(new StaticSessionCredentialsProvider(a.get("access-key"), a.get("secret-key")));
+    return builder.build();
   }
 }

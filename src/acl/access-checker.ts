@@ -21,6 +21,9 @@ export interface AccessRequest {
 
 const what = (resource: string): string => (isGroupResource(resource) ? `group ${resource.slice(RETRY_PREFIX.length)}` : `topic ${resource}`);
 
+/** A client's key as a remark may carry it: an unknown one may be anything, of any length. */
+const quoted = (key: string): string => JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key);
+
 /**
  * Apache's PlainPermissionManager.validate: a globally white-listed address passes; otherwise the access key must
  * name an account; an address white-listed for that account passes; otherwise the signature must match the
@@ -31,7 +34,7 @@ export function checkAccess(rules: AclRules, req: AccessRequest): void {
   if (rules.globalWhite.some((m) => m(req.host))) return;
   if (!req.accessKey) throw new BrokerError('unauthorized', `no AccessKey: ${req.host} is not white-listed, so requests must be signed`);
   const account = rules.accounts.get(req.accessKey);
-  if (!account) throw new BrokerError('unauthorized', `no ACL account for AccessKey ${req.accessKey}`);
+  if (!account) throw new BrokerError('unauthorized', `no ACL account for AccessKey ${quoted(req.accessKey)}`);
   if (account.white(req.host)) return;
   const { contents, signature } = req.signed();
   if (!signature || !contents.some((content) => sameSignature(hmacSha1(content, account.secretKey), signature))) {

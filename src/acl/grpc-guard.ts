@@ -12,6 +12,22 @@ const DATE_TIME = 'x-mq-date-time';
 /** the only algorithm the 5.x clients sign with (their Signature.ALGORITHM) */
 const ALGORITHM = 'MQv2-HMAC-SHA1';
 
+/** How far a signed call's x-mq-date-time may be from the gateway's clock: beyond, a captured header is replayed. */
+export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
+
+/**
+ * The time a 5.x client signed at (its x-mq-date-time, `yyyyMMdd'T'HHmmss'Z'` in UTC), refused when it is missing,
+ * malformed, or further than MAX_CLOCK_SKEW_MS from `now`.
+ */
+export function checkSignedAt(value: string | undefined, now = Date.now()): void {
+  const m = value === undefined ? null : /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!m) throw new BrokerError('unauthorized', `${DATE_TIME} must be a UTC time as yyyyMMddTHHmmssZ, got ${JSON.stringify(value?.slice(0, 32) ?? null)}`);
+  const at = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  if (Number.isNaN(at) || Math.abs(now - at) > MAX_CLOCK_SKEW_MS) {
+    throw new BrokerError('unauthorized', `${DATE_TIME} ${value} is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes from the gateway's clock`);
+  }
+}
+
 /** The host of a grpc-js peer: "ipv4:1.2.3.4:5", "ipv6:[::1]:5" or "1.2.3.4:5". */
 export function peerHost(peer: string): string {
   const bare = peer.replace(/^ipv[46]:/, '');
@@ -43,7 +59,11 @@ function check(file: AclFile, method: string, request: unknown, metadata: Metada
   checkAccess(file.rules, {
     host: peerHost(peer),
     accessKey: auth?.accessKey,
-    signed: () => ({ contents: [Buffer.from(first(metadata, DATE_TIME) ?? '', 'utf8')], signature: auth?.signature }),
+    signed: () => {
+      const signedAt = first(metadata, DATE_TIME);
+      checkSignedAt(signedAt);
+      return { contents: [Buffer.from(signedAt ?? '', 'utf8')], signature: auth?.signature };
+    },
     needs: grpcNeeds(method, (request ?? {}) as Parameters<typeof grpcNeeds>[1]),
   });
 }

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { checkSignedAt } from '../../../src/acl/grpc-guard.js';
+import { BrokerError } from '../../../src/errors/broker-error.js';
 import { grpcSignature, parseAuthorization, remotingSignature, remotingSignedContents, AuthorizationHeaderError } from '../../../src/acl/signature.js';
 
 // Golden values from Apache's own code: `java -jar rop-java-harness.jar acl-sign` (AclUtils.combineRequestContent and
@@ -31,4 +33,19 @@ test('the authorization header parses as Apache\'s AuthorizationHeader, and refu
   assert.throws(() => parseAuthorization('MQv2-HMAC-SHA1'), AuthorizationHeaderError);
   assert.throws(() => parseAuthorization('MQv2-HMAC-SHA1 Credential'), AuthorizationHeaderError);
   assert.throws(() => parseAuthorization('MQv2-HMAC-SHA1 Credential=a, Signature=xyz'), AuthorizationHeaderError);
+});
+
+test('a 5.x call signed too far from the gateway\'s clock, or with a malformed or missing date, is UNAUTHORIZED', () => {
+  const now = Date.UTC(2026, 11, 2, 12, 0, 0);
+  const unauthorized = (value: string | undefined, why: RegExp) =>
+    assert.throws(() => checkSignedAt(value, now), (err: unknown) => err instanceof BrokerError && err.kind === 'unauthorized' && why.test(err.message), String(value));
+  assert.doesNotThrow(() => checkSignedAt('20261202T120000Z', now));
+  assert.doesNotThrow(() => checkSignedAt('20261202T121400Z', now), 'within 15 minutes ahead');
+  assert.doesNotThrow(() => checkSignedAt('20261202T114600Z', now), 'within 15 minutes behind');
+  unauthorized('20261202T121600Z', /more than 15 minutes/);
+  unauthorized('20261201T120000Z', /more than 15 minutes/);
+  unauthorized(undefined, /must be a UTC time/);
+  unauthorized('2026-12-02T12:00:00Z', /must be a UTC time/);
+  unauthorized('x'.repeat(100_000), /must be a UTC time/);
+  unauthorized('20261302T120000Z', /more than 15 minutes/);
 });

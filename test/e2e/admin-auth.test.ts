@@ -137,6 +137,21 @@ test('each admin API route wants a token: 401 without or with a wrong one, 403 f
   for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `LOCALHOST:${port}`]) {
     assert.equal((await call(base, 'GET', '/api/topics', { ...bearer(ADMIN), host })).status, 200, `Host ${host}`);
   }
+  // Bad input: a token of 8 KB, one of 100 KB (past Node's 16 KB header limit: refused before any handler, the
+  // connection closed), a scheme without a token; each refused, and the server serves after.
+  assertRefused(await call(base, 'GET', '/api/topics', bearer('x'.repeat(8_000))), 401, 'an 8 KB token', /error="invalid_token"/);
+  // On a connection of its own: the server drops it, and a kept-alive one would fail the next request.
+  const huge = await new Promise<string>((resolve) => {
+    const req = request(new URL('/api/topics', base), { agent: false, headers: bearer('x'.repeat(100_000)) }, (res) => {
+      res.resume();
+      resolve(String(res.statusCode));
+    });
+    req.on('error', (err) => resolve(err.message)).end();
+  });
+  assert.match(huge, /^431$|ECONNRESET|socket hang up/, 'a 100 KB header');
+  assert.equal((await call(base, 'GET', '/api/topics', { authorization: 'Bearer' })).status, 401, 'a scheme without a token');
+  assert.equal((await call(base, 'GET', '/api/topics', bearer(ADMIN))).status, 200, 'still serving');
+  assert.deepEqual(gw.logs.filter((l) => Number(l.level) >= 50), [], 'no error line');
   const listening = gw.logs.find((l) => l.msg === 'admin http listening');
   assert.deepEqual(listening?.tokenRoles, ['admin', 'read']);
   assert.ok(!JSON.stringify(gw.logs).includes(ADMIN) && !JSON.stringify(gw.logs).includes(READ), 'no token in the log');

@@ -1,4 +1,4 @@
-import { groupResource, Perm } from './permission.js';
+import { groupResource, isGroupResource, Perm } from './permission.js';
 
 interface Resource {
   name?: string;
@@ -31,7 +31,7 @@ export function grpcNeeds(method: string, req: V2Request): Map<string, number> {
   const needs = new Map<string, number>();
   const topic = (r: Resource | null | undefined, perm: number) => {
     const name = nameOf(r);
-    if (name) needs.set(name, (needs.get(name) ?? 0) | (name.startsWith('%RETRY%') && perm === Perm.PUB ? Perm.SUB : perm));
+    if (name) needs.set(name, (needs.get(name) ?? 0) | (isGroupResource(name) && perm === Perm.PUB ? Perm.SUB : perm));
   };
   const group = (r: Resource | null | undefined) => {
     const name = nameOf(r);

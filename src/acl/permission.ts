@@ -1,3 +1,4 @@
+import { RETRY_PREFIX } from '../broker/broker-context.js';
 /** Apache RocketMQ's plain ACL permission bits (acl/common/Permission.java): a rule holds them, a request needs one. */
 export const Perm = { DENY: 1, ANY: 2, PUB: 4, SUB: 8 } as const;
 
@@ -25,7 +26,7 @@ export function permName(perm: number): string {
   return [perm & Perm.PUB ? 'PUB' : '', perm & Perm.SUB ? 'SUB' : ''].filter(Boolean).join('|') || 'DENY';
 }
 
-/** Apache's MixAll.RETRY_GROUP_TOPIC_PREFIX: a group's rights are kept under its retry topic's name. */
-export const RETRY_PREFIX = '%RETRY%';
+/** A group's rights are kept under its retry topic's name (%RETRY%G), as Apache keeps them. */
+export { RETRY_PREFIX };
 export const groupResource = (group: string): string => RETRY_PREFIX + group;
 export const isGroupResource = (resource: string): boolean => resource.startsWith(RETRY_PREFIX);

@@ -3,7 +3,7 @@ import { REQUEST_HEADERS } from '../protocol/request-headers.js';
 import { decodeHeader, type HeaderDeclaration } from '../protocol/request-header.js';
 import { parseJsonBody, type HeartbeatBody } from '../protocol/bodies.js';
 import type { RemotingCommand } from '../remoting/remoting-command.js';
-import { groupResource, Perm } from './permission.js';
+import { groupResource, isGroupResource, Perm } from './permission.js';
 
 /**
  * Codes only an admin account may send. Apache's Permission.ADMIN_CODE has the first five; the gateway adds the
@@ -69,7 +69,7 @@ export function remotingNeeds(req: RemotingCommand, codeName: string): RemotingN
     return { needs };
   }
   const { topic, group } = headerOf(req);
-  if (SENDS.has(req.code)) add(topic, topic?.startsWith('%RETRY%') ? Perm.SUB : Perm.PUB);
+  if (SENDS.has(req.code)) add(topic, topic !== undefined && isGroupResource(topic) ? Perm.SUB : Perm.PUB);
   else if (PULLS.has(req.code) || CONSUMING.has(req.code)) {
     add(topic, Perm.SUB);
     add(group && groupResource(group), Perm.SUB);

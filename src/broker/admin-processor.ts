@@ -11,14 +11,14 @@ import { queryConsumeQueueBody, topicConfigTableBody, topicConfigView, topicList
 import type { TopicConfig } from '../store/message-store.js';
 import { isTagType, type SubscriptionView } from '../protocol/subscription.js';
 import { validateTopicName, type BrokerContext } from './broker-context.js';
-import { isSystemTopic } from './system-topics.js';
+import { isSystemTopic, DEFAULT_TOPIC } from './system-topics.js';
 import type { AdminService } from './admin-service.js';
 
 const MAX_QUEUES = 1024;
 const MAX_QUERY_RESULTS = 64;
 const MAX_CONSUME_QUEUE_ENTRIES = 1024;
 /** TopicValidator's system topics of Apache RocketMQ, which GET_SYSTEM_TOPIC_LIST_FROM_BROKER lists whether kept here or not. */
-const APACHE_SYSTEM_TOPICS = ['TBW102', 'SCHEDULE_TOPIC_XXXX', 'BenchmarkTest', 'RMQ_SYS_TRANS_HALF_TOPIC', 'RMQ_SYS_TRACE_TOPIC', 'RMQ_SYS_TRANS_OP_HALF_TOPIC',
+const APACHE_SYSTEM_TOPICS = [DEFAULT_TOPIC, 'SCHEDULE_TOPIC_XXXX', 'BenchmarkTest', 'RMQ_SYS_TRANS_HALF_TOPIC', 'RMQ_SYS_TRACE_TOPIC', 'RMQ_SYS_TRANS_OP_HALF_TOPIC',
   'TRANS_CHECK_MAX_TIME_TOPIC', 'SELF_TEST_TOPIC', 'OFFSET_MOVED_EVENT', 'CHECKPOINT_TOPIC'];
 
 /**

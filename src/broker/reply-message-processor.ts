@@ -1,3 +1,4 @@
+import { DEFAULT_TOPIC } from './system-topics.js';
 import { createRequest, createResponse, type RemotingCommand } from '../remoting/remoting-command.js';
 import type { RemotingConnection } from '../remoting/remoting-connection.js';
 import { Prop, parseProperties } from '../protocol/message-properties.js';
@@ -29,7 +30,7 @@ export class ReplyMessageProcessor {
     const push = createRequest(RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT, {
       producerGroup: h.producerGroup ?? '',
       topic: h.topic,
-      defaultTopic: h.defaultTopic ?? 'TBW102',
+      defaultTopic: h.defaultTopic ?? DEFAULT_TOPIC,
       defaultTopicQueueNums: String(h.defaultTopicQueueNums ?? 4),
       queueId: stored.extFields.queueId ?? '0',
       sysFlag: String(h.sysFlag ?? 0),

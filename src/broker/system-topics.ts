@@ -5,6 +5,12 @@ import { BrokerError } from '../errors/broker-error.js';
 /** Where delayed messages wait, one queue per delay level, as in Apache RocketMQ. */
 export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
 
+/**
+ * The topic whose route a 4.x producer asks for when its own topic has none: brokers that create topics on a send
+ * publish it, and the send then names it as its `defaultTopic`.
+ */
+export const DEFAULT_TOPIC = 'TBW102';
+
 /** Half (prepared) messages wait here, and their resolutions are recorded there, as in Apache RocketMQ. */
 export const HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
 export const OP_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';

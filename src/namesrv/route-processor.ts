@@ -3,7 +3,9 @@ import { decodeHeader } from '../protocol/request-header.js';
 import { ClusterHeader, KvConfigHeader, TopicHeader } from '../protocol/request-headers.js';
 import { RequestCode, ResponseCode } from '../protocol/request-code.js';
 import type { RemotingServer } from '../remoting/remoting-server.js';
-import { jsonBody, type BrokerData, type ClusterInfo, type TopicRouteData } from '../protocol/bodies.js';
+import type { RemotingConnection } from '../remoting/remoting-connection.js';
+import { DEFAULT_TOPIC } from '../broker/system-topics.js';
+import { jsonBody, Perm, type BrokerData, type ClusterInfo, type TopicRouteData } from '../protocol/bodies.js';
 import { BrokerError } from '../errors/broker-error.js';
 import { topicListBody } from '../protocol/broker-admin-bodies.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
@@ -21,6 +23,13 @@ export interface TopicDirectory {
   topicNames(): string[];
   /** Creates the topic if the brokers auto-create it; a BrokerError says they would not (or the name is bad). */
   createOnLookup(name: string): Promise<unknown>;
+  /**
+   * Whether this lookup may create the topic at all: with ACL on, only one signed by an account with rights on it
+   * (lookups themselves pass unchecked, as at Apache's name server, which never creates a topic).
+   */
+  mayCreate?(name: string, request: RemotingCommand, connection: RemotingConnection): boolean;
+  /** the queues a topic created by a send gets, or undefined when sends create no topic */
+  createdQueues(): number | undefined;
 }
 
 /**
@@ -74,14 +83,32 @@ export class RouteProcessor {
     return route;
   }
 
-  readonly getRouteInfoByTopic = async (req: RemotingCommand): Promise<RemotingCommand> => {
+  /** The default topic's route, as brokers that create topics on a send publish it: every served broker, readable and writable. */
+  private defaultRoute(queues: number): TopicRouteData {
+    const brokers = this.servedBrokers().map((b) => b.data);
+    const perm = Perm.READ | Perm.WRITE | Perm.INHERIT;
+    return {
+      queueDatas: brokers.map((b) => ({ brokerName: b.brokerName, readQueueNums: queues, writeQueueNums: queues, perm, topicSysFlag: 0 })),
+      brokerDatas: brokers,
+      filterServerTable: {},
+    };
+  }
+
+  readonly getRouteInfoByTopic = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> => {
     const name = decodeHeader(TopicHeader, req.extFields).topic;
     const noRoute = (): RemotingCommand => createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${name}`);
-    try {
-      await this.topics.createOnLookup(name);
-    } catch (err) {
-      if (err instanceof BrokerError) return noRoute();
-      throw err;
+    const createdQueues = this.topics.createdQueues();
+    if (name === DEFAULT_TOPIC) {
+      const route = createdQueues === undefined ? undefined : this.defaultRoute(createdQueues);
+      return route?.queueDatas.length ? createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody(route)) : noRoute();
+    }
+    if (this.topics.mayCreate?.(name, req, conn) !== false) {
+      try {
+        await this.topics.createOnLookup(name);
+      } catch (err) {
+        if (err instanceof BrokerError) return noRoute();
+        throw err;
+      }
     }
     const route = this.routeOf(name);
     // No broker serves the topic right now (its slots are between owners): as a name server without the route.

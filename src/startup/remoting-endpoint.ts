@@ -14,7 +14,7 @@ import type { ClusterMembership } from '../cluster/cluster-view.js';
 import { RequestForwarder } from '../cluster/request-forwarder.js';
 import { openCluster } from './store-and-cluster.js';
 import type { AclFile } from '../acl/acl-file.js';
-import { remotingGuard } from '../acl/remoting-guard.js';
+import { lookupMayCreate, remotingGuard } from '../acl/remoting-guard.js';
 import { registerAclAdminCodes } from '../acl/acl-admin-processor.js';
 
 /** What the remoting brokers share with the rest of the gateway. */
@@ -114,7 +114,12 @@ export async function startRemotingEndpoint(config: GatewayConfig, log: Logger, 
   }));
   // The name server creates topics as the first slot's broker would.
   const first = brokers[0]!.ctx;
-  const routes = new RouteProcessor({ topicNames: () => first.store.listTopics().map((t) => t.name), createOnLookup: (name) => first.topicOrCreate(name) }, cluster, slotStores, advertisedAddress);
+  const routes = new RouteProcessor({
+    topicNames: () => first.store.listTopics().map((t) => t.name),
+    createOnLookup: (name) => first.topicOrCreate(name),
+    mayCreate: deps.acl && lookupMayCreate(deps.acl),
+    createdQueues: () => (first.settings.autoCreateTopics ? first.settings.defaultQueues : undefined),
+  }, cluster, slotStores, advertisedAddress);
   listeners.forEach((listener, slot) => {
     brokers[slot]!.registerOn(listener, listener.port);
     routes.registerOn(listener);

@@ -100,6 +100,24 @@ test('a wrong secret, an unknown key, a DENY topic and no credentials are refuse
   }
 });
 
+test('only a lookup signed by an account with rights on a topic creates it; others see the default route', async () => {
+  const topics = async () => (JSON.parse((await probe.invoke(C.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, {})).body!.toString()) as { topicList: string[] }).topicList;
+  const lookup = { topic: 'AclLookedUp' };
+  assert.equal((await probe.invoke(C.GET_ROUTEINFO_BY_TOPIC, lookup)).code, ResponseCode.TOPIC_NOT_EXIST, 'unsigned');
+  assert.equal((await signedInvoke(C.GET_ROUTEINFO_BY_TOPIC, lookup, 'producer-ak', 'not-the-secret')).code, ResponseCode.TOPIC_NOT_EXIST, 'wrong secret');
+  assert.equal((await signedInvoke(C.GET_ROUTEINFO_BY_TOPIC, lookup, 'producer-ak', 'producer-sk')).code, ResponseCode.TOPIC_NOT_EXIST, 'no right on the topic');
+  assert.equal((await signedInvoke(C.GET_ROUTEINFO_BY_TOPIC, { topic: 'AclClosed' }, 'producer-ak', 'producer-sk')).code, ResponseCode.TOPIC_NOT_EXIST, 'DENY topic');
+  assert.ok(!(await topics()).some((t) => t === 'AclLookedUp' || t === 'AclClosed'), 'nothing created');
+  // A 4.x producer whose topic has no route sends by the default topic's, and the broker checks that send.
+  const fallback = await probe.invoke(C.GET_ROUTEINFO_BY_TOPIC, { topic: 'TBW102' });
+  assert.equal(fallback.code, ResponseCode.SUCCESS);
+  assert.ok((JSON.parse(fallback.body!.toString()) as { queueDatas: unknown[] }).queueDatas.length > 0);
+  assert.ok(!(await topics()).includes('TBW102'), 'the default route creates no topic');
+  const signed = await signedInvoke(C.GET_ROUTEINFO_BY_TOPIC, { topic: 'AclOrders3' }, 'admin-ak12', 'admin-sk12');
+  assert.equal(signed.code, ResponseCode.SUCCESS, 'an account with rights creates it on lookup');
+  assert.ok((await topics()).includes('AclOrders3'));
+});
+
 test('a PUB-only account cannot pull, commit offsets or heartbeat a subscription', async () => {
   const pull = await signedInvoke(C.PULL_MESSAGE, { consumerGroup: 'acl-consumers', topic: 'AclOrders', queueId: '0', queueOffset: '0', maxMsgNums: '32', sysFlag: '0', commitOffset: '0', suspendTimeoutMillis: '0' }, 'producer-ak', 'producer-sk');
   assert.equal(pull.code, ResponseCode.NO_PERMISSION);

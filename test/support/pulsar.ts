@@ -12,6 +12,12 @@ export const uniqueSuffix = (): string => `${Date.now().toString(36)}${Math.floo
  * Pulsar store options over namespaces of this run's own (`rocketmq/<prefix>-…` and its `-sys`), so reruns and other
  * suites on the same Pulsar never meet its topics and tables; `remove` deletes both namespaces.
  */
+/** Where the Pulsar store departs from the MessageStore contract (issue 16): each still runs, reported as TODO, until fixed. */
+export const PULSAR_STORE_DEPARTURES = {
+  'an append reports the store time its messages got':
+    'append reports the gateway clock once Pulsar acknowledged; the messages carry the broker entry timestamp, a few ms earlier',
+};
+
 export function ownNamespaces(prefix: string, extra: Partial<PulsarStoreOptions> = {}): { ns: string; options: PulsarStoreOptions; remove(): Promise<void> } {
   const ns = `${prefix}-${uniqueSuffix()}`;
   const options: PulsarStoreOptions = {

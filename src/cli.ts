@@ -140,6 +140,14 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .addOption(new Option('--store <kind>', 'message store').choices(['embedded', 'pulsar']).default(d.store))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(d.logLevel))
     .option('--max-frame-size <bytes>', 'largest frame accepted; a larger one closes its connection', integer(1024, 1024 * 1024 * 1024), d.maxFrameSize)
+    .option('--max-message-size <bytes>', 'largest message body taken (4.x and gRPC); a larger one is refused MESSAGE_ILLEGAL / MESSAGE_BODY_TOO_LARGE', integer(1024, 64 * 1024 * 1024), d.limits.maxMessageSize)
+    .option('--client-idle-timeout <s>', 'close a client connection that sent nothing for this long (Apache\'s serverChannelMaxIdleTimeSeconds)', integer(1, 86_400), d.limits.clientIdleTimeoutMs / 1000)
+    .option('--frame-timeout-ms <ms>', 'close a connection whose started frame is not complete within this', integer(100, 3_600_000), d.limits.frameTimeoutMs)
+    .option('--max-connections <n>', 'client connections taken at once, remoting and gRPC together; more are closed at once and logged', integer(1, 1_000_000), d.limits.maxConnections)
+    .option('--max-topics <n>', 'topics the gateway holds; auto-creation past it answers TOPIC_NOT_EXIST', integer(1, 1_000_000), d.limits.maxTopics)
+    .option('--max-open-files <n>', 'embedded store: queue files open at once, the least recently used closed first', integer(16, 1_000_000), d.limits.maxOpenFiles)
+    .option('--max-send-wait-ms <ms>', 'a send or pull that waited this long before it could start is answered SYSTEM_BUSY / TOO_MANY_REQUESTS (Apache\'s waitTimeMillsInSendQueue)', integer(1, 60_000), d.limits.maxSendWaitMs)
+    .option('--disk-max-used-ratio <percent>', 'embedded store: sends are refused while the data directory\'s file system is fuller than this', integer(1, 100), d.limits.diskMaxUsedRatio)
     .option('--no-auto-create-topics', 'answer TOPIC_NOT_EXIST for unknown topics instead of creating them')
     .option('--no-enable-property-filter', 'refuse SQL92 subscriptions (Apache RocketMQ\'s enablePropertyFilter=false) instead of filtering by them')
     .option('--default-queues <n>', 'queues of an auto-created topic', integer(...SETTING_RANGES.defaultQueues), d.defaultQueues)
@@ -210,6 +218,16 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     clusterName: o.clusterName,
     brokerName: o.brokerName,
     clusterSlots: o.clusterSlots,
+    limits: {
+      maxMessageSize: o.maxMessageSize,
+      clientIdleTimeoutMs: o.clientIdleTimeout * 1000,
+      frameTimeoutMs: o.frameTimeoutMs,
+      maxConnections: o.maxConnections,
+      maxTopics: o.maxTopics,
+      maxOpenFiles: o.maxOpenFiles,
+      maxSendWaitMs: o.maxSendWaitMs,
+      diskMaxUsedRatio: o.diskMaxUsedRatio,
+    },
   };
   return { config, printed: o.printConfig ? describeLayers(program, META_OPTIONS, SECRET_OPTIONS) : undefined };
 }

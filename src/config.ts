@@ -58,6 +58,31 @@ export interface GatewayConfig {
   brokerName: string;
   /** broker slots of a new cluster of gateways on one Pulsar (an existing one keeps its count) */
   clusterSlots: number;
+  limits: GatewayLimits;
+}
+
+/**
+ * What one client can take of the gateway, so that others keep being served (README, Limits). Apache RocketMQ's
+ * broker is the anchor: maxMessageSize, serverChannelMaxIdleTimeSeconds, waitTimeMillsInSendQueue,
+ * diskMaxUsedSpaceRatio.
+ */
+export interface GatewayLimits {
+  /** largest message body taken, on every protocol */
+  maxMessageSize: number;
+  /** a connection that sends nothing for this long is closed */
+  clientIdleTimeoutMs: number;
+  /** a frame started must be complete within this, or its connection is closed */
+  frameTimeoutMs: number;
+  /** connections on all client ports together; one more is closed at once */
+  maxConnections: number;
+  /** topics the gateway holds; auto-creation past it is refused */
+  maxTopics: number;
+  /** files the embedded store keeps open at once (least recently used closed first) */
+  maxOpenFiles: number;
+  /** a send or pull that waited longer than this before it could start is answered busy at once */
+  maxSendWaitMs: number;
+  /** percent of the data directory's file system above which sends are refused */
+  diskMaxUsedRatio: number;
 }
 
 export const defaultConfig: GatewayConfig = {
@@ -92,6 +117,16 @@ export const defaultConfig: GatewayConfig = {
   clusterName: 'DefaultCluster',
   brokerName: 'rop-broker',
   clusterSlots: 1,
+  limits: {
+    maxMessageSize: 4 * 1024 * 1024,
+    clientIdleTimeoutMs: 120_000,
+    frameTimeoutMs: 30_000,
+    maxConnections: 10_000,
+    maxTopics: 10_000,
+    maxOpenFiles: 1024,
+    maxSendWaitMs: 200,
+    diskMaxUsedRatio: 90,
+  },
 };
 
 /**

@@ -114,7 +114,7 @@ export class BrokerConfigProcessor {
       whole('transactionCheckInterval', SETTING_RANGES.transactionCheckIntervalMs, () => transactions.checkIntervalMs, (n) => (transactions.checkIntervalMs = n)),
       whole('transactionTimeOut', SETTING_RANGES.transactionTimeoutMs, () => transactions.timeoutMs, (n) => (transactions.timeoutMs = n)),
       whole('transactionCheckMax', SETTING_RANGES.transactionCheckMax, () => transactions.maxChecks, (n) => (transactions.maxChecks = n)),
-      constant('maxMessageSize', live.maxMessageSize, 'the gateway takes bodies of up to 4 MiB'),
+      fixed('maxMessageSize', live.maxMessageSize, '--max-message-size'),
       constant('longPollingEnable', true, 'pulls are always held until messages arrive'),
       constant('useTLS', false, 'the remoting port speaks plaintext only'),
       fixed('fileReservedTime', config.retentionHours, '--retention-hours'),
@@ -135,6 +135,9 @@ export class BrokerConfigProcessor {
       fixed('httpPort', config.httpPort, '--http-port'),
       fixed('grpcPort', config.grpcPort, '--grpc-port'),
       fixed('maxFrameSize', config.maxFrameSize, '--max-frame-size'),
+      fixed('serverChannelMaxIdleTimeSeconds', config.limits.clientIdleTimeoutMs / 1000, '--client-idle-timeout'),
+      fixed('waitTimeMillsInSendQueue', config.limits.maxSendWaitMs, '--max-send-wait-ms'),
+      ...(embedded ? [fixed('diskMaxUsedSpaceRatio', config.limits.diskMaxUsedRatio, '--disk-max-used-ratio')] : []),
       fixed('logLevel', config.logLevel, '--log-level'),
     ];
   }

@@ -19,6 +19,8 @@ export interface BrokerSettings {
   enablePropertyFilter: boolean;
   defaultQueues: number;
   maxMessageSize: number;
+  /** topics auto-creation stops at */
+  maxTopics: number;
   maxPullMessages: number;
   maxPullBytes: number;
   /** upper bound on how long a pull is held, whatever the client asks */
@@ -85,6 +87,10 @@ export class BrokerContext {
     const isRetry = topic.startsWith(RETRY_PREFIX) || topic.startsWith(DLQ_PREFIX);
     if (!this.settings.autoCreateTopics && !isRetry) {
       throw new BrokerError('topic-not-found', `topic ${topic} does not exist and auto-creation is off`);
+    }
+    const held = this.store.listTopics().length;
+    if (held >= this.settings.maxTopics) {
+      throw new BrokerError('topic-not-found', `topic ${topic} does not exist and is not created: the gateway holds ${held} topics, its limit (--max-topics)`);
     }
     const n = isRetry ? 1 : Math.max(1, Math.min(queues ?? this.settings.defaultQueues, 1024));
     const created = await this.store.putTopic(plainTopic(topic, n));

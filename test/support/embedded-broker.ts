@@ -21,7 +21,7 @@ export async function withEmbeddedBroker(prefix: string, delayLevelsMs: number[]
   await keyIndex.start();
   const ctx = new BrokerContext(store, {
     advertisedAddress: '127.0.0.1:9876', clusterName: 'c', brokerName: 'b', autoCreateTopics: true, enablePropertyFilter: true, defaultQueues: 1,
-    maxMessageSize: 1 << 20, maxPullMessages: 32, maxPullBytes: 1 << 20, maxPullHoldMs: 1000, delayLevelsMs,
+    maxMessageSize: 1 << 20, maxTopics: 1000, maxPullMessages: 32, maxPullBytes: 1 << 20, maxPullHoldMs: 1000, delayLevelsMs,
   }, silent, keyIndex, new TrafficStats());
   try {
     await fn(ctx, store);

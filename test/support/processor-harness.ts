@@ -129,7 +129,7 @@ export class ProcessorHarness {
   private static async serve(dir: string, store: EmbeddedStore, options: HarnessOptions): Promise<ProcessorHarness> {
     const settings: BrokerSettings = {
       advertisedAddress: '127.0.0.1:10911', clusterName: 'TestCluster', brokerName: 'test-broker', autoCreateTopics: true, enablePropertyFilter: true,
-      defaultQueues: 4, maxMessageSize: 4096, maxPullMessages: 32, maxPullBytes: 1 << 20, maxPullHoldMs: 5000, delayLevelsMs: TEST_DELAY_LEVELS_MS,
+      defaultQueues: 4, maxMessageSize: 4096, maxTopics: 1000, maxPullMessages: 32, maxPullBytes: 1 << 20, maxPullHoldMs: 5000, delayLevelsMs: TEST_DELAY_LEVELS_MS,
       ...options.settings,
     };
     const config: GatewayConfig = {

@@ -1,5 +1,5 @@
 // Runs the compiled node:test suites. `node --test` on Node 20 takes no globs, so the files are listed here.
-// Usage: node scripts/run-tests.mjs [unit|e2e|all|pulsar|pulsar-secure] [file filter]   (default: all)
+// Usage: node scripts/run-tests.mjs [unit|e2e|all|pulsar|pulsar-secure|limits] [file filter]   (default: all)
 // `pulsar` runs the Pulsar client suites, the whole e2e suite again with the gateway on the Pulsar
 // store (ROP_TEST_STORE=pulsar), and last the fault suites that restart Pulsar; it needs `npm run pulsar:start`.
 // `pulsar-secure` runs the suites against the TLS- and token-secured standalone of `node scripts/pulsar.mjs start --secure`.

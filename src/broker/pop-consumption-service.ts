@@ -72,6 +72,13 @@ const DEFAULT_MAX_SPAN = 20_000;
 /** How long an auto-renewed message may stay invisible in all (Apache's proxy also stops renewing after 3 h). */
 const MAX_RENEW_MS = 3 * 3600_000;
 
+/** Renews an auto-renewed message whose deadline came while its consumer is still there; false for any other. */
+function renewed(entry: InFlight, now: number): boolean {
+  if (!entry.renewWhile?.() || now - entry.poppedAt >= MAX_RENEW_MS) return false;
+  entry.deadline = now + entry.invisibleMs;
+  return true;
+}
+
 /**
  * Pop-style consumption for RocketMQ 5 consumers: a pop hands out messages and hides them for an invisible
  * duration; an ack removes one for good; one not acked in time is handed out again with its attempt count
@@ -195,10 +202,18 @@ export class PopConsumptionService {
     return state && entry && entry.token === parsed.token ? { queueId: parsed.queueId, offset: parsed.offset, state, entry } : undefined;
   }
 
+  /**
+   * As Apache's proxy: a handle whose invisible time ran out is expired, even before the message is handed out
+   * again (an auto-renewed message's has not run out while its consumer is there).
+   */
   private inFlight(group: string, topic: string, receiptHandle: string): InFlightAt {
     const found = this.lookup(group, topic, receiptHandle);
     if (!found) {
       throw new BrokerError('invalid-receipt-handle', `receipt handle ${receiptHandle} is not the current one of a message of ${topic} popped by ${group}: it was acked, or handed out again after its invisible time`);
+    }
+    const now = Date.now();
+    if (found.entry.deadline <= now && !renewed(found.entry, now)) {
+      throw new BrokerError('invalid-receipt-handle', `receipt handle ${receiptHandle} is expired: its invisible time ran out ${now - found.entry.deadline} ms ago`);
     }
     return found;
   }
@@ -216,10 +231,7 @@ export class PopConsumptionService {
       for (const offset of expired) {
         if (out.length >= req.maxMessages) break;
         const entry = state.inFlight.get(offset)!;
-        if (entry.renewWhile?.() && now - entry.poppedAt < MAX_RENEW_MS) {
-          entry.deadline = now + entry.invisibleMs;
-          continue;
-        }
+        if (renewed(entry, now)) continue;
         const message = await this.readOne(req.topic, queueId, offset);
         if (!message) {
           // Retention removed it meanwhile: nothing left to deliver.

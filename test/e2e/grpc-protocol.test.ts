@@ -145,13 +145,13 @@ test('telemetry commands through the admin API: the client list, a client\'s thr
   assert.deepEqual(groupView.subscriptions.map((s) => s.topic), ['CommandTopic']);
 
   // Consumed and acked, then reset to the start: the group's pops deliver the message again.
-  const [first] = await consumer.receive(1, 5000);
+  const [first] = await consumer.receive(1, 10_000);
   assert.equal(first?.messageId, messageId);
   await consumer.ack(first!);
   assert.equal((await (await fetch(`${gw.httpUrl}/api/groups/CommandGroup`)).json() as { lag: number }).lag, 0);
   assert.equal((await post('/api/groups/CommandGroup/reset-offsets', { topic: 'CommandTopic', position: 'earliest' })).status, 200);
   let again: Awaited<ReturnType<typeof consumer.receive>>[number] | undefined;
-  for (let round = 0; round < 5 && !again; round++) [again] = await consumer.receive(1, 5000);
+  for (let round = 0; round < 5 && !again; round++) [again] = await consumer.receive(1, 10_000);
   assert.equal(again?.messageId, messageId, 'the reset reached the pops, not only the committed offset');
   assert.equal(again?.deliveryAttempt, 1);
 

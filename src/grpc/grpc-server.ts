@@ -1,34 +1,33 @@
-import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '../logger.js';
 import { loadMessagingService } from './proto.js';
 import type { MessagingService } from './messaging-service.js';
 import { allowLongDeadlines } from './long-deadlines.js';
 import type { GrpcTls } from './tls.js';
+import { GrpcPortListener, type GrpcTlsMode } from './grpc-port-listener.js';
 
 /**
- * The gRPC endpoint RocketMQ 5 clients connect to: TLS only when given a certificate and key (clients with
- * `sslEnabled` on, the Java client's default), plaintext otherwise (their `sslEnabled` must be off).
+ * The gRPC endpoint RocketMQ 5 clients connect to, over TLS (clients with `sslEnabled` on, the Java client's
+ * default), plaintext, or both on one port, as `mode` says.
  */
 export class GrpcServer {
   private readonly server = new Server();
+  private readonly port: GrpcPortListener;
 
   /** `guard` wraps the service's handlers (the ACL) when given. */
-  constructor(service: MessagingService, private readonly log: Logger, private readonly tls?: GrpcTls, guard?: (impl: UntypedServiceImplementation) => UntypedServiceImplementation) {
+  constructor(service: MessagingService, private readonly log: Logger, mode: GrpcTlsMode, tls?: GrpcTls, guard?: (impl: UntypedServiceImplementation) => UntypedServiceImplementation) {
     if (!allowLongDeadlines()) log.warn('this grpc-js has no handleTimeoutHeader to patch: clients that open streams with deadlines past 24.8 days (the 5.x Java client) may fail at once');
     this.server.addService(loadMessagingService(), guard ? guard(service.implementation()) : service.implementation());
+    this.port = new GrpcPortListener(this.server, mode, tls, log);
   }
 
   listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const credentials = this.tls
-        ? ServerCredentials.createSsl(null, [{ cert_chain: this.tls.cert, private_key: this.tls.key }], false)
-        : ServerCredentials.createInsecure();
-      this.server.bindAsync(`${host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
-    });
+    return this.port.listen(host, port);
   }
 
   /** Lets calls in progress finish for up to `graceMs`, then cuts the rest (held receives, telemetry streams). */
   async close(graceMs = 2000): Promise<void> {
+    const portClosed = this.port.close();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.log.debug('gRPC calls cut at shutdown');
@@ -41,5 +40,6 @@ export class GrpcServer {
         resolve();
       });
     });
+    await portClosed;
   }
 }

@@ -6,12 +6,14 @@ import { isDiskWriteError } from './disk-space.js';
 type Entry = [group: string, topic: string, queueId: number, offset: number];
 
 const COMPACT_AT_BYTES = 8 * 1024 * 1024;
+/** Journal space kept allocated ahead of its end (zeros), so that commits find room on a full disk: thousands of them. */
+const JOURNAL_RESERVE = 256 * 1024;
 
 /**
  * Committed consumer offsets: a snapshot file plus a journal of changes since it. Each change is
- * written to the journal before the commit returns, so a killed process loses none. On a disk that
- * refuses the journal write the commit still holds in memory, and the next flush writes a snapshot of
- * all (retrying until it succeeds): consumers go on while the disk is full.
+ * written to the journal before the commit returns, so a killed process loses none. The journal
+ * keeps room allocated ahead, so commits go on when the disk fills up; past that room the commit
+ * still holds in memory, and the next flush writes a snapshot of all (retried until it succeeds).
  */
 export class ConsumerOffsetTable {
   private readonly offsets = new Map<string, Entry>();
@@ -19,6 +21,8 @@ export class ConsumerOffsetTable {
   private readonly journalPath: string;
   private journalFd = -1;
   private journalSize = 0;
+  /** Bytes of the journal file, its reserve of zeros included. */
+  private journalAllocated = 0;
   private dirty = false;
   /** Changes the journal could not take: the next flush writes a snapshot instead. */
   private unjournaled = false;
@@ -32,8 +36,8 @@ export class ConsumerOffsetTable {
     if (existsSync(this.snapshotPath)) {
       for (const e of JSON.parse(readFileSync(this.snapshotPath, 'utf8')) as Entry[]) this.offsets.set(key(e[0], e[1], e[2]), e);
     }
-    // Complete lines count; a torn last one (a crash or a full disk mid-write) is cut, the rest kept as it is,
-    // written nothing new, so that the table opens on a full disk too.
+    // Complete lines count; what follows the last one (the reserve, or a torn line the next write overwrites)
+    // is kept as it is, and nothing is written that must succeed, so that the table opens on a full disk too.
     let valid = 0;
     if (existsSync(this.journalPath)) {
       const journal = readFileSync(this.journalPath);
@@ -49,8 +53,9 @@ export class ConsumerOffsetTable {
       }
     }
     this.journalFd = openSync(this.journalPath, existsSync(this.journalPath) ? 'r+' : 'w+');
-    if (fstatSync(this.journalFd).size !== valid) ftruncateSync(this.journalFd, valid);
+    this.journalAllocated = fstatSync(this.journalFd).size;
     this.journalSize = valid;
+    this.keepReserve(0);
   }
 
   get(group: string, topic: string, queueId: number): number | undefined {
@@ -64,6 +69,7 @@ export class ConsumerOffsetTable {
     this.offsets.set(k, e);
     const line = Buffer.from(JSON.stringify(e) + '\n');
     this.dirty = true;
+    this.keepReserve(line.length);
     try {
       let done = 0;
       while (done < line.length) done += writeSync(this.journalFd, line, done, line.length - done, this.journalSize + done);
@@ -116,6 +122,20 @@ export class ConsumerOffsetTable {
     this.journalFd = -1;
   }
 
+  /** Extends the reserve when less than half of it is left after `need` more bytes; a full disk leaves it as it is. */
+  private keepReserve(need: number): void {
+    if (this.journalAllocated - this.journalSize - need >= JOURNAL_RESERVE / 2) return;
+    const end = this.journalSize + need + JOURNAL_RESERVE;
+    const zeros = Buffer.alloc(end - this.journalAllocated);
+    try {
+      let done = 0;
+      while (done < zeros.length) done += writeSync(this.journalFd, zeros, done, zeros.length - done, this.journalAllocated + done);
+      this.journalAllocated = end;
+    } catch (err) {
+      if (!isDiskWriteError(err)) throw err;
+    }
+  }
+
   private compactIfRoom(): void {
     try {
       this.compact();
@@ -129,8 +149,10 @@ export class ConsumerOffsetTable {
     writeFileAtomically(this.snapshotPath, JSON.stringify(this.entries()));
     ftruncateSync(this.journalFd, 0);
     this.journalSize = 0;
+    this.journalAllocated = 0;
     this.dirty = false;
     this.unjournaled = false;
+    this.keepReserve(0);
   }
 }
 

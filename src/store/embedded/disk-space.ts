@@ -14,41 +14,57 @@ export const diskWriteRefusal = (err: NodeJS.ErrnoException): BrokerError =>
     ? 'the broker\'s disk is full (no space left on device); messages are refused until space is freed'
     : `the broker's disk failed a write (${err.code}); messages are refused until writes succeed again`);
 
-/** Percent of the file system in use, as `df` reports it: used blocks over those an unprivileged writer can reach. */
-const usedPercentOf = (s: StatsFs): number => {
-  const used = s.blocks - s.bfree;
-  const reachable = used + s.bavail;
-  return reachable > 0 ? (used * 100) / reachable : 0;
-};
+/** Bytes of the file system in use and in reach, as `df` counts them: used blocks, and those plus the ones an unprivileged writer may still take. */
+const spaceOf = (s: StatsFs): { used: number; reachable: number } => ({ used: (s.blocks - s.bfree) * s.bsize, reachable: (s.blocks - s.bfree + s.bavail) * s.bsize });
 
 /**
- * How full the data directory's file system is, measured every `intervalMs` (one statfs, not one per send). Above
+ * How full the data directory's file system is: measured every `intervalMs` (one statfs, not one per send), plus what
+ * the store wrote since, so that a burst of sends cannot run past the limit between two measures. Above
  * `limitPercent` (Apache RocketMQ's diskMaxUsedSpaceRatio) new messages from clients are refused, so that what the
  * gateway must still write itself (delayed messages falling due, commits, the key index, offsets) finds room.
  */
 export class DiskSpaceMonitor {
-  private percent = 0;
+  private used = 0;
+  private reachable = 0;
+  private writtenSinceMeasure = 0;
+  private over = false;
   private timer?: NodeJS.Timeout;
   private statFailed = false;
 
   constructor(private readonly dir: string, private readonly limitPercent: number, private readonly intervalMs: number, private readonly log: Logger) {}
 
   get usedPercent(): number {
-    return this.percent;
+    return this.reachable > 0 ? Math.min(100, ((this.used + this.writtenSinceMeasure) * 100) / this.reachable) : 0;
   }
 
   get overLimit(): boolean {
-    return this.percent > this.limitPercent;
+    return this.over;
   }
 
   start(): void {
     try {
-      this.update(usedPercentOf(statfsSync(this.dir)));
+      this.update(spaceOf(statfsSync(this.dir)));
     } catch (err) {
       this.statFailedOnce(err);
     }
-    this.timer = setInterval(() => statfs(this.dir, (err, s) => (err ? this.statFailedOnce(err) : this.update(usedPercentOf(s)))), this.intervalMs);
+    this.timer = setInterval(() => this.measure(), this.intervalMs);
     this.timer.unref();
+  }
+
+  private measure(): void {
+    // Writes made while statfs runs may be missed by it: they stay counted (a few counted twice is on the safe side).
+    const counted = this.writtenSinceMeasure;
+    statfs(this.dir, (err, s) => {
+      if (err) return this.statFailedOnce(err);
+      this.writtenSinceMeasure -= counted;
+      this.update(spaceOf(s));
+    });
+  }
+
+  /** The store wrote `bytes`: counted until the next measure sees them. */
+  noteWritten(bytes: number): void {
+    this.writtenSinceMeasure += bytes;
+    if (!this.over) this.judge();
   }
 
   stop(): void {
@@ -58,15 +74,24 @@ export class DiskSpaceMonitor {
   /** Throws the client's answer while the disk is over its limit. */
   ensureRoom(): void {
     if (!this.overLimit) return;
-    throw new BrokerError('disk-full', `the broker's disk is full: ${this.percent.toFixed(1)}% used, over the limit of ${this.limitPercent}% (disk-max-used-ratio); messages are refused until space is freed`);
+    throw new BrokerError('disk-full', `the broker's disk is full: ${this.usedPercent.toFixed(1)}% used, over the limit of ${this.limitPercent}% (disk-max-used-ratio); messages are refused until space is freed`);
   }
 
-  private update(percent: number): void {
-    const was = this.overLimit;
-    this.percent = percent;
+  private update(space: { used: number; reachable: number }): void {
+    this.used = space.used;
+    this.reachable = space.reachable;
     this.statFailed = false;
-    if (this.overLimit && !was) this.log.warn({ dataDir: this.dir, usedPercent: round(percent), limitPercent: this.limitPercent }, 'disk over its limit: new messages are refused until space is freed');
-    if (!this.overLimit && was) this.log.info({ dataDir: this.dir, usedPercent: round(percent), limitPercent: this.limitPercent }, 'disk back under its limit: new messages are taken again');
+    this.judge();
+  }
+
+  /** Refusals end a point under the limit, so that use hovering at the limit does not flip them on and off. */
+  private judge(): void {
+    const over = this.usedPercent > this.limitPercent - (this.over ? HYSTERESIS_PERCENT : 0);
+    if (over === this.over) return;
+    this.over = over;
+    const fields = { dataDir: this.dir, usedPercent: round(this.usedPercent), limitPercent: this.limitPercent };
+    if (over) this.log.warn(fields, 'disk over its limit: new messages are refused until space is freed');
+    else this.log.info(fields, 'disk back under its limit: new messages are taken again');
   }
 
   private statFailedOnce(err: unknown): void {
@@ -75,6 +100,8 @@ export class DiskSpaceMonitor {
     this.log.warn({ dataDir: this.dir, code: (err as NodeJS.ErrnoException).code, reason: (err as Error).message }, 'cannot measure the data directory\'s disk; its last measure stands');
   }
 }
+
+const HYSTERESIS_PERCENT = 1;
 
 const round = (n: number): number => Math.round(n * 10) / 10;
 

@@ -183,7 +183,9 @@ export class EmbeddedStore implements MessageStore {
     this.lastStoreTimestamp = storeTimestamp;
     let firstOffset: number;
     try {
-      firstOffset = q.log.append(messages, storeTimestamp);
+      const written = q.log.append(messages, storeTimestamp);
+      firstOffset = written.firstOffset;
+      this.disk.noteWritten(written.bytes);
     } catch (err) {
       if (!isDiskWriteError(err)) throw err;
       this.appendFailures.failed(err, { topic, queueId });

@@ -73,7 +73,8 @@ export class QueueLog {
     return this.segments.reduce((n, s) => n + s.size, 0);
   }
 
-  append(messages: NewMessage[], storeTimestamp: number): number {
+  /** Writes `messages` at the end; returns the first one's offset and the bytes written. */
+  append(messages: NewMessage[], storeTimestamp: number): { firstOffset: number; bytes: number } {
     const props = messages.map(encodeProps);
     const sizes = messages.map((m, i) => encodedSize(m, props[i]!));
     const total = sizes.reduce((a, b) => a + b, 0);
@@ -103,7 +104,7 @@ export class QueueLog {
       pos += sizes[i]!;
     }
     seg.size += total;
-    return first;
+    return { firstOffset: first, bytes: total };
   }
 
   /** Reads up to `maxMessages` from `offset` (which must be in [minOffset, maxOffset)), staying within one segment. */

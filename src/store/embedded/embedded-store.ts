@@ -144,30 +144,30 @@ export class EmbeddedStore implements MessageStore {
       queueKeys.push(this.nextQueueKey++);
     }
     const entry: TopicEntry = { ...config, queueKeys };
-    this.topics.set(config.name, entry);
+    const added: number[] = [];
     try {
+      queueKeys.forEach((k, q) => {
+        if (this.queues.has(queueName(config.name, q))) return;
+        this.openQueue(config.name, q, k);
+        added.push(q);
+      });
+      this.topics.set(config.name, entry);
       this.saveTopics();
     } catch (err) {
-      // As it was: a topic the file does not have is no topic, and its queue keys are handed out again.
+      // As it was (a full disk, say): a topic topics.json does not have is no topic, and its queue keys are handed out again.
+      for (const q of added) this.closeQueue(config.name, q);
       if (existing) this.topics.set(config.name, existing);
       else this.topics.delete(config.name);
       this.nextQueueKey -= queueKeys.length - (existing?.queueKeys.length ?? 0);
       throw isDiskWriteError(err) ? diskWriteRefusal(err) : err;
     }
-    queueKeys.forEach((k, q) => this.queues.has(queueName(config.name, q)) || this.openQueue(config.name, q, k));
     return topicConfigOf(entry);
   }
 
   async deleteTopic(name: string): Promise<void> {
     const t = this.topics.get(name);
     if (!t) return;
-    for (let q = 0; q < t.queueKeys.length; q++) {
-      const open = this.queues.get(queueName(name, q));
-      if (!open) continue;
-      this.queues.delete(queueName(name, q));
-      this.byKey.delete(open.key);
-      open.log.close();
-    }
+    for (let q = 0; q < t.queueKeys.length; q++) this.closeQueue(name, q);
     // Files first: a crash before topics.json is saved leaves the topic empty, never its old messages
     // waiting for a later topic of the same name.
     rmSync(this.topicDir(name), { recursive: true, force: true });
@@ -317,6 +317,14 @@ export class EmbeddedStore implements MessageStore {
     this.byKey.set(key, q);
   }
 
+  private closeQueue(topic: string, queueId: number): void {
+    const open = this.queues.get(queueName(topic, queueId));
+    if (!open) return;
+    this.queues.delete(queueName(topic, queueId));
+    this.byKey.delete(open.key);
+    open.log.close();
+  }
+
   private topicDir(topic: string): string {
     return join(this.opts.dataDir, 'queues', encodeURIComponent(topic));
   }
@@ -352,7 +360,8 @@ export class EmbeddedStore implements MessageStore {
       this.syncInFlight = this.flushAll().finally(() => (this.syncInFlight = undefined));
       return this.syncInFlight;
     }
-    this.syncQueued ??= this.syncInFlight.then(() => {
+    // After the one in flight, however it ended: a failed flush must not answer the appends queued behind it.
+    this.syncQueued ??= this.syncInFlight.catch(() => undefined).then(() => {
       this.syncQueued = undefined;
       return this.syncFlush();
     });

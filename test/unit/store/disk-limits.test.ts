@@ -138,6 +138,8 @@ test('the store opens on a disk that takes no write, recovery needing one includ
       assert.deepEqual(await bodies(store, 9), Array.from({ length: 9 }, (_, i) => `message ${i}`));
       assert.equal(statSync(idx).size, 4 * 6, 'the index entries it could not write wait');
       await rejectsAsDiskFull(store.append('T', 0, [msg(9)]), 'a send');
+      await rejectsAsDiskFull(store.putTopic({ ...topic, name: 'New' }), 'a new topic');
+      assert.equal(store.getTopic('New'), undefined, 'a topic topics.json could not take is no topic');
       await store.commitOffset('G', 'T', 0, 7);
       assert.equal(await store.committedOffset('G', 'T', 0), 7, 'offset commits go on');
       await new Promise((r) => setTimeout(r, 100));
@@ -146,6 +148,9 @@ test('the store opens on a disk that takes no write, recovery needing one includ
       for (let waited = 0; statSync(idx).size < 4 * 9 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       assert.equal(statSync(idx).size, 4 * 9, 'a later flush wrote the pending index entries');
       await store.append('T', 0, [msg(9)]);
+      await store.putTopic({ ...topic, name: 'New' });
+      await store.append('New', 0, [msg(0)]);
+      assert.equal((await store.read('New', 0, 0, 1, 1 << 20)).messages[0]!.body.toString(), 'message 0', 'created once the disk takes writes');
       await store.close();
     } finally {
       undo();

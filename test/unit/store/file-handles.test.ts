@@ -150,3 +150,31 @@ test('a flush whose fdatasync fails keeps the file pending: the next flush syncs
       syncBuiltinESMExports();
     }
   }));
+
+test('sync flush: a failed fdatasync refuses the appends waiting on it as disk-full, and those after it are taken', () =>
+  withDir(async (dir) => {
+    let failing = true;
+    const real = fs.fdatasync;
+    mock.method(fs, 'fdatasync', (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+      if (failing) setTimeout(cb, 5, Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      else real(fd, cb);
+    });
+    syncBuiltinESMExports();
+    const store = new EmbeddedStore(options(dir, { flush: 'sync' }), silent);
+    try {
+      await store.open();
+      await store.putTopic({ name: 'T', readQueueNums: 1, writeQueueNums: 1, perm: 6, topicSysFlag: 0, order: false });
+      const refused = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.append('T', 0, [msg(`refused ${i}`)])));
+      for (const r of refused) {
+        assert.equal(r.status, 'rejected');
+        assert.equal((r as PromiseRejectedResult).reason.kind, 'disk-full', 'answered as the disk refusing, not as a fault');
+      }
+      failing = false;
+      const taken = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.append('T', 0, [msg(`taken ${i}`)])));
+      assert.deepEqual(taken.map((r) => r.status), Array(10).fill('fulfilled'), 'appends queued behind a failed flush are not answered with its failure');
+    } finally {
+      await store.close();
+      mock.restoreAll();
+      syncBuiltinESMExports();
+    }
+  }));

@@ -59,6 +59,8 @@ export class MessageKeyIndex {
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private failing = false;
+  /** Whether this run of failures has dropped entries already (warned once per run). */
+  private dropping = false;
   readonly losses: KeyIndexLosses = { unencodable: 0, overflow: 0 };
 
   constructor(private readonly store: MessageStore, private readonly flushMs: number, private readonly log: Logger) {}
@@ -131,8 +133,9 @@ export class MessageKeyIndex {
       n++;
     }
     this.pending.splice(0, n);
-    if (this.losses.overflow === 0) this.log.warn({ dropped: n, keptBytes: MAX_PENDING_BYTES }, 'key index records cannot be written and the entries waiting passed their bound: the oldest are dropped (counted in rop_key_index_entries_dropped_total)');
+    if (!this.dropping) this.log.warn({ dropped: n, keptBytes: MAX_PENDING_BYTES }, 'key index records cannot be written and the entries waiting passed their bound: the oldest are dropped (counted in rop_key_index_entries_dropped_total)');
     this.losses.overflow += n;
+    this.dropping = true;
   }
 
   /** Writes what is pending; flushes run one after another, and one that fails leaves the next free to run. */
@@ -167,7 +170,8 @@ export class MessageKeyIndex {
     }
     if (this.failing) {
       this.failing = false;
-      this.log.info('key index records are written again');
+      this.dropping = false;
+      this.log.info({ droppedEntries: this.losses.overflow }, 'key index records are written again');
     }
   }
 

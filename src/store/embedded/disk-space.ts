@@ -111,12 +111,17 @@ const round = (n: number): number => Math.round(n * 10) / 10;
  */
 export class FailureEpisode {
   private failures = 0;
-  total = 0;
+  private failuresEver = 0;
 
   constructor(private readonly log: Logger, private readonly what: string) {}
 
+  /** Failures since start. */
+  get total(): number {
+    return this.failuresEver;
+  }
+
   failed(err: unknown, context: Record<string, unknown> = {}): void {
-    this.total++;
+    this.failuresEver++;
     if (this.failures++ > 0) return;
     const e = err as NodeJS.ErrnoException;
     this.log.warn({ ...context, code: e.code, reason: e.message }, `${this.what} failed (further failures are counted, not logged, until one succeeds)`);

@@ -359,7 +359,7 @@ export class PopConsumptionService {
     if (!properties.has(Prop.RETRY_TOPIC)) properties.set(Prop.RETRY_TOPIC, message.topic);
     properties.set(Prop.ORIGIN_MESSAGE_ID, properties.get(Prop.UNIQ_KEY) ?? String(message.locator));
     await this.ctx.topicOrCreate(topic, 1);
-    await this.ctx.putMessages(topic, 0, [restoredMessage(message, { properties, reconsumeTimes: attempts, preparedTransactionOffset: 0n })]);
+    await this.ctx.relayMessages(topic, 0, [restoredMessage(message, { properties, reconsumeTimes: attempts, preparedTransactionOffset: 0n })]);
     this.ctx.log.info({ group, topic: message.topic, msgId: properties.get(Prop.UNIQ_KEY), attempts }, 'message moved to the dead-letter topic');
   }
 }

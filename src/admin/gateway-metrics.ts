@@ -15,6 +15,8 @@ export interface MetricsSources {
   heldPulls: () => number;
   /** RocketMQ 5 clients connected over gRPC */
   grpcClients: () => Array<{ clientType: string; language: string; version: string; group?: string }>;
+  /** sends and pulls answered busy (SYSTEM_BUSY, TOO_MANY_REQUESTS) for waiting too long, by protocol */
+  busyRefusals: () => Readonly<Record<'remoting' | 'grpc', number>>;
 }
 
 type LatencyLabels = 'protocol_type' | 'request_code' | 'response_code';
@@ -160,6 +162,16 @@ export class GatewayMetrics {
       async collect() {
         this.reset();
         for (const p of await sharedProgress()) this.set({ topic: p.topic, consumer_group: p.group, queue_id: String(p.queueId) }, p.lag);
+      },
+    });
+    new Counter({
+      name: 'rop_requests_refused_busy_total',
+      help: 'Sends and pulls answered busy (SYSTEM_BUSY, TOO_MANY_REQUESTS) because they would have waited longer than --max-send-wait-ms',
+      labelNames: ['protocol'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [protocol, n] of Object.entries(src.busyRefusals())) this.inc({ protocol }, n);
       },
     });
     new Gauge({

@@ -11,7 +11,7 @@ import {
 } from '../../../src/protocol/message-codec.js';
 import { formatProperties, parseProperties, tagsHashCode } from '../../../src/protocol/message-properties.js';
 import { matchesTag, parseTagExpression } from '../../../src/protocol/subscription.js';
-import { MalformedFrameError } from '../../../src/remoting/errors.js';
+import { BrokerError } from '../../../src/errors/broker-error.js';
 
 const sample: WireMessage = {
   topic: 'TopicTest',
@@ -105,5 +105,5 @@ test('batch body: splits messages and rejects overruns', () => {
   assert.equal(entries[1]!.body.toString(), 'bb');
   const bad = one('abc', '');
   bad.writeInt32BE(100, 16);
-  assert.throws(() => decodeBatchBody(bad), MalformedFrameError);
+  assert.throws(() => decodeBatchBody(bad), (err: unknown) => err instanceof BrokerError && err.kind === 'illegal-message' && /body of 100 bytes/.test(err.message));
 });

@@ -70,6 +70,15 @@ test('properties parse like the Java client, skipping malformed pairs', () => {
   assert.deepEqual([...p], [['A', '1'], ['B', ''], ['C', 'x\u0001y']]);
 });
 
+test('properties parse in time linear in their length, however many malformed pairs come first', () => {
+  // 1,000,000 pairs without a separator before one that has it: scanning to it afresh for each pair takes ten seconds.
+  const s = `${'a\u0002'.repeat(1_000_000)}k\u0001v\u0002`;
+  const started = performance.now();
+  assert.deepEqual([...parseProperties(s)], [['k', 'v']]);
+  assert.ok(performance.now() - started < 1000, `parsed in ${Math.round(performance.now() - started)} ms`);
+  assert.deepEqual([...parseProperties('\u0001x\u0002a\u0001b')], [['a', 'b']], 'a pair with no name is skipped, the next still read');
+});
+
 test('tags hash is Java String.hashCode (expected values computed with the JDK)', () => {
   assert.equal(tagsHashCode('TagA'), 2598919);
   assert.equal(tagsHashCode(''), 0);

@@ -24,7 +24,7 @@ export class FastFailure {
   private nextAppend = 0;
   private readonly refusals: Record<Protocol, number> = { remoting: 0, grpc: 0 };
 
-  constructor(readonly maxWaitMs: number) {
+  constructor(private readonly maxWaitMs: number) {
     const every = sampleEvery(maxWaitMs);
     let last = performance.now();
     this.sampler = setInterval(() => {

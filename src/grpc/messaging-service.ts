@@ -11,7 +11,7 @@ import { resourceName, toNewMessage, toV2Message } from './message-conversion.js
 import { fromMillis, toMillis, type Endpoints, type MessageType, type Resource, type Timestamp, type V2Message } from './v2-types.js';
 import type { PopConsumptionService } from '../broker/pop-consumption-service.js';
 import { filterOf } from './filter-expression.js';
-import { DEFAULT_MAX_RECONSUME_TIMES } from '../broker/broker-context.js';
+import { DEFAULT_MAX_RECONSUME_TIMES, validateGroupName } from '../broker/broker-context.js';
 import { admitMessages } from '../broker/message-admission.js';
 import type { TransactionService } from '../broker/transaction-service.js';
 import { TransactionalMessages, type EndTransactionRequest } from './transactional-messages.js';
@@ -266,6 +266,7 @@ export class MessagingService {
       requireServedHere('ReceiveMessage', this.settings.servedElsewhere, this.ctx.settings.brokerName);
       this.ctx.fastFailure.admit('grpc');
       const group = resourceName(req.group, 'group');
+      validateGroupName(group);
       const topic = resourceName(req.messageQueue?.topic);
       this.ctx.existingTopic(topic);
       const invisibleMs = req.invisibleDuration ? toMillis(req.invisibleDuration) : req.autoRenew ? 60_000 : 0;

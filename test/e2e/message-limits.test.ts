@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { credentials, makeClientConstructor, Metadata, type Client } from '@grpc/grpc-js';
+import { credentials, makeClientConstructor, Metadata, type Client, type ClientReadableStream } from '@grpc/grpc-js';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 import { clientLog, Producer } from '../support/rocketmq5.js';
@@ -83,7 +83,7 @@ test('remoting: a 70,000-byte key and 40,000 bytes of properties are MESSAGE_ILL
   assert.deepEqual(decodeStoredMessages(byId.body!).map((m) => m.body.toString()), ['kept']);
 });
 
-test('gRPC: a 70,000-byte key and 40,000 bytes of user properties are MESSAGE_PROPERTIES_TOO_LARGE, a key with a control character ILLEGAL_MESSAGE_KEY', { timeout: 30_000 }, async () => {
+test('gRPC: a 70,000-byte key and 40,000 bytes of user properties are MESSAGE_PROPERTIES_TOO_LARGE, a key with a control character ILLEGAL_MESSAGE_KEY, a bad group name ILLEGAL_CONSUMER_GROUP', { timeout: 30_000 }, async () => {
   const raw = rawGrpc();
   try {
     const sendMessage = raw.call('SendMessage');
@@ -100,6 +100,21 @@ test('gRPC: a 70,000-byte key and 40,000 bytes of user properties are MESSAGE_PR
       assert.match(status.message, why);
     }
     assert.equal(await probe.maxOffset('LimitsGrpc', 0), 1, 'nothing of the refused messages is stored');
+    // A consumer group Apache's proxy refuses by name (Validators.checkGroup) is refused before any pop.
+    const receive = (group: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
+      const metadata = new Metadata();
+      metadata.set('x-mq-client-id', 'limits-test');
+      const stream = (raw.client as unknown as Record<string, (r: unknown, m: Metadata) => ClientReadableStream<Record<string, unknown>>>).ReceiveMessage!.call(raw.client, {
+        group: { name: group }, messageQueue: { topic: { name: 'LimitsGrpc' }, id: 0 }, filterExpression: { type: 'TAG', expression: '*' }, batchSize: 1,
+        invisibleDuration: { seconds: 10 }, autoRenew: false, longPollingTimeout: { seconds: 0, nanos: 0 },
+      }, metadata);
+      stream.once('data', (first) => {
+        resolve(first);
+        stream.cancel();
+      });
+      stream.once('error', reject);
+    });
+    for (const group of ['bad group', 'g'.repeat(121)]) assert.equal(statusOf(await receive(group)).code, 'ILLEGAL_CONSUMER_GROUP', group);
     const byKey = await queryByKey('LimitsGrpc', 'grpc-kept');
     assert.equal(byKey.code, ResponseCode.SUCCESS, byKey.remark);
     assert.deepEqual(decodeStoredMessages(byKey.body!).map((m) => m.body.toString()), ['kept over gRPC']);

@@ -13,13 +13,16 @@ const queueKey = (topic: string, queueId: number): string => `${topic}\u0000${qu
  * off or tries another queue instead of waiting out its timeout. Node keeps no queue of requests of its own; a
  * request waits for the event loop, whose lag a timer samples, and a send also waits behind the appends of its queue
  * still in the store, the oldest of which tells how backed up that queue is (as Apache's PCBUSY watches how long its
- * commit log has been held).
+ * commit log has been held). Until a queue has taken an append, its first ones wait for the store to open it (a
+ * Pulsar producer to attach): a one-time wait, not a backlog, so it refuses nothing.
  */
 export class FastFailure {
   private lagMs = 0;
   private readonly sampler: NodeJS.Timeout;
   /** per queue, the start of each of its appends in flight, oldest first */
   private readonly appending = new Map<string, Map<number, number>>();
+  /** queues that have taken an append since start */
+  private readonly opened = new Set<string>();
   private appendsInFlight = 0;
   private nextAppend = 0;
   private readonly refusals: Record<Protocol, number> = { remoting: 0, grpc: 0 };
@@ -38,7 +41,9 @@ export class FastFailure {
   /** Refuses a send to `topic`/`queueId` that would wait past the bound: for the event loop, or behind the queue's appends. */
   admitSend(protocol: Protocol, topic: string, queueId: number): void {
     this.admit(protocol);
-    const started = this.appending.get(queueKey(topic, queueId));
+    const key = queueKey(topic, queueId);
+    if (!this.opened.has(key)) return;
+    const started = this.appending.get(key);
     const oldest = started?.values().next().value;
     if (oldest === undefined) return;
     const waited = performance.now() - oldest;
@@ -59,7 +64,9 @@ export class FastFailure {
     started.set(id, performance.now());
     this.appendsInFlight++;
     try {
-      return await append();
+      const result = await append();
+      this.opened.add(key);
+      return result;
     } finally {
       this.appendsInFlight--;
       started.delete(id);

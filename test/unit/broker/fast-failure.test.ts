@@ -16,6 +16,7 @@ function blockFor(ms: number): void {
 test('a send to a queue whose oldest append in flight started longer ago than the bound is refused busy; other queues are not', async () => {
   const ff = new FastFailure(100);
   try {
+    await ff.track('T', 0, async () => undefined);
     let settle!: () => void;
     const slow = ff.track('T', 0, () => new Promise<void>((resolve) => (settle = resolve)));
     const quick = ff.track('T', 0, async () => undefined);
@@ -35,11 +36,30 @@ test('a send to a queue whose oldest append in flight started longer ago than th
   }
 });
 
-test('an append that fails leaves the queue as one that settled', async () => {
-  const ff = new FastFailure(20);
+test('the first appends to a queue wait for the store to open it: however long, that refuses nothing', async () => {
+  const ff = new FastFailure(100);
   try {
+    let settle!: () => void;
+    const opening = ff.track('T', 0, () => new Promise<void>((resolve) => (settle = resolve)));
+    await sleep(200);
+    ff.admitSend('remoting', 'T', 0);
+    settle();
+    await opening;
+    const slow = ff.track('T', 0, () => sleep(200));
+    await sleep(150);
+    assert.throws(() => ff.admitSend('remoting', 'T', 0), busy(/PCBUSY/), 'once open, a backlog is one');
+    await slow;
+  } finally {
+    ff.close();
+  }
+});
+
+test('an append that fails leaves the queue as one that settled', async () => {
+  const ff = new FastFailure(100);
+  try {
+    await ff.track('T', 0, async () => undefined);
     await assert.rejects(ff.track('T', 0, async () => {
-      await sleep(40);
+      await sleep(150);
       throw new Error('store failed');
     }), /store failed/);
     ff.admitSend('remoting', 'T', 0);

@@ -3,6 +3,7 @@ import type { GatewayConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { MessageStore } from './store/message-store.js';
 import { TrafficStats } from './broker/traffic-stats.js';
+import { FastFailure } from './broker/fast-failure.js';
 import { GatewayMetrics } from './admin/gateway-metrics.js';
 import type { AdminServices } from './admin/admin-http-server.js';
 import { GRPC_CLIENT_VERSION, TelemetrySessions } from './grpc/telemetry-sessions.js';
@@ -39,7 +40,7 @@ const popMembersOf = (clients: TelemetrySessions) => () => clients.clients().fil
   subscriptions: c.subscriptions,
 }));
 
-function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: RemotingEndpoint, traffic: TrafficStats, clients: TelemetrySessions): GatewayMetrics {
+function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: RemotingEndpoint, traffic: TrafficStats, clients: TelemetrySessions, fastFailure: FastFailure): GatewayMetrics {
   const first = remoting.brokers[0]!;
   const metrics = new GatewayMetrics({
     traffic,
@@ -54,6 +55,7 @@ function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: Re
       return { unencodable: sum.unencodable + l.unencodable, overflow: sum.overflow + l.overflow };
     }, { unencodable: 0, overflow: 0 }),
     grpcClients: () => clients.clients(),
+    busyRefusals: () => fastFailure.refused,
   });
   remoting.observe((code, responseCode, ms) => metrics.requestAnswered(code, responseCode, ms));
   return metrics;
@@ -66,12 +68,13 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const http = await startAdminEndpoint(config, log).catch(undoing(acl));
   const store = await openStore(config, log).catch(undoing(http?.server, acl));
   const traffic = new TrafficStats();
+  const fastFailure = new FastFailure(config.limits.maxSendWaitMs);
   const grpcClients = new TelemetrySessions();
-  const remoting = await startRemotingEndpoint(config, log, store, { traffic, popMembers: popMembersOf(grpcClients), acl })
-    .catch(undoing(traffic, store, http?.server, acl));
-  const metrics = gatewayMetrics(config, store, remoting, traffic, grpcClients);
+  const remoting = await startRemotingEndpoint(config, log, store, { traffic, fastFailure, popMembers: popMembersOf(grpcClients), acl })
+    .catch(undoing(fastFailure, traffic, store, http?.server, acl));
+  const metrics = gatewayMetrics(config, store, remoting, traffic, grpcClients, fastFailure);
   const grpc = await startGrpcEndpoint(config, log, remoting, grpcClients, metrics, acl)
-    .catch(undoing({ close: () => remoting.leave().then(() => remoting.close()) }, metrics, traffic, store, http?.server, acl));
+    .catch(undoing({ close: () => remoting.leave().then(() => remoting.close()) }, metrics, fastFailure, traffic, store, http?.server, acl));
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= (async () => {
     // Slots are handed over first: their clients move to the successors while this gateway still answers.
@@ -80,6 +83,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     // The admin server closes after the remoting server has drained, so /readyz says "stopping" meanwhile.
     await http?.server.close();
     metrics.close();
+    fastFailure.close();
     traffic.close();
     await store.close();
     acl?.close();

@@ -18,6 +18,8 @@ export interface MetricsSources {
   keyIndexLosses: () => KeyIndexLosses;
   /** RocketMQ 5 clients connected over gRPC */
   grpcClients: () => Array<{ clientType: string; language: string; version: string; group?: string }>;
+  /** sends and pulls answered busy (SYSTEM_BUSY, TOO_MANY_REQUESTS) for waiting too long, by protocol */
+  busyRefusals: () => Readonly<Record<'remoting' | 'grpc', number>>;
 }
 
 type LatencyLabels = 'protocol_type' | 'request_code' | 'response_code';
@@ -163,6 +165,16 @@ export class GatewayMetrics {
       async collect() {
         this.reset();
         for (const p of await sharedProgress()) this.set({ topic: p.topic, consumer_group: p.group, queue_id: String(p.queueId) }, p.lag);
+      },
+    });
+    new Counter({
+      name: 'rop_requests_refused_busy_total',
+      help: 'Sends and pulls answered busy (SYSTEM_BUSY, TOO_MANY_REQUESTS) because they would have waited longer than --max-send-wait-ms',
+      labelNames: ['protocol'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [protocol, n] of Object.entries(src.busyRefusals())) this.inc({ protocol }, n);
       },
     });
     new Gauge({

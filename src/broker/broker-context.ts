@@ -1,12 +1,12 @@
 import type { Logger } from '../logger.js';
 import type { AppendResult, MessageStore, NewMessage, TopicConfig } from '../store/message-store.js';
-import { formatProperties, Prop } from '../protocol/message-properties.js';
-import { MAX_PROPERTIES_BYTES } from '../protocol/message-codec.js';
+import { Prop } from '../protocol/message-properties.js';
 import { levelFor, requestedDeliveryTime } from './delay-levels.js';
 import type { MessageKeyIndex } from './message-key-index.js';
 import { plainTopic, SCHEDULE_TOPIC } from './system-topics.js';
 import { BrokerError } from '../errors/broker-error.js';
 import type { TrafficStats } from './traffic-stats.js';
+import type { FastFailure } from './fast-failure.js';
 
 /** What every processor needs to know about this gateway. */
 export interface BrokerSettings {
@@ -37,25 +37,20 @@ export const DLQ_PREFIX = '%DLQ%';
 export const DEFAULT_MAX_RECONSUME_TIMES = 16;
 
 const MAX_GROUP_LENGTH = 120;
+/** A refused name is quoted in the answer up to this many characters: a client may send megabytes of one. */
+const QUOTED_NAME_LENGTH = 200;
+const quoted = (name: string): string => JSON.stringify(name.length > QUOTED_NAME_LENGTH ? `${name.slice(0, QUOTED_NAME_LENGTH)}…` : name);
 
 /** Apache RocketMQ's group name rule (TopicValidator.validateGroup). */
 export function validateGroupName(group: string): void {
   if (!TOPIC_NAME.test(group) || group.length > MAX_GROUP_LENGTH) {
-    throw new BrokerError('illegal-group', `group name ${JSON.stringify(group)} is invalid: use at most ${MAX_GROUP_LENGTH} of the characters %|a-zA-Z0-9_-`);
+    throw new BrokerError('illegal-group', `group name ${quoted(group)} is invalid: use at most ${MAX_GROUP_LENGTH} of the characters %|a-zA-Z0-9_-`);
   }
 }
 
 export function validateTopicName(topic: string): void {
   if (!TOPIC_NAME.test(topic) || topic.length > MAX_TOPIC_LENGTH) {
-    throw new BrokerError('illegal-topic', `topic name ${JSON.stringify(topic)} is invalid: use at most ${MAX_TOPIC_LENGTH} of the characters %|a-zA-Z0-9_-`);
-  }
-}
-
-/** Refuses a message whose properties would not fit the stored layout: stored, no consumer could read past it. */
-export function ensurePropertiesFit(properties: ReadonlyMap<string, string>): void {
-  const bytes = Buffer.byteLength(formatProperties(properties));
-  if (bytes > MAX_PROPERTIES_BYTES) {
-    throw new BrokerError('message-properties-too-large', `the message's properties take ${bytes} bytes, over RocketMQ's limit of ${MAX_PROPERTIES_BYTES}`);
+    throw new BrokerError('illegal-topic', `topic name ${quoted(topic)} is invalid: use at most ${MAX_TOPIC_LENGTH} of the characters %|a-zA-Z0-9_-`);
   }
 }
 
@@ -66,6 +61,8 @@ export class BrokerContext {
     readonly log: Logger,
     readonly keyIndex: MessageKeyIndex,
     readonly traffic: TrafficStats,
+    /** answers busy what would wait too long, and counts the appends it watches */
+    readonly fastFailure: FastFailure,
   ) {}
 
   /**
@@ -146,7 +143,7 @@ export class BrokerContext {
 
   /** Appends messages to `topic`/`queueId` as they are, delayed or not (a delayed message that fell due, say), and indexes their keys. */
   async storeMessages(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
-    const result = await this.store.append(topic, queueId, messages);
+    const result = await this.append(topic, queueId, messages);
     this.keyIndex.add(topic, messages, result);
     return result;
   }
@@ -154,7 +151,11 @@ export class BrokerContext {
   private schedule(topic: string, queueId: number, m: NewMessage, levelIndex: number): Promise<AppendResult> {
     m.properties.set(Prop.REAL_TOPIC, topic);
     m.properties.set(Prop.REAL_QUEUE_ID, String(queueId));
-    return this.store.append(SCHEDULE_TOPIC, levelIndex, [m]);
+    return this.append(SCHEDULE_TOPIC, levelIndex, [m]);
+  }
+
+  private append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
+    return this.fastFailure.track(topic, queueId, () => this.store.append(topic, queueId, messages));
   }
 
   existingTopic(topic: string): TopicConfig {

@@ -37,6 +37,7 @@ export class PullMessageProcessor {
     // A pull that arrives while the gateway stops could be cut off unanswered when the connection closes,
     // and the client would wait out its timeout (30 s); refused, it retries in a few seconds.
     if (this.polls.stopping) throw stopping();
+    this.ctx.fastFailure.admit('remoting');
     const h = decodeHeader(PullMessageHeader, req.extFields);
     const group = h.consumerGroup;
     const topicName = h.topic;

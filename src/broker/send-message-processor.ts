@@ -9,8 +9,8 @@ import { RequestCode, ResponseCode } from '../protocol/request-code.js';
 import { Perm } from '../protocol/bodies.js';
 import type { NewMessage } from '../store/message-store.js';
 import type { TransactionService } from './transaction-service.js';
-import { DLQ_PREFIX, ensurePropertiesFit, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
-import { ensureSendable } from './system-topics.js';
+import { DLQ_PREFIX, RETRY_PREFIX, type BrokerContext } from './broker-context.js';
+import { admitBatchBody, admitMessages } from './message-admission.js';
 
 /** SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE. */
 export class SendMessageProcessor {
@@ -19,18 +19,11 @@ export class SendMessageProcessor {
   readonly process = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> => {
     const h = decodeHeader(SendMessageHeader, req.extFields);
     const topicName = h.topic;
-    ensureSendable(topicName);
-    const topic = await this.ctx.topicOrCreate(topicName, h.defaultTopicQueueNums);
-    if (!(topic.perm & Perm.WRITE)) throw new BrokerError('forbidden', `topic ${topicName} is not writable`);
-    let queueId = h.queueId ?? -1;
-    if (queueId < 0) queueId = Math.floor(Math.random() * topic.writeQueueNums);
-    if (queueId >= topic.writeQueueNums) {
-      throw new BrokerError('illegal-queue', `queueId ${queueId} is out of range: topic ${topicName} has ${topic.writeQueueNums} write queues`);
-    }
     const sysFlag = h.sysFlag ?? 0;
     const prepared = (sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_PREPARED;
     const body = req.body ?? Buffer.alloc(0);
     const isBatch = req.code === RequestCode.SEND_BATCH_MESSAGE || h.batch === true;
+    const maxBodyBytes = this.ctx.settings.maxMessageSize;
     const headerProps = parseProperties(h.properties);
     const common = {
       sysFlag,
@@ -42,6 +35,7 @@ export class SendMessageProcessor {
     const maxReconsume = h.maxReconsumeTimes;
     let messages: NewMessage[];
     if (isBatch) {
+      admitBatchBody(body.length, maxBodyBytes);
       // Apache RocketMQ's broker appends the batch's own properties to every message of it.
       messages = decodeBatchBody(body).map((e) => {
         const properties = parseProperties(e.properties);
@@ -58,12 +52,14 @@ export class SendMessageProcessor {
       if (maxReconsume !== undefined) headerProps.set(Prop.MAX_RECONSUME_TIMES, String(maxReconsume));
       messages = [{ ...common, flag: h.flag ?? 0, body, properties: headerProps }];
     }
-    for (const m of messages) {
-      if (m.body.length > this.ctx.settings.maxMessageSize) {
-        throw new BrokerError('illegal-message', `message body of ${m.body.length} bytes exceeds the limit of ${this.ctx.settings.maxMessageSize}`);
-      }
-      m.properties.set(Prop.CLUSTER, this.ctx.settings.clusterName);
-      ensurePropertiesFit(m.properties);
+    for (const m of messages) m.properties.set(Prop.CLUSTER, this.ctx.settings.clusterName);
+    admitMessages(topicName, messages, maxBodyBytes);
+    const topic = await this.ctx.topicOrCreate(topicName, h.defaultTopicQueueNums);
+    if (!(topic.perm & Perm.WRITE)) throw new BrokerError('forbidden', `topic ${topicName} is not writable`);
+    let queueId = h.queueId ?? -1;
+    if (queueId < 0) queueId = Math.floor(Math.random() * topic.writeQueueNums);
+    if (queueId >= topic.writeQueueNums) {
+      throw new BrokerError('illegal-queue', `queueId ${queueId} is out of range: topic ${topicName} has ${topic.writeQueueNums} write queues`);
     }
     let target = topicName;
     // A client that could not send a failed message back re-sends it to the retry topic itself; past the
@@ -78,6 +74,7 @@ export class SendMessageProcessor {
     // Apache RocketMQ's broker does not store a single message's WAIT, except on one it holds back (a half
     // message, a delayed or timed one), whose properties it writes again with WAIT among them.
     if (!isBatch && !prepared && !this.ctx.delayOf(target, messages[0]!.properties, Date.now())) messages[0]!.properties.delete(Prop.WAIT_STORE_MSG_OK);
+    this.ctx.fastFailure.admitSend('remoting', target, queueId);
     const result = prepared
       ? await this.transactions.prepare(target, queueId, messages[0]!, h.producerGroup ?? '')
       : await this.ctx.putMessages(target, queueId, messages);

@@ -23,6 +23,7 @@ import { ScheduledDeliveryService } from './scheduled-delivery-service.js';
 import { PopConsumptionService } from './pop-consumption-service.js';
 import { AdminService, type PopConsumers } from './admin-service.js';
 import type { TrafficStats } from './traffic-stats.js';
+import type { FastFailure } from './fast-failure.js';
 import type { RequestForwarder } from '../cluster/request-forwarder.js';
 import { gateBySlotOwner } from '../cluster/slot-request-gate.js';
 import type { SlotOwner } from '../cluster/cluster-view.js';
@@ -46,6 +47,8 @@ export interface SlotBrokerOptions {
   settings: BrokerSettings;
   config: GatewayConfig;
   traffic: TrafficStats;
+  /** the gateway's one watch on how long requests wait, shared by its slots as they share the store */
+  fastFailure: FastFailure;
   /** consumers that pop over gRPC, which the admin views list beside the registry's */
   popMembers: PopConsumers['members'];
   /** this gateway's identity among the cluster's gateways */
@@ -80,7 +83,7 @@ export class SlotBroker {
   constructor(private readonly o: SlotBrokerOptions) {
     const { store, settings, config, log } = o;
     this.keyIndex = new MessageKeyIndex(store, KEY_INDEX_FLUSH_MS, log);
-    const ctx = (this.ctx = new BrokerContext(store, settings, log, this.keyIndex, o.traffic));
+    const ctx = (this.ctx = new BrokerContext(store, settings, log, this.keyIndex, o.traffic, o.fastFailure));
     this.registry = new ConsumerRegistry(log, CLIENT_EXPIRY_MS);
     this.polls = new LongPolls(store);
     this.pops = new PopConsumptionService(ctx, this.polls);

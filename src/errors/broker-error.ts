@@ -12,6 +12,8 @@ export const ERROR_KINDS = [
   'message-body-empty',
   'message-properties-too-large',
   'illegal-property-key',
+  'illegal-message-tag',
+  'illegal-message-key',
   'illegal-message-group',
   'illegal-delivery-time',
   'illegal-message-id',

@@ -7,15 +7,24 @@ import type { GrpcTls } from './tls.js';
 import { GrpcPortListener, type GrpcTlsMode } from './grpc-port-listener.js';
 
 /**
+* What a request may carry beside its message body: a SendMessage's topic, ids, tag, keys and user properties take
+ * a few KiB (the user properties, tag and keys at most 16 KiB), so with 1 MiB a body just over --max-message-size
+ * still arrives whole and is answered MESSAGE_BODY_TOO_LARGE naming the limit, while grpc-js refuses anything
+ * larger unread (RESOURCE_EXHAUSTED) instead of buffering it (its default cap, 4 MiB, would refuse a 4 MiB body).
+ */
+export const ENVELOPE_HEADROOM_BYTES = 1024 * 1024;
+
+/**
  * The gRPC endpoint RocketMQ 5 clients connect to, over TLS (clients with `sslEnabled` on, the Java client's
  * default), plaintext, or both on one port, as `mode` says.
  */
 export class GrpcServer {
-  private readonly server = new Server();
+  private readonly server: Server;
   private readonly port: GrpcPortListener;
 
-  /** `guard` wraps the service's handlers (the ACL) when given. */
-  constructor(service: MessagingService, private readonly log: Logger, mode: GrpcTlsMode, tls?: GrpcTls, guard?: (impl: UntypedServiceImplementation) => UntypedServiceImplementation) {
+  /** `guard` wraps the service's handlers (the ACL) when given; a request is received up to `maxMessageSize` plus the envelope. */
+  constructor(service: MessagingService, private readonly log: Logger, maxMessageSize: number, mode: GrpcTlsMode, tls?: GrpcTls, guard?: (impl: UntypedServiceImplementation) => UntypedServiceImplementation) {
+    this.server = new Server({ 'grpc.max_receive_message_length': maxMessageSize + ENVELOPE_HEADROOM_BYTES });
     if (!allowLongDeadlines()) log.warn('this grpc-js has no handleTimeoutHeader to patch: clients that open streams with deadlines past 24.8 days (the 5.x Java client) may fail at once');
     this.server.addService(loadMessagingService(), guard ? guard(service.implementation()) : service.implementation());
     this.port = new GrpcPortListener(this.server, mode, tls, log);

@@ -6,6 +6,7 @@ import { Prop } from '../protocol/message-properties.js';
 import { SysFlag } from '../protocol/message-codec.js';
 import { BrokerError } from '../errors/broker-error.js';
 import { fromMillis, toMillis, type MessageType, type Resource, type V2Message } from './v2-types.js';
+import { checkV5Fields } from './v5-message-rules.js';
 
 /** RocketMQ 4.x properties that carry a v5 message group and a born host (Apache's proxy uses the same). */
 export const SHARDING_KEY = '__SHARDINGKEY';
@@ -13,9 +14,7 @@ export const BORN_HOST = '__BORNHOST';
 
 /** Property names a v5 client may not set as user properties: they are the 4.x system properties. */
 const RESERVED = new Set<string>([...Object.values(Prop), SHARDING_KEY, BORN_HOST]);
-const MAX_MESSAGE_GROUP_LENGTH = 64;
 const MAX_DELAY_MS = 24 * 3600_000;
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** A RocketMQ topic or group name from a v5 resource: a namespace prefixes it as 4.x clients' namespaces do (`ns%name`). */
 export const resourceName = (r: Resource | null | undefined, what = 'topic'): string => {
@@ -39,28 +38,20 @@ export function peerAddress(peer: string): string {
 
 /**
  * A message a v5 client sends, as the store keeps it: the same 4.x properties Apache's proxy writes, so 4.x
- * consumers see the v5 message id as their msgId (UNIQ_KEY), the tag, keys, group and delivery time.
+ * consumers see the v5 message id as their msgId (UNIQ_KEY), the tag, keys, group and delivery time. Its fields
+ * are checked as Apache's proxy checks them; its body and properties then pass the door every send passes.
  */
-export function toNewMessage(m: V2Message, peer: string, maxBodyBytes: number, now = Date.now()): NewMessage {
+export function toNewMessage(m: V2Message, peer: string, now = Date.now()): NewMessage {
   const sp = m.systemProperties;
   if (!sp?.messageId) throw new BrokerError('illegal-message-id', 'the message has no message id');
   if (m.body.length === 0) throw new BrokerError('message-body-empty', 'the message body is empty');
-  if (m.body.length > maxBodyBytes) throw new BrokerError('message-too-large', `the message body of ${m.body.length} bytes exceeds ${maxBodyBytes}`);
-  const properties = new Map<string, string>();
-  for (const [key, value] of Object.entries(m.userProperties ?? {})) {
-    if (RESERVED.has(key) || CONTROL.test(key) || key === '') throw new BrokerError('illegal-property-key', `the property key ${JSON.stringify(key)} is reserved or malformed`);
-    properties.set(key, value);
-  }
+  checkV5Fields(m, RESERVED);
+  const properties = new Map<string, string>(Object.entries(m.userProperties ?? {}));
   properties.set(Prop.UNIQ_KEY, sp.messageId);
   if (sp.tag) properties.set(Prop.TAGS, sp.tag);
   const keys = (sp.keys ?? []).filter((k) => k !== '');
   if (keys.length > 0) properties.set(Prop.KEYS, keys.join(' '));
-  if (sp.messageGroup) {
-    if (sp.messageGroup.length >= MAX_MESSAGE_GROUP_LENGTH || CONTROL.test(sp.messageGroup)) {
-      throw new BrokerError('illegal-message-group', `the message group must be under ${MAX_MESSAGE_GROUP_LENGTH} characters without control characters`);
-    }
-    properties.set(SHARDING_KEY, sp.messageGroup);
-  }
+  if (sp.messageGroup) properties.set(SHARDING_KEY, sp.messageGroup);
   if (sp.deliveryTimestamp) {
     const at = toMillis(sp.deliveryTimestamp);
     if (at > now + MAX_DELAY_MS) throw new BrokerError('illegal-delivery-time', 'a message may be delayed by one day at most');

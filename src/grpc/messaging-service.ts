@@ -11,8 +11,8 @@ import { resourceName, toNewMessage, toV2Message } from './message-conversion.js
 import { fromMillis, toMillis, type Endpoints, type MessageType, type Resource, type Timestamp, type V2Message } from './v2-types.js';
 import type { PopConsumptionService } from '../broker/pop-consumption-service.js';
 import { filterOf } from './filter-expression.js';
-import { DEFAULT_MAX_RECONSUME_TIMES, ensurePropertiesFit } from '../broker/broker-context.js';
-import { ensureSendable } from '../broker/system-topics.js';
+import { DEFAULT_MAX_RECONSUME_TIMES, validateGroupName } from '../broker/broker-context.js';
+import { admitMessages } from '../broker/message-admission.js';
 import type { TransactionService } from '../broker/transaction-service.js';
 import { TransactionalMessages, type EndTransactionRequest } from './transactional-messages.js';
 import { QueueOffsets, type OffsetRequest } from './queue-offsets.js';
@@ -219,11 +219,10 @@ export class MessagingService {
     if (req.messages.length !== 1) throw new BrokerError('bad-request', `send one message per request, not ${req.messages.length}`);
     const m = req.messages[0]!;
     const name = resourceName(m.topic);
-    ensureSendable(name);
+    const message = toNewMessage(m, peer);
+    admitMessages(name, [message], this.ctx.settings.maxMessageSize);
     const topic = await this.ctx.topicOrCreate(name);
     if (!(topic.perm & Perm.WRITE)) throw new BrokerError('forbidden', `topic ${name} is not writable`);
-    const message = toNewMessage(m, peer, this.ctx.settings.maxMessageSize);
-    ensurePropertiesFit(message.properties);
     const group = m.systemProperties?.messageGroup;
     let queueId: number;
     if (group) queueId = groupHash(group) % topic.writeQueueNums;
@@ -232,6 +231,7 @@ export class MessagingService {
       this.nextQueue.set(name, queueId + 1);
     }
     const messageId = m.systemProperties!.messageId;
+    this.ctx.fastFailure.admitSend('grpc', name, queueId);
     if (m.systemProperties!.messageType === 'TRANSACTION') {
       const { transactionId, offset } = await this.transactional.prepare(name, queueId, message);
       this.ctx.log.debug({ topic: name, messageId, clientId }, 'gRPC half message stored');
@@ -271,7 +271,9 @@ export class MessagingService {
     try {
       const req = call.request;
       requireServedHere('ReceiveMessage', this.settings.servedElsewhere, this.ctx.settings.brokerName);
+      this.ctx.fastFailure.admit('grpc');
       const group = resourceName(req.group, 'group');
+      validateGroupName(group);
       const topic = resourceName(req.messageQueue?.topic);
       this.ctx.existingTopic(topic);
       // As Apache's proxy: an auto-renewed receive gets the default invisible time, whatever it asked.

@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { MalformedFrameError } from '../remoting/errors.js';
+import { BrokerError } from '../errors/broker-error.js';
 import { parseSocketAddress, formatSocketAddress } from './socket-address.js';
 
 /** Magic of RocketMQ's stored-message layout with a 1-byte topic length (V1) and a 2-byte one (V2). */
@@ -27,23 +28,25 @@ export interface BatchEntry {
 
 /**
  * Splits a batch body: per message TOTALSIZE i32, MAGICCODE i32, BODYCRC i32, FLAG i32,
- * BODY (i32 length + bytes), PROPERTIES (i16 length + UTF-8).
+ * BODY (i32 length + bytes), PROPERTIES (i16 length + UTF-8). A body that does not split so is the client's
+ * mistake, refused as an illegal message.
  */
 export function decodeBatchBody(buf: Buffer): BatchEntry[] {
+  const malformed = (why: string) => new BrokerError('illegal-message', `the batch body is malformed: ${why}`);
   const out: BatchEntry[] = [];
   let pos = 0;
   while (pos < buf.length) {
-    if (pos + 20 > buf.length) throw new MalformedFrameError('batch body truncated in a message header');
+    if (pos + 20 > buf.length) throw malformed(`message ${out.length} is cut off inside its header`);
     const total = buf.readInt32BE(pos);
-    if (total < 22 || pos + total > buf.length) throw new MalformedFrameError(`batch message size ${total} is out of bounds`);
+    if (total < 22 || pos + total > buf.length) throw malformed(`message ${out.length} has a size of ${total} bytes, beyond the body`);
     const flag = buf.readInt32BE(pos + 12);
     const bodyLen = buf.readInt32BE(pos + 16);
     const bodyStart = pos + 20;
-    if (bodyLen < 0 || bodyStart + bodyLen + 2 > pos + total) throw new MalformedFrameError('batch message body overruns its size');
+    if (bodyLen < 0 || bodyStart + bodyLen + 2 > pos + total) throw malformed(`message ${out.length} has a body of ${bodyLen} bytes, beyond its size`);
     const body = buf.subarray(bodyStart, bodyStart + bodyLen);
     const propsLen = buf.readInt16BE(bodyStart + bodyLen);
     const propsStart = bodyStart + bodyLen + 2;
-    if (propsLen < 0 || propsStart + propsLen > pos + total) throw new MalformedFrameError('batch message properties overrun its size');
+    if (propsLen < 0 || propsStart + propsLen > pos + total) throw malformed(`message ${out.length} has properties of ${propsLen} bytes, beyond its size`);
     out.push({ flag, body, properties: buf.toString('utf8', propsStart, propsStart + propsLen) });
     pos += total;
   }

@@ -39,10 +39,14 @@ export function parseProperties(s: string | undefined): Map<string, string> {
   const map = new Map<string, string>();
   if (!s) return map;
   let i = 0;
+  // The first separator at or after i, kept across pairs: searched afresh for each pair, a string of pairs
+  // without one would be scanned to its end for every pair, quadratic in a header of megabytes.
+  let sep = -1;
   while (i < s.length) {
     let end = s.indexOf(PROPERTY, i);
     if (end < 0) end = s.length;
-    const sep = s.indexOf(NAME_VALUE, i);
+    if (sep < i) sep = s.indexOf(NAME_VALUE, i);
+    if (sep < 0) break;
     if (sep > i && sep < end) map.set(s.slice(i, sep), s.slice(sep + 1, end));
     i = end + 1;
   }

@@ -44,7 +44,7 @@ export async function startGrpcEndpoint(
     retryDelaysMs: config.delayLevelsMs.slice(2),
     observe: (method, statusCode, ms) => metrics.grpcAnswered(method, statusCode, ms),
     servedElsewhere: () => !first.isOwned && (remoting.cluster.owner(0)?.grpcAddress ?? ''),
-  }), log, config.grpcTlsMode, await grpcCertificate(config, remoting.advertisedHost, log), acl && ((impl) => guardMessaging(impl, acl)));
+  }), log, config.limits.maxMessageSize, config.grpcTlsMode, await grpcCertificate(config, remoting.advertisedHost, log), acl && ((impl) => guardMessaging(impl, acl)));
   try {
     port = await server.listen(config.host, config.grpcPort);
   } catch (err) {

@@ -8,6 +8,7 @@ import { RouteProcessor } from '../namesrv/route-processor.js';
 import { SlotBroker } from '../broker/slot-broker.js';
 import type { PopConsumers } from '../broker/admin-service.js';
 import type { TrafficStats } from '../broker/traffic-stats.js';
+import type { FastFailure } from '../broker/fast-failure.js';
 import { SlotLayout, SlotStore } from '../store/slot-store.js';
 import type { MessageStore } from '../store/message-store.js';
 import type { ClusterMembership } from '../cluster/cluster-view.js';
@@ -20,6 +21,8 @@ import { registerAclAdminCodes } from '../acl/acl-admin-processor.js';
 /** What the remoting brokers share with the rest of the gateway. */
 export interface RemotingDeps {
   traffic: TrafficStats;
+  /** answers busy the sends and pulls that would wait past --max-send-wait-ms */
+  fastFailure: FastFailure;
   /** RocketMQ 5 consumers popping over gRPC, listed beside the remoting ones */
   popMembers: PopConsumers['members'];
   /** the ACL rules every request is checked against, when ACL is on */
@@ -107,6 +110,7 @@ export async function startRemotingEndpoint(config: GatewayConfig, log: Logger, 
     settings: brokerSettings(config, addressOf(slot), cluster.brokerName(slot)),
     config,
     traffic: deps.traffic,
+    fastFailure: deps.fastFailure,
     popMembers: deps.popMembers,
     gatewayId: advertisedAddress,
     owner: () => cluster.owner(slot),

@@ -6,6 +6,7 @@ import { EmbeddedStore } from '../../src/store/embedded/embedded-store.js';
 import { BrokerContext } from '../../src/broker/broker-context.js';
 import { MessageKeyIndex } from '../../src/broker/message-key-index.js';
 import { TrafficStats } from '../../src/broker/traffic-stats.js';
+import { FastFailure } from '../../src/broker/fast-failure.js';
 
 export const silent = pino({ level: 'silent' });
 
@@ -22,10 +23,11 @@ export async function withEmbeddedBroker(prefix: string, delayLevelsMs: number[]
   const ctx = new BrokerContext(store, {
     advertisedAddress: '127.0.0.1:9876', clusterName: 'c', brokerName: 'b', autoCreateTopics: true, enablePropertyFilter: true, defaultQueues: 1,
     maxMessageSize: 1 << 20, maxTopics: 1000, maxPullMessages: 32, maxPullBytes: 1 << 20, maxPullHoldMs: 1000, delayLevelsMs,
-  }, silent, keyIndex, new TrafficStats());
+  }, silent, keyIndex, new TrafficStats(), new FastFailure(200));
   try {
     await fn(ctx, store);
   } finally {
+    ctx.fastFailure.close();
     await keyIndex.stop();
     await store.close();
     rmSync(dir, { recursive: true, force: true });

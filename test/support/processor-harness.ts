@@ -6,6 +6,7 @@ import { SlotLayout, SlotStore } from '../../src/store/slot-store.js';
 import { SlotBroker } from '../../src/broker/slot-broker.js';
 import type { BrokerContext, BrokerSettings } from '../../src/broker/broker-context.js';
 import { TrafficStats } from '../../src/broker/traffic-stats.js';
+import { FastFailure } from '../../src/broker/fast-failure.js';
 import { defaultConfig, type GatewayConfig } from '../../src/config.js';
 import { createRequest, createResponse, type RemotingCommand } from '../../src/remoting/remoting-command.js';
 import type { RemotingServer, RequestProcessor } from '../../src/remoting/remoting-server.js';
@@ -139,7 +140,7 @@ export class ProcessorHarness {
     const traffic = new TrafficStats();
     // One slot of one, as a lone gateway on its embedded store runs (the identity layout).
     const broker = new SlotBroker({
-      store: new SlotStore(store, new SlotLayout(0, 1)), settings, config, traffic, popMembers: () => [], gatewayId: settings.advertisedAddress,
+      store: new SlotStore(store, new SlotLayout(0, 1)), settings, config, traffic, fastFailure: new FastFailure(config.limits.maxSendWaitMs), popMembers: () => [], gatewayId: settings.advertisedAddress,
       owner: () => undefined, log: silent,
     });
     const table = new ProcessorTable();
@@ -217,6 +218,7 @@ export class ProcessorHarness {
     this.closed = true;
     try {
       await this.broker.close();
+      this.broker.ctx.fastFailure.close();
       this.traffic.close();
       await this.store.close();
     } finally {

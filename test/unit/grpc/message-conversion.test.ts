@@ -22,7 +22,7 @@ const message = (changes: Partial<V2Message['systemProperties']> = {}, userPrope
 });
 
 test('a v5 message becomes the 4.x properties Apache\'s proxy writes', () => {
-  const m = toNewMessage(message({ messageGroup: 'g1' }, { user: 'v' }), 'ipv4:10.0.0.7:5555', 1024);
+  const m = toNewMessage(message({ messageGroup: 'g1' }, { user: 'v' }), 'ipv4:10.0.0.7:5555');
   assert.deepEqual(Object.fromEntries(m.properties), {
     user: 'v',
     UNIQ_KEY: '01AABBCCDDEEFF0001000000010000000A',
@@ -34,25 +34,45 @@ test('a v5 message becomes the 4.x properties Apache\'s proxy writes', () => {
   assert.equal(m.bornHost, '10.0.0.7:5555');
   assert.equal(m.bornTimestamp, 1_700_000_000_250);
   assert.equal(m.sysFlag, 0);
-  assert.equal(toNewMessage(message({ bodyEncoding: 'GZIP' }), '', 1024).sysFlag, 1, 'a gzipped body is flagged compressed');
+  assert.equal(toNewMessage(message({ bodyEncoding: 'GZIP' }), '').sysFlag, 1, 'a gzipped body is flagged compressed');
 });
 
 test('a delivery time becomes TIMER_DELIVER_MS; more than a day ahead is refused', () => {
   const now = 1_800_000_000_000;
-  const m = toNewMessage(message({ deliveryTimestamp: { seconds: 1_800_000_010, nanos: 0 } }), '', 1024, now);
+  const m = toNewMessage(message({ deliveryTimestamp: { seconds: 1_800_000_010, nanos: 0 } }), '', now);
   assert.equal(m.properties.get('TIMER_DELIVER_MS'), '1800000010000');
-  assert.throws(() => toNewMessage(message({ deliveryTimestamp: { seconds: 1_800_200_000, nanos: 0 } }), '', 1024, now), (e) => grpcStatus(e).code === 'ILLEGAL_DELIVERY_TIME');
+  assert.throws(() => toNewMessage(message({ deliveryTimestamp: { seconds: 1_800_200_000, nanos: 0 } }), '', now), (e) => grpcStatus(e).code === 'ILLEGAL_DELIVERY_TIME');
 });
 
 test('malformed v5 messages are refused with the v5 code for each', () => {
-  const refused = (m: V2Message, code: string) => assert.throws(() => toNewMessage(m, '', 1024), (e) => grpcStatus(e).code === code, code);
+  const refused = (m: V2Message, code: string) => assert.throws(() => toNewMessage(m, ''), (e) => grpcStatus(e).code === code, code);
   refused(message({ messageId: '' }), 'ILLEGAL_MESSAGE_ID');
   refused({ ...message(), body: Buffer.alloc(0) }, 'MESSAGE_BODY_EMPTY');
-  refused({ ...message(), body: Buffer.alloc(2048) }, 'MESSAGE_BODY_TOO_LARGE');
   refused(message({}, { KEYS: 'forged' }), 'ILLEGAL_MESSAGE_PROPERTY_KEY');
   refused(message({}, { 'a\nb': 'x' }), 'ILLEGAL_MESSAGE_PROPERTY_KEY');
   refused(message({ messageGroup: 'x'.repeat(64) }), 'ILLEGAL_MESSAGE_GROUP');
   assert.throws(() => resourceName({ resourceNamespace: '', name: '' }), (e) => grpcStatus(e).code === 'ILLEGAL_TOPIC');
+});
+
+// Apache's proxy (SendMessageActivity.buildMessageProperty, GrpcValidator at 5.3.3) with its ProxyConfig defaults.
+test('a v5 message\'s tag, keys, group and user properties are refused as Apache\'s proxy refuses them', () => {
+  const refused = (m: V2Message, code: string, why: RegExp) =>
+    assert.throws(() => toNewMessage(m, ''), (e) => grpcStatus(e).code === code && why.test(grpcStatus(e).message), `${code} ${why}`);
+  refused(message({ tag: 'a|b' }), 'ILLEGAL_MESSAGE_TAG', /'\|'/);
+  refused(message({ tag: '   ' }), 'ILLEGAL_MESSAGE_TAG', /whitespace/);
+  refused(message({ keys: ['ok', ' \t '] }), 'ILLEGAL_MESSAGE_KEY', /whitespace/);
+  refused(message({ keys: ['k\u0085'] }), 'ILLEGAL_MESSAGE_KEY', /control/);
+  refused(message({}, { p: 'v\u0000' }), 'ILLEGAL_MESSAGE_PROPERTY_KEY', /control/);
+  refused(message({ keys: ['k'.repeat(70_000)] }), 'MESSAGE_PROPERTIES_TOO_LARGE', /70\d{3} bytes, over the limit of 16384/);
+  refused(message({}, { big: 'v'.repeat(40_000) }), 'MESSAGE_PROPERTIES_TOO_LARGE', /over the limit of 16384/);
+  refused(message({}, Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`p${i}`, 'v']))), 'MESSAGE_PROPERTIES_TOO_LARGE', /129 user properties, over the limit of 128/);
+  refused(message({ messageGroup: ' ' }), 'ILLEGAL_MESSAGE_GROUP', /whitespace/);
+  refused(message({ messageGroup: 'é'.repeat(32) }), 'ILLEGAL_MESSAGE_GROUP', /under 64 bytes/);
+  // At the limits: 128 properties, and 16 KiB of properties, tag and keys together.
+  const tagAndKeys = 'TagA'.length + 'k1'.length + 'k2'.length;
+  assert.equal(toNewMessage(message({}, Object.fromEntries(Array.from({ length: 128 }, (_, i) => [`p${i}`, 'v']))), '').properties.get('p127'), 'v');
+  assert.equal(toNewMessage(message({}, { big: 'v'.repeat(16 * 1024 - 3 - tagAndKeys) }), '').properties.get('big')!.length, 16 * 1024 - 3 - tagAndKeys);
+  assert.equal(toNewMessage(message({ messageGroup: 'g'.repeat(63) }), '').properties.get('__SHARDINGKEY')!.length, 63);
 });
 
 test('a namespace prefixes the topic as 4.x namespaces do; peers parse in every form grpc-js gives', () => {

@@ -11,7 +11,7 @@ import {
 } from '../../../src/protocol/message-codec.js';
 import { formatProperties, parseProperties, tagsHashCode } from '../../../src/protocol/message-properties.js';
 import { matchesTag, parseTagExpression } from '../../../src/protocol/subscription.js';
-import { MalformedFrameError } from '../../../src/remoting/errors.js';
+import { BrokerError } from '../../../src/errors/broker-error.js';
 
 const sample: WireMessage = {
   topic: 'TopicTest',
@@ -70,6 +70,15 @@ test('properties parse like the Java client, skipping malformed pairs', () => {
   assert.deepEqual([...p], [['A', '1'], ['B', ''], ['C', 'x\u0001y']]);
 });
 
+test('properties parse in time linear in their length, however many malformed pairs come first', () => {
+  // 1,000,000 pairs without a separator before one that has it: scanning to it afresh for each pair takes ten seconds.
+  const s = `${'a\u0002'.repeat(1_000_000)}k\u0001v\u0002`;
+  const started = performance.now();
+  assert.deepEqual([...parseProperties(s)], [['k', 'v']]);
+  assert.ok(performance.now() - started < 1000, `parsed in ${Math.round(performance.now() - started)} ms`);
+  assert.deepEqual([...parseProperties('\u0001x\u0002a\u0001b')], [['a', 'b']], 'a pair with no name is skipped, the next still read');
+});
+
 test('tags hash is Java String.hashCode (expected values computed with the JDK)', () => {
   assert.equal(tagsHashCode('TagA'), 2598919);
   assert.equal(tagsHashCode(''), 0);
@@ -105,5 +114,5 @@ test('batch body: splits messages and rejects overruns', () => {
   assert.equal(entries[1]!.body.toString(), 'bb');
   const bad = one('abc', '');
   bad.writeInt32BE(100, 16);
-  assert.throws(() => decodeBatchBody(bad), MalformedFrameError);
+  assert.throws(() => decodeBatchBody(bad), (err: unknown) => err instanceof BrokerError && err.kind === 'illegal-message' && /body of 100 bytes/.test(err.message));
 });

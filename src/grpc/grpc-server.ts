@@ -7,7 +7,7 @@ import type { GrpcTls } from './tls.js';
 import { GrpcPortListener, type GrpcTlsMode } from './grpc-port-listener.js';
 
 /**
-* What a request may carry beside its message body: a SendMessage's topic, ids, tag, keys and user properties take
+ * What a request may carry beside its message body: a SendMessage's topic, ids, tag, keys and user properties take
  * a few KiB (the user properties, tag and keys at most 16 KiB), so with 1 MiB a body just over --max-message-size
  * still arrives whole and is answered MESSAGE_BODY_TOO_LARGE naming the limit, while grpc-js refuses anything
  * larger unread (RESOURCE_EXHAUSTED) instead of buffering it (its default cap, 4 MiB, would refuse a 4 MiB body).

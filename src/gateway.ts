@@ -12,6 +12,7 @@ import { startAdminEndpoint } from './startup/admin-endpoint.js';
 import { startRemotingEndpoint, type RemotingEndpoint } from './startup/remoting-endpoint.js';
 import { startGrpcEndpoint } from './startup/grpc-endpoint.js';
 import { AclFile } from './acl/acl-file.js';
+import { ConnectionGate } from './net/connection-gate.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -39,7 +40,7 @@ const popMembersOf = (clients: TelemetrySessions) => () => clients.clients().fil
   subscriptions: c.subscriptions,
 }));
 
-function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: RemotingEndpoint, traffic: TrafficStats, clients: TelemetrySessions): GatewayMetrics {
+function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: RemotingEndpoint, traffic: TrafficStats, clients: TelemetrySessions, gate: ConnectionGate): GatewayMetrics {
   const first = remoting.brokers[0]!;
   const metrics = new GatewayMetrics({
     traffic,
@@ -50,6 +51,7 @@ function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: Re
     registry: first.registry,
     heldPulls: () => remoting.brokers.reduce((n, b) => n + b.heldPulls, 0),
     grpcClients: () => clients.clients(),
+    connections: () => gate.snapshot(),
   });
   remoting.observe((code, responseCode, ms) => metrics.requestAnswered(code, responseCode, ms));
   return metrics;
@@ -63,10 +65,11 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const store = await openStore(config, log).catch(undoing(http?.server, acl));
   const traffic = new TrafficStats();
   const grpcClients = new TelemetrySessions();
-  const remoting = await startRemotingEndpoint(config, log, store, { traffic, popMembers: popMembersOf(grpcClients), acl })
+  const gate = ConnectionGate.forProcess(config.limits.maxConnections, log);
+  const remoting = await startRemotingEndpoint(config, log, store, { traffic, popMembers: popMembersOf(grpcClients), acl, gate })
     .catch(undoing(traffic, store, http?.server, acl));
-  const metrics = gatewayMetrics(config, store, remoting, traffic, grpcClients);
-  const grpc = await startGrpcEndpoint(config, log, remoting, grpcClients, metrics, acl)
+  const metrics = gatewayMetrics(config, store, remoting, traffic, grpcClients, gate);
+  const grpc = await startGrpcEndpoint(config, log, remoting, grpcClients, metrics, gate, acl)
     .catch(undoing({ close: () => remoting.leave().then(() => remoting.close()) }, metrics, traffic, store, http?.server, acl));
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= (async () => {

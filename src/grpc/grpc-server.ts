@@ -84,6 +84,8 @@ export class GrpcServer {
         resolve();
       });
     });
+    // Sessions send their GOAWAY before their sockets close; a socket grpc-js has no session on goes after a second.
+    await Promise.race([listenerClosed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     for (const socket of this.sockets) socket.destroy();
     await listenerClosed;
   }

@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { FrameDecoder } from './frame-decoder.js';
+import { ASSEMBLE_FROM, FrameDecoder } from './frame-decoder.js';
 import { MalformedFrameError } from './errors.js';
 import { decodeCommand, encodeCommand } from './header-codec.js';
 import { isResponse, type RemotingCommand } from './remoting-command.js';
 import { WriteCoalescer } from '../net/write-coalescer.js';
 import { ConnectionDeadlines, type DeadlineSettings } from '../net/connection-deadlines.js';
 import type { ExpiryReason } from '../net/connection-gate.js';
+import { memoryLetGo } from '../net/memory-let-go.js';
 
 export class RemotingTimeoutError extends Error {
   override readonly name = 'RemotingTimeoutError';
@@ -221,6 +222,10 @@ export class RemotingConnection extends EventEmitter<RemotingConnectionEvents> {
     this.closed = true;
     this.deadlines?.stop();
     this.queued.length = 0;
+    // Requests still held (a pull) keep this connection object alive; the frame it never finished need not wait.
+    const unfinished = this.decoder.pending;
+    this.decoder.clear();
+    if (unfinished >= ASSEMBLE_FROM) memoryLetGo(unfinished);
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new ConnectionClosedError(`connection to ${this.remoteAddress} closed`));

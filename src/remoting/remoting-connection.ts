@@ -70,6 +70,8 @@ export class RemotingConnection extends EventEmitter<RemotingConnectionEvents> {
   private readonly maxInFlight: number;
   private readonly maxUnsentBytes: number;
   private readonly deadlines?: ConnectionDeadlines;
+  /** unsent bytes when the idle clock last looked, to tell answers being read slowly from answers not read at all */
+  private unsentWhenLooked = 0;
 
   constructor(readonly socket: Socket, maxFrameSize: number, private readonly serving?: ServingOptions) {
     super();
@@ -79,7 +81,7 @@ export class RemotingConnection extends EventEmitter<RemotingConnectionEvents> {
     this.maxInFlight = serving?.maxInFlight ?? MAX_IN_FLIGHT;
     this.maxUnsentBytes = serving?.maxUnsentBytes ?? MAX_UNSENT_BYTES;
     if (serving?.deadlines) {
-      this.deadlines = new ConnectionDeadlines(serving.deadlines, () => this.inFlight > 0 || this.queued.length > 0, (reason) => this.expire(reason));
+      this.deadlines = new ConnectionDeadlines(serving.deadlines, () => this.busy(), (reason) => this.expire(reason));
     }
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -173,6 +175,14 @@ export class RemotingConnection extends EventEmitter<RemotingConnectionEvents> {
       this.serving!.handle(request).then(finished, finished);
     }
     this.updateReading();
+  }
+
+  /** Requests are in progress, or answers went out since the idle clock last looked (a slow reader is no idle one). */
+  private busy(): boolean {
+    const unsent = this.socket.writableLength;
+    const sending = unsent > 0 && unsent !== this.unsentWhenLooked;
+    this.unsentWhenLooked = unsent;
+    return sending || this.inFlight > 0 || this.queued.length > 0;
   }
 
   private hasRoom(): boolean {

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect as connectHttp2, type Settings } from 'node:http2';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 import { parseMetrics, sum } from '../support/prometheus.js';
 import { eventually, openFds, openProbes, wait, type Probe } from '../support/process-stats.js';
+import { MAX_CONCURRENT_STREAMS } from '../../src/grpc/grpc-server.js';
 
 // Idle clients cost the gateway descriptors until it closes them; past --max-connections they are closed at once,
 // and the admin port (not counted) keeps answering.
@@ -110,6 +112,26 @@ test('with --max-connections 500 the 501st connection, on either port, is closed
     await health.stop();
     closeAll(kept);
     closeAll(over);
+    await gw.stop();
+    gw.cleanup();
+  }
+});
+
+test('the gRPC port announces its limit of concurrent streams per connection', { timeout: 30_000 }, async () => {
+  const gw = await startGateway({ grpc: true });
+  const session = connectHttp2(`http://${gw.grpcAddress!}`);
+  try {
+    const settings = await new Promise<Settings>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no SETTINGS from the gRPC port within 5 s')), 5000);
+      session.once('remoteSettings', (s) => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      session.once('error', reject);
+    });
+    assert.equal(settings.maxConcurrentStreams, MAX_CONCURRENT_STREAMS);
+  } finally {
+    session.destroy();
     await gw.stop();
     gw.cleanup();
   }

@@ -6,6 +6,7 @@ import { startGateway } from './gateway.js';
 import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js';
 import { applyLayers, ConfigError, describeLayers, readConfigFile } from './config-layers.js';
 import { readGrpcTls, type GrpcTls } from './grpc/tls.js';
+import { GRPC_TLS_MODES } from './grpc/grpc-port-listener.js';
 import { checkAclFile } from './acl/acl-file.js';
 import { adminAuthSettings, exposureProblem, parseAllowedHosts } from './admin/admin-access-config.js';
 import { CLIENT_AUTH_MODES, readRemotingTls, REMOTING_TLS_MODES, type RemotingTls, type RemotingTlsFlags } from './remoting/tls-settings.js';
@@ -128,7 +129,8 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .option('--admin-allowed-hosts <hosts>', 'Host header values the admin HTTP server answers, comma-separated, name or name:port, * for any (default: localhost, 127.0.0.1, [::1], the bind and advertised host, on --http-port)', allowedHosts)
     .option('--admin-insecure', 'let the admin HTTP server listen beyond loopback without a token')
     .option('--grpc-port <port>', 'port of the gRPC endpoint for RocketMQ 5 clients (plaintext unless --grpc-tls-cert and --grpc-tls-key are given); 0 turns it off', integer(0, 65535), d.grpcPort)
-    .option('--grpc-tls-cert <file>', 'PEM certificate (chain) of the gRPC endpoint, which then speaks TLS only; needs --grpc-tls-key')
+    .addOption(new Option('--grpc-tls-mode <mode>', 'TLS on the gRPC port, as Apache\'s proxy: permissive (TLS and plaintext on one port), enforcing (TLS only), disabled (plaintext only); without --grpc-tls-cert a self-signed certificate is made at start').choices(GRPC_TLS_MODES).default(d.grpcTlsMode))
+    .option('--grpc-tls-cert <file>', 'PEM certificate (chain) of the gRPC endpoint; needs --grpc-tls-key')
     .option('--grpc-tls-key <file>', 'PEM private key of --grpc-tls-cert')
     .addOption(new Option('--remoting-tls-mode <mode>', 'TLS on the remoting port(s), as Apache RocketMQ\'s tls.server.mode: disabled (plaintext only), permissive (TLS and plaintext on one port), enforcing (TLS only); needs --remoting-tls-cert and --remoting-tls-key').choices(REMOTING_TLS_MODES).default('disabled'))
     .option('--remoting-tls-cert <file>', 'PEM certificate (chain) of the remoting port(s)')
@@ -190,6 +192,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     adminAuth,
     grpcPort: o.grpcPort,
     grpcTls: grpcTls(o.grpcTlsCert, o.grpcTlsKey),
+    grpcTlsMode: o.grpcTlsMode,
     remotingTls: remotingTls({ mode: o.remotingTlsMode, certFile: o.remotingTlsCert, keyFile: o.remotingTlsKey, clientAuth: o.remotingTlsClientAuth, clientCaFile: o.remotingTlsClientCa }),
     aclFile: aclFile(o.aclFile),
     advertisedAddress: o.advertisedAddress,

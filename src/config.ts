@@ -1,5 +1,6 @@
 import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js';
 import type { GrpcTls } from './grpc/tls.js';
+import type { GrpcTlsMode } from './grpc/grpc-port-listener.js';
 import type { AdminAuthSettings } from './admin/admin-access-config.js';
 import type { RemotingTls } from './remoting/tls-settings.js';
 import type { TokenSource } from './pulsar/auth.js';
@@ -17,6 +18,8 @@ export interface GatewayConfig {
   grpcPort: number;
   /** certificate and key of the gRPC endpoint, which then speaks TLS only; plaintext without */
   grpcTls?: GrpcTls;
+  /** TLS on the gRPC port; with TLS on and no certificate given, a self-signed one is made at start */
+  grpcTlsMode: GrpcTlsMode;
   /** TLS on the remoting listeners (Apache RocketMQ's tls.server.mode permissive or enforcing); plaintext only without */
   remotingTls?: RemotingTls;
   /** Apache RocketMQ plain_acl.yml: when given, every request is checked against its accounts */
@@ -91,6 +94,7 @@ export const defaultConfig: GatewayConfig = {
   httpPort: 8080,
   adminAuth: { metricsAuth: false, insecure: false },
   grpcPort: 8081,
+  grpcTlsMode: 'permissive',
   dataDir: './data',
   store: 'embedded',
   pulsarUrl: 'pulsar://127.0.0.1:6650',

@@ -50,6 +50,10 @@ function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: Re
     admin: first.admin,
     registry: first.registry,
     heldPulls: () => remoting.brokers.reduce((n, b) => n + b.heldPulls, 0),
+    keyIndexLosses: () => remoting.brokers.reduce((sum, b) => {
+      const l = b.ctx.keyIndex.losses;
+      return { unencodable: sum.unencodable + l.unencodable, overflow: sum.overflow + l.overflow };
+    }, { unencodable: 0, overflow: 0 }),
     grpcClients: () => clients.clients(),
     connections: () => gate.snapshot(),
   });

@@ -3,6 +3,7 @@ import type { TrafficStats } from '../broker/traffic-stats.js';
 import type { AdminService } from '../broker/admin-service.js';
 import type { ConsumerRegistry } from '../broker/consumer-registry.js';
 import type { MessageStore } from '../store/message-store.js';
+import type { KeyIndexLosses } from '../broker/message-key-index.js';
 import { requestCodeName } from '../protocol/request-code.js';
 import type { ConnectionCounts } from '../net/connection-gate.js';
 
@@ -14,6 +15,8 @@ export interface MetricsSources {
   admin: AdminService;
   registry: ConsumerRegistry;
   heldPulls: () => number;
+  /** key index entries lost so far, summed over the gateway's brokers */
+  keyIndexLosses: () => KeyIndexLosses;
   /** RocketMQ 5 clients connected over gRPC */
   grpcClients: () => Array<{ clientType: string; language: string; version: string; group?: string }>;
   /** client connections open, refused by --max-connections and closed by their deadlines */
@@ -223,6 +226,16 @@ export class GatewayMetrics {
         this.set(src.store.status().diskBytes ?? 0);
       },
     });
+    new Counter({
+      name: 'rop_key_index_entries_dropped_total', help: 'Message keys and ids the key index could not keep (queries do not find their messages by them): too long to encode, or dropped while its records could not be written', labelNames: ['reason'], registers: [r],
+      collect() {
+        this.reset();
+        const losses = src.keyIndexLosses();
+        this.inc({ reason: 'unencodable' }, losses.unencodable);
+        this.inc({ reason: 'overflow' }, losses.overflow);
+      },
+    });
+    if (src.store.status().disk) this.registerDiskMetrics(src.store);
     if (src.store.status().kind === 'pulsar') {
       new Gauge({
         name: 'rop_pulsar_connections', help: 'Connections of the gateway\'s Pulsar client that are open', registers: [r],
@@ -249,6 +262,38 @@ export class GatewayMetrics {
         },
       });
     }
+  }
+
+  /** The embedded store's hold on its disk (README, Limits). */
+  private registerDiskMetrics(store: MessageStore): void {
+    const r = this.registry;
+    const disk = () => store.status().disk!;
+    new Gauge({
+      name: 'rop_store_open_files', help: 'Queue files the embedded store has open (bounded by --max-open-files)', registers: [r],
+      collect() {
+        this.set(disk().openFiles);
+      },
+    });
+    new Gauge({
+      name: 'rop_store_disk_used_ratio', help: 'Used share (0 to 1) of the file system of the data directory, measured every second', registers: [r],
+      collect() {
+        this.set(disk().usedRatio);
+      },
+    });
+    new Counter({
+      name: 'rop_store_disk_refusals_total', help: 'Messages refused because the disk was over --disk-max-used-ratio or refused the write (full, failing)', registers: [r],
+      collect() {
+        this.reset();
+        this.inc(disk().refusedForDisk);
+      },
+    });
+    new Counter({
+      name: 'rop_store_flush_errors_total', help: 'Store flushes (index writes, fdatasync) that failed; what failed is retried by the next', registers: [r],
+      collect() {
+        this.reset();
+        this.inc(disk().flushErrors);
+      },
+    });
   }
 
   /** A remoting request answered (RemotingServer's observer). */

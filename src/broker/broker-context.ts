@@ -98,12 +98,20 @@ export class BrokerContext {
     return created;
   }
 
+  /** A client's messages (sends, send-backs), stored as relayMessages stores them; refused while the disk is over its limit. */
+  async putMessages(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
+    this.store.ensureRoomForMessages();
+    return this.relayMessages(topic, queueId, messages);
+  }
+
   /**
    * Stores messages bound for `topic`/`queueId`. A single message with a delay level, or with a delivery
    * time (RocketMQ 5's TIMER_DELAY_SEC, TIMER_DELAY_MS, TIMER_DELIVER_MS), waits in SCHEDULE_TOPIC_XXXX
-   * instead, remembering where it was headed (REAL_TOPIC, REAL_QID), until it is due.
+   * instead, remembering where it was headed (REAL_TOPIC, REAL_QID), until it is due. The disk's limit does not
+   * apply: messages the gateway moves on itself (a committed half message, a dead letter) use its headroom, since
+   * refusing them would lose them (a commit refused until its checks run out is rolled back).
    */
-  async putMessages(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
+  async relayMessages(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
     const m = messages.length === 1 ? messages[0]! : undefined;
     const now = Date.now();
     const wait = m && this.delayOf(topic, m.properties, now);

@@ -55,6 +55,8 @@ interface QueuePop {
   inFlight: Map<number, InFlight>;
   /** acked offsets at or above the floor */
   done: Set<number>;
+  /** a FIFO queue's deliveries of each offset of its last batch, acked ones included (read again on a rewind) */
+  attempts: Map<number, number>;
   /** the floor as last committed to the store */
   committed: number;
 }
@@ -71,6 +73,13 @@ const HANDLE_VERSION = 'r1';
 const DEFAULT_MAX_SPAN = 20_000;
 /** How long an auto-renewed message may stay invisible in all (Apache's proxy also stops renewing after 3 h). */
 const MAX_RENEW_MS = 3 * 3600_000;
+
+/** Renews an auto-renewed message whose deadline came while its consumer is still there; false for any other. */
+function renewed(entry: InFlight, now: number): boolean {
+  if (!entry.renewWhile?.() || now - entry.poppedAt >= MAX_RENEW_MS) return false;
+  entry.deadline = now + entry.invisibleMs;
+  return true;
+}
 
 /**
  * Pop-style consumption for RocketMQ 5 consumers: a pop hands out messages and hides them for an invisible
@@ -118,6 +127,7 @@ export class PopConsumptionService {
     const { queueId, offset, state, entry } = this.inFlight(group, topic, receiptHandle);
     const message = await this.readOne(topic, queueId, offset);
     if (message) await this.toDeadLetters(group, message, entry.attempts);
+    state.attempts.delete(offset);
     settle(state, offset);
     await this.advanceFloor(group, topic, queueId, state);
     this.wake(topic);
@@ -140,10 +150,12 @@ export class PopConsumptionService {
    */
   release(group: string, topic: string, popped: PoppedMessage[]): void {
     for (const p of popped) {
-      const entry = this.lookup(group, topic, p.receiptHandle)?.entry;
-      if (!entry) continue;
+      const found = this.lookup(group, topic, p.receiptHandle);
+      if (!found) continue;
+      const { entry, state, offset } = found;
       entry.deadline = 0;
       entry.attempts--;
+      if (state.attempts.has(offset)) state.attempts.set(offset, entry.attempts);
       entry.renewWhile = undefined;
       entry.token = randomUUID();
     }
@@ -195,10 +207,18 @@ export class PopConsumptionService {
     return state && entry && entry.token === parsed.token ? { queueId: parsed.queueId, offset: parsed.offset, state, entry } : undefined;
   }
 
+  /**
+   * As Apache's proxy: a handle whose invisible time ran out is expired, even before the message is handed out
+   * again (an auto-renewed message's has not run out while its consumer is there).
+   */
   private inFlight(group: string, topic: string, receiptHandle: string): InFlightAt {
     const found = this.lookup(group, topic, receiptHandle);
     if (!found) {
       throw new BrokerError('invalid-receipt-handle', `receipt handle ${receiptHandle} is not the current one of a message of ${topic} popped by ${group}: it was acked, or handed out again after its invisible time`);
+    }
+    const now = Date.now();
+    if (found.entry.deadline <= now && !renewed(found.entry, now)) {
+      throw new BrokerError('invalid-receipt-handle', `receipt handle ${receiptHandle} is expired: its invisible time ran out ${now - found.entry.deadline} ms ago`);
     }
     return found;
   }
@@ -211,15 +231,48 @@ export class PopConsumptionService {
     for (let i = 0; i < topic.readQueueNums && out.length < req.maxMessages; i++) {
       const queueId = (start + i) % topic.readQueueNums;
       const state = await this.state(req.group, req.topic, queueId);
-      const expired = [...state.inFlight].filter(([, e]) => e.deadline <= now).map(([offset]) => offset).sort((a, b) => a - b);
-      if (req.orderly && expired.length < state.inFlight.size) continue;
-      for (const offset of expired) {
-        if (out.length >= req.maxMessages) break;
-        const entry = state.inFlight.get(offset)!;
-        if (entry.renewWhile?.() && now - entry.poppedAt < MAX_RENEW_MS) {
-          entry.deadline = now + entry.invisibleMs;
+      if (req.orderly) {
+        if (!(await this.rewindOrderly(req, queueId, state, now))) continue;
+      } else await this.popExpired(req, queueId, state, now, out);
+      while (out.length < req.maxMessages && state.next - state.floor < this.maxSpan) {
+        const r = await this.ctx.store.read(req.topic, queueId, state.next, Math.min(req.maxMessages - out.length, this.maxSpan - (state.next - state.floor)), this.ctx.settings.maxPullBytes);
+        if (r.status === 'OFFSET_TOO_SMALL') {
+          // Retention removed what was never handed out. With nothing outstanding below, the floor jumps with it
+          // (retention may have removed millions); otherwise the gap waits in `done` for the floor to reach it.
+          if (state.floor === state.next) state.floor = r.nextOffset;
+          else for (let o = state.next; o < r.nextOffset; o++) state.done.add(o);
+          state.next = r.nextOffset;
           continue;
         }
+        if (r.messages.length === 0) break;
+        for (const message of r.messages) {
+          const offset = message.queueOffset;
+          state.next = offset + 1;
+          // Dead-lettered since a FIFO rewind read past it.
+          if (state.done.has(offset)) continue;
+          if (!req.subscription.matches(message.properties)) {
+            state.done.add(offset);
+            continue;
+          }
+          const attempts = (state.attempts.get(offset) ?? 0) + 1;
+          if (req.orderly) state.attempts.set(offset, attempts);
+          const token = randomUUID();
+          state.inFlight.set(offset, { deadline: now + req.invisibleMs, attempts, token, poppedAt: now, invisibleMs: req.invisibleMs, renewWhile: req.renewWhile });
+          out.push({ message, deliveryAttempt: attempts, receiptHandle: handleOf(queueId, offset, token) });
+        }
+      }
+      await this.advanceFloor(req.group, req.topic, queueId, state);
+    }
+    return out;
+  }
+
+  /** A queue's messages whose invisible time ran out, handed out again (or dead-lettered past the attempts). */
+  private async popExpired(req: PopRequest, queueId: number, state: QueuePop, now: number, out: PoppedMessage[]): Promise<void> {
+    const expired = [...state.inFlight].filter(([, e]) => e.deadline <= now).map(([offset]) => offset).sort((a, b) => a - b);
+    for (const offset of expired) {
+        if (out.length >= req.maxMessages) break;
+        const entry = state.inFlight.get(offset)!;
+        if (renewed(entry, now)) continue;
         const message = await this.readOne(req.topic, queueId, offset);
         if (!message) {
           // Retention removed it meanwhile: nothing left to deliver.
@@ -239,36 +292,30 @@ export class PopConsumptionService {
         entry.token = randomUUID();
         out.push({ message, deliveryAttempt: entry.attempts, receiptHandle: handleOf(queueId, offset, entry.token) });
       }
-      if (req.orderly && state.inFlight.size > 0) {
-        await this.advanceFloor(req.group, req.topic, queueId, state);
-        continue;
-      }
-      while (out.length < req.maxMessages && state.next - state.floor < this.maxSpan) {
-        const r = await this.ctx.store.read(req.topic, queueId, state.next, Math.min(req.maxMessages - out.length, this.maxSpan - (state.next - state.floor)), this.ctx.settings.maxPullBytes);
-        if (r.status === 'OFFSET_TOO_SMALL') {
-          // Retention removed what was never handed out. With nothing outstanding below, the floor jumps with it
-          // (retention may have removed millions); otherwise the gap waits in `done` for the floor to reach it.
-          if (state.floor === state.next) state.floor = r.nextOffset;
-          else for (let o = state.next; o < r.nextOffset; o++) state.done.add(o);
-          state.next = r.nextOffset;
-          continue;
-        }
-        if (r.messages.length === 0) break;
-        for (const message of r.messages) {
-          const offset = message.queueOffset;
-          state.next = offset + 1;
-          if (!req.subscription.matches(message.properties)) {
-            state.done.add(offset);
-            continue;
-          }
-          const token = randomUUID();
-          state.inFlight.set(offset, { deadline: now + req.invisibleMs, attempts: 1, token, poppedAt: now, invisibleMs: req.invisibleMs, renewWhile: req.renewWhile });
-          out.push({ message, deliveryAttempt: 1, receiptHandle: handleOf(queueId, offset, token) });
-        }
-      }
-      await this.advanceFloor(req.group, req.topic, queueId, state);
+  }
+
+  /**
+   * A FIFO queue as Apache's broker serves it (ConsumerOrderInfoManager): nothing while a message of its last
+   * batch is invisible; once all are due, it is read again from the first unacked message, the acked ones after
+   * it included, each with its attempt raised. False while the queue must wait.
+   */
+  private async rewindOrderly(req: PopRequest, queueId: number, state: QueuePop, now: number): Promise<boolean> {
+    if (state.inFlight.size === 0) return true;
+    let waiting = false;
+    for (const entry of state.inFlight.values()) if (entry.deadline > now || renewed(entry, now)) waiting = true;
+    if (waiting) return false;
+    for (const [offset, entry] of [...state.inFlight]) {
+      state.inFlight.delete(offset);
+      if (entry.attempts < req.maxDeliveryAttempts) continue;
+      const message = await this.readOne(req.topic, queueId, offset);
+      if (message) await this.toDeadLetters(req.group, message, entry.attempts);
+      state.attempts.delete(offset);
+      state.done.add(offset);
     }
-    return out;
+    for (const offset of state.attempts.keys()) state.done.delete(offset);
+    await this.advanceFloor(req.group, req.topic, queueId, state);
+    state.next = state.floor;
+    return true;
   }
 
   /** Until a message arrives in the topic, an invisible one falls due, the deadline passes or the call ends. */
@@ -288,14 +335,14 @@ export class PopConsumptionService {
       // A new group starts where a new 4.x group does: at the start while the queue still holds its first message.
       const committed = await this.ctx.store.committedOffset(group, topic, queueId);
       const start = committed ?? ((await this.ctx.store.minOffset(topic, queueId)) === 0 ? 0 : await this.ctx.store.maxOffset(topic, queueId));
-      state = this.queues.get(key) ?? { floor: start, next: start, inFlight: new Map(), done: new Set(), committed: start };
+      state = this.queues.get(key) ?? { floor: start, next: start, inFlight: new Map(), done: new Set(), attempts: new Map(), committed: start };
       this.queues.set(key, state);
     }
     return state;
   }
 
   private async advanceFloor(group: string, topic: string, queueId: number, state: QueuePop): Promise<void> {
-    while (state.floor < state.next && state.done.delete(state.floor)) state.floor++;
+    while (state.floor < state.next && state.done.delete(state.floor)) state.attempts.delete(state.floor++);
     if (state.floor === state.committed) return;
     state.committed = state.floor;
     await this.ctx.store.commitOffset(group, topic, queueId, state.floor);
@@ -312,7 +359,7 @@ export class PopConsumptionService {
     if (!properties.has(Prop.RETRY_TOPIC)) properties.set(Prop.RETRY_TOPIC, message.topic);
     properties.set(Prop.ORIGIN_MESSAGE_ID, properties.get(Prop.UNIQ_KEY) ?? String(message.locator));
     await this.ctx.topicOrCreate(topic, 1);
-    await this.ctx.putMessages(topic, 0, [restoredMessage(message, { properties, reconsumeTimes: attempts, preparedTransactionOffset: 0n })]);
+    await this.ctx.relayMessages(topic, 0, [restoredMessage(message, { properties, reconsumeTimes: attempts, preparedTransactionOffset: 0n })]);
     this.ctx.log.info({ group, topic: message.topic, msgId: properties.get(Prop.UNIQ_KEY), attempts }, 'message moved to the dead-letter topic');
   }
 }

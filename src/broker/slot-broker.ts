@@ -95,7 +95,7 @@ export class SlotBroker {
       timeoutMs: config.transactionTimeoutMs,
       maxChecks: config.transactionCheckMax,
     };
-    this.transactions = new TransactionService(store, this.transactionSettings, settings.advertisedAddress, (topic, queueId, messages) => ctx.putMessages(topic, queueId, messages), log);
+    this.transactions = new TransactionService(store, this.transactionSettings, settings.advertisedAddress, (topic, queueId, messages) => ctx.relayMessages(topic, queueId, messages), log);
     this.transactions.addChecker(remotingTransactionChecker(this.registry, settings.advertisedAddress));
     this.collectProcessors();
   }

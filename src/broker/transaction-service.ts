@@ -82,6 +82,7 @@ export class TransactionService {
 
   /** Stores a half message bound for `topic`/`queueId`; it stays invisible until committed. */
   async prepare(topic: string, queueId: number, message: NewMessage, group: string): Promise<AppendResult> {
+    this.store.ensureRoomForMessages();
     message.properties.set(Prop.REAL_TOPIC, topic);
     message.properties.set(Prop.REAL_QUEUE_ID, String(queueId));
     if (!message.properties.has(Prop.PRODUCER_GROUP)) message.properties.set(Prop.PRODUCER_GROUP, group);

@@ -37,6 +37,8 @@ export const REMOTING_RESPONSE_CODES: Readonly<Record<ErrorKind, number>> = {
   'topic-exists': ResponseCode.TOPIC_EXIST_ALREADY,
   busy: ResponseCode.SYSTEM_BUSY,
   unavailable: ResponseCode.SYSTEM_BUSY,
+  // As Apache RocketMQ's broker answers a put on a full disk; the 4.x producer retries another broker on it.
+  'disk-full': ResponseCode.SERVICE_NOT_AVAILABLE,
   'not-implemented': ResponseCode.REQUEST_CODE_NOT_SUPPORTED,
   internal: ResponseCode.SYSTEM_ERROR,
 };
@@ -73,6 +75,7 @@ export const GRPC_STATUS_CODES: Readonly<Record<ErrorKind, Code>> = {
   'topic-exists': Code.BAD_REQUEST,
   busy: Code.TOO_MANY_REQUESTS,
   unavailable: Code.HA_NOT_AVAILABLE,
+  'disk-full': Code.HA_NOT_AVAILABLE,
   'not-implemented': Code.NOT_IMPLEMENTED,
   internal: Code.INTERNAL_SERVER_ERROR,
 };
@@ -109,6 +112,7 @@ export const HTTP_STATUSES: Readonly<Record<ErrorKind, number>> = {
   'topic-exists': 409,
   busy: 429,
   unavailable: 503,
+  'disk-full': 507,
   'not-implemented': 501,
   internal: 500,
 };

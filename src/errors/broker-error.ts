@@ -33,6 +33,7 @@ export const ERROR_KINDS = [
   'topic-exists',
   'busy',
   'unavailable',
+  'disk-full',
   'not-implemented',
   'internal',
 ] as const;

@@ -49,13 +49,20 @@ interface ChangeInvisibleDurationRequest {
   messageId: string;
 }
 
-/** Invisible durations a receive may ask for (Apache's proxy: 10 s to 12 h; shorter ones help tests and nacks). */
-const MIN_INVISIBLE_MS = 1000;
+/** Invisible durations a receive may ask for, as Apache's proxy (a nack shortens it by ChangeInvisibleDuration). */
+const MIN_INVISIBLE_MS = 10_000;
 const MAX_INVISIBLE_MS = 12 * 3600_000;
+/** Apache's proxy defaultInvisibleTimeMills, which auto-renewed receives get */
+const AUTO_RENEW_INVISIBLE_MS = 60_000;
 /** Long polling bounds, and what a receive keeps back of its client's deadline to answer in time. */
 const DEFAULT_POLL_MS = 20_000;
 const DEADLINE_MARGIN_MS = 1000;
+/**
+ * Messages per receive: a simple consumer's asked batch is capped as Apache's proxy caps it; a push consumer asks
+ * for what its settings said (client-settings.ts), which keeps up with more producers than 32 would.
+ */
 const MAX_BATCH = 128;
+const MAX_SIMPLE_BATCH = 32;
 
 export interface MessagingSettings {
   /** host the route advertises when a client names no endpoints */
@@ -267,9 +274,11 @@ export class MessagingService {
       const group = resourceName(req.group, 'group');
       const topic = resourceName(req.messageQueue?.topic);
       this.ctx.existingTopic(topic);
-      const invisibleMs = req.invisibleDuration ? toMillis(req.invisibleDuration) : req.autoRenew ? 60_000 : 0;
+      // As Apache's proxy: an auto-renewed receive gets the default invisible time, whatever it asked.
+      const invisibleMs = req.autoRenew ? AUTO_RENEW_INVISIBLE_MS : req.invisibleDuration ? toMillis(req.invisibleDuration) : 0;
       if (invisibleMs < MIN_INVISIBLE_MS || invisibleMs > MAX_INVISIBLE_MS) {
-        throw new BrokerError('illegal-invisible-time', `the invisible duration must be from ${MIN_INVISIBLE_MS} ms to ${MAX_INVISIBLE_MS} ms, got ${invisibleMs} ms`);
+        const bound = invisibleMs < MIN_INVISIBLE_MS ? `too small. min is ${MIN_INVISIBLE_MS}` : `too large. max is ${MAX_INVISIBLE_MS}`;
+        throw new BrokerError('illegal-invisible-time', `the invisibleTime is ${bound} (got ${invisibleMs} ms)`);
       }
       const deadline = call.getDeadline();
       const clientLeft = deadline === Infinity ? Number.MAX_SAFE_INTEGER : new Date(deadline).getTime() - Date.now() - DEADLINE_MARGIN_MS;
@@ -279,7 +288,7 @@ export class MessagingService {
         group,
         topic,
         subscription: filterOf(req.filterExpression, this.ctx.settings.enablePropertyFilter),
-        maxMessages: Math.max(1, Math.min(req.batchSize || 32, MAX_BATCH)),
+        maxMessages: Math.max(1, Math.min(req.batchSize || 32, this.sessions.typeOf(clientId) === 'SIMPLE_CONSUMER' ? MAX_SIMPLE_BATCH : MAX_BATCH)),
         invisibleMs,
         waitMs,
         maxDeliveryAttempts: policy.maxDeliveryAttempts,
@@ -331,7 +340,8 @@ export class MessagingService {
     const group = resourceName(req.group, 'group');
     const topic = resourceName(req.topic);
     const ms = req.invisibleDuration ? toMillis(req.invisibleDuration) : -1;
-    if (ms < 0 || ms > MAX_INVISIBLE_MS) throw new BrokerError('illegal-invisible-time', `the invisible duration must be from 0 to ${MAX_INVISIBLE_MS} ms`);
+    if (ms < 0) throw new BrokerError('illegal-invisible-time', `the invisibleTime is too small. min is 0 (got ${ms} ms)`);
+    if (ms > MAX_INVISIBLE_MS) throw new BrokerError('illegal-invisible-time', `the invisibleTime is too large. max is ${MAX_INVISIBLE_MS} (got ${ms} ms)`);
     return { receiptHandle: this.pops.changeInvisibleDuration(group, topic, req.receiptHandle, ms) };
   }
 

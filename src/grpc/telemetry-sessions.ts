@@ -103,6 +103,11 @@ export class TelemetrySessions {
     return this.sessions.has(clientId);
   }
 
+  /** The client's type as its settings said (PRODUCER, PUSH_CONSUMER, SIMPLE_CONSUMER), if it has a session. */
+  typeOf(clientId: string): string | undefined {
+    return this.sessions.get(clientId)?.info.clientType;
+  }
+
   clients(): GrpcClientInfo[] {
     return [...this.sessions.values()].map((s) => s.info);
   }

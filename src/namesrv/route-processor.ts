@@ -11,6 +11,9 @@ import { topicListBody } from '../protocol/broker-admin-bodies.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import type { MessageStore, TopicConfig } from '../store/message-store.js';
 
+/** Queues of the topic named after the cluster, as Apache's brokers register it (TopicConfig's default). */
+const CLUSTER_TOPIC_QUEUES = 16;
+
 /** A broker of the cluster as routes show it: a slot with a live owner. */
 interface ServedBroker {
   data: BrokerData;
@@ -83,9 +86,12 @@ export class RouteProcessor {
     return route;
   }
 
-  /** The default topic's route, as brokers that create topics on a send publish it: every served broker, readable and writable. */
-  private defaultRoute(queues: number): TopicRouteData {
-    const brokers = this.servedBrokers().map((b) => b.data);
+  /**
+   * The route of a topic every broker of `brokers` registers for itself, readable and writable, with `queues`
+   * queues: TBW102 (the default topic), the cluster's name and each broker's name (Apache's brokers register the
+   * last two so that admin tools find a cluster's or a broker's addresses by route).
+   */
+  private builtInRoute(brokers: BrokerData[], queues: number): TopicRouteData {
     const perm = Perm.READ | Perm.WRITE | Perm.INHERIT;
     return {
       queueDatas: brokers.map((b) => ({ brokerName: b.brokerName, readQueueNums: queues, writeQueueNums: queues, perm, topicSysFlag: 0 })),
@@ -94,14 +100,23 @@ export class RouteProcessor {
     };
   }
 
+  /** A topic the brokers register without holding it, or undefined for any other name. */
+  private builtInTopicRoute(name: string): TopicRouteData | undefined {
+    const brokers = this.servedBrokers().map((b) => b.data);
+    if (name === DEFAULT_TOPIC) {
+      const queues = this.topics.createdQueues();
+      return queues === undefined ? undefined : this.builtInRoute(brokers, queues);
+    }
+    if (name === this.cluster.clusterName) return this.builtInRoute(brokers, CLUSTER_TOPIC_QUEUES);
+    const broker = brokers.filter((b) => b.brokerName === name);
+    return broker.length > 0 ? this.builtInRoute(broker, 1) : undefined;
+  }
+
   readonly getRouteInfoByTopic = async (req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> => {
     const name = decodeHeader(TopicHeader, req.extFields).topic;
     const noRoute = (): RemotingCommand => createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${name}`);
-    const createdQueues = this.topics.createdQueues();
-    if (name === DEFAULT_TOPIC) {
-      const route = createdQueues === undefined ? undefined : this.defaultRoute(createdQueues);
-      return route?.queueDatas.length ? createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody(route)) : noRoute();
-    }
+    const builtIn = this.builtInTopicRoute(name);
+    if (builtIn) return builtIn.queueDatas.length > 0 ? createResponse(req, ResponseCode.SUCCESS, undefined, {}, jsonBody(builtIn)) : noRoute();
     if (this.topics.mayCreate?.(name, req, conn) !== false) {
       try {
         await this.topics.createOnLookup(name);

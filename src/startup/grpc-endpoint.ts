@@ -8,10 +8,19 @@ import type { RemotingEndpoint } from './remoting-endpoint.js';
 import type { AclFile } from '../acl/acl-file.js';
 import { guardMessaging } from '../acl/grpc-guard.js';
 import type { ConnectionGate } from '../net/connection-gate.js';
+import { selfSignedGrpcTls } from '../grpc/self-signed-certificate.js';
+import type { GrpcTls } from '../grpc/tls.js';
 
 export interface GrpcEndpoint {
   readonly port: number;
   close(): Promise<void>;
+}
+
+/** The certificate given, or with TLS on and none given, one made now (as Apache's proxy makes one). */
+async function grpcCertificate(config: GatewayConfig, advertisedHost: string, log: Logger): Promise<GrpcTls | undefined> {
+  if (config.grpcTls || config.grpcTlsMode === 'disabled') return config.grpcTls;
+  log.info({ mode: config.grpcTlsMode }, 'gRPC TLS with a self-signed certificate made at start (RocketMQ 5 clients do not verify it); --grpc-tls-cert and --grpc-tls-key give one, --grpc-tls-mode disabled turns TLS off');
+  return selfSignedGrpcTls([advertisedHost, ...(config.host === '0.0.0.0' || config.host === '::' ? [] : [config.host])]);
 }
 
 /**
@@ -37,12 +46,15 @@ export async function startGrpcEndpoint(
     retryDelaysMs: config.delayLevelsMs.slice(2),
     observe: (method, statusCode, ms) => metrics.grpcAnswered(method, statusCode, ms),
     servedElsewhere: () => !first.isOwned && (remoting.cluster.owner(0)?.grpcAddress ?? ''),
-  }), log, config.grpcTls, acl && ((impl) => guardMessaging(impl, acl)), { gate, idleTimeoutMs: config.limits.clientIdleTimeoutMs });
+  }), log, config.grpcTlsMode, await grpcCertificate(config, remoting.advertisedHost, log), acl && ((impl) => guardMessaging(impl, acl)), {
+    gate,
+    idleTimeoutMs: config.limits.clientIdleTimeoutMs,
+  });
   try {
     port = await server.listen(config.host, config.grpcPort);
   } catch (err) {
     throw new Error(`gRPC endpoint cannot listen on ${config.host}:${config.grpcPort} (${(err as Error).message}); choose another --grpc-port, or 0 to turn it off`);
   }
-  log.info({ host: config.host, port, tls: config.grpcTls !== undefined }, 'grpc listening');
+  log.info({ host: config.host, port, tls: config.grpcTlsMode }, 'grpc listening');
   return { port, close: () => server.close() };
 }

@@ -38,6 +38,9 @@ function createStore(config: GatewayConfig, log: Logger): MessageStore {
       segmentBytes: config.segmentBytes,
       retentionMs: config.retentionHours * 3600_000,
       retentionCheckIntervalMs: 600_000,
+      maxOpenFiles: config.limits.maxOpenFiles,
+      diskMaxUsedRatio: config.limits.diskMaxUsedRatio,
+      diskCheckIntervalMs: 1000,
     },
     log,
   );

@@ -110,6 +110,8 @@ export interface StoreStatus {
   detail: string;
   /** bytes of messages kept on local disk (embedded store) */
   diskBytes?: number;
+  /** the embedded store's hold on its disk: files open, the file system's use (0 to 1), refusals, failed flushes */
+  disk?: { openFiles: number; usedRatio: number; refusedForDisk: number; flushErrors: number };
   /** the Pulsar client's connections: open now, opened since start, attempts that failed */
   pulsarConnections?: { open: number; opened: number; failed: number; authChallenges: number };
 }
@@ -160,6 +162,11 @@ export interface MessageStore {
   /** Removes the topic with its messages and every group's committed offsets in it; a missing topic is no error. */
   deleteTopic(name: string): Promise<void>;
 
+  /**
+   * Throws BrokerError('disk-full') while the store takes no new messages from clients (its disk is fuller than its
+   * limit); what the gateway writes itself (delayed messages falling due, commits, the key index) still goes on.
+   */
+  ensureRoomForMessages(): void;
   /** Appends to one queue; resolves once the store's durability policy is met. */
   append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult>;
   read(topic: string, queueId: number, offset: number, maxMessages: number, maxBytes: number): Promise<ReadResult>;

@@ -78,6 +78,10 @@ export class SlotStore implements MessageStore {
     return this.inner.deleteTopic(name);
   }
 
+  ensureRoomForMessages(): void {
+    this.inner.ensureRoomForMessages();
+  }
+
   async append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
     return this.inner.append(topic, this.layout.storeQueue(queueId), messages);
   }

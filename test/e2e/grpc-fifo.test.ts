@@ -32,12 +32,13 @@ test('a FIFO SimpleConsumer gets each message group in order; an unacked message
   let heldBack = false;
   const deadline = Date.now() + 60_000;
   while (acked < 2 * PER_GROUP && Date.now() < deadline) {
-    for (const m of await consumer.receive(1, 2000)) {
+    for (const m of await consumer.receive(1, 10_000)) {
       const idx = Number(m.properties.get('idx'));
       seen.get(m.messageGroup!)!.push({ idx, attempt: m.deliveryAttempt ?? 0 });
       // A2 is left unacked once: nothing after it in its group may come until it is back and acked.
       if (m.messageGroup === 'order-A' && idx === 2 && !heldBack) {
         heldBack = true;
+        await consumer.changeInvisibleDuration(m, 1000);
         continue;
       }
       await consumer.ack(m);

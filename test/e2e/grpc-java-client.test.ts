@@ -1,3 +1,4 @@
+import { connect as tlsConnect } from 'node:tls';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -135,15 +136,35 @@ function selfSignedCertificate(): { dir: string; cert: string; key: string } {
   return { dir, cert, key };
 }
 
-test('the gRPC endpoint over TLS: the 5.x Java client with SSL on sends and receives; one without is refused', { timeout: 60_000 }, async (t) => {
+test('with default flags one gRPC port serves TLS and plaintext: the 5.x Java client with SSL on and off both get through', { timeout: 90_000 }, async (t) => {
+  const gw = await startGateway({ grpc: true, args: ['--default-queues', String(QUEUES)] });
+  t.after(async () => {
+    await gw.stop();
+    gw.cleanup();
+  });
+  assert.equal(gw.logs.find((l) => l.msg === 'grpc listening')?.tls, 'permissive');
+  assert.ok(gw.logs.some((l) => /self-signed certificate made at start/.test(String(l.msg))), 'says its certificate is self-signed');
+  const endpoints = gw.grpcAddress!;
+  const topic = 'Java5Either';
+  const group = 'Java5EitherGroup';
+  const overTls = (await Java5Harness.run('produce', { endpoints, topic, count: 3, tls: true })).filter((e) => e.event === 'sent');
+  const plain = (await Java5Harness.run('produce', { endpoints, topic, count: 3 })).filter((e) => e.event === 'sent');
+  assert.equal(overTls.length + plain.length, 6);
+  const got = byId(received5(await Java5Harness.run('simple-consume', { endpoints, topic, group, expect: 6, tls: true, 'timeout-ms': 30_000 })));
+  for (const s of [...overTls, ...plain]) assert.ok(got.get(s.msgId as string)?.[0], `message ${String(s.msgId)} received over TLS`);
+  assert.equal(await settledLag(gw, group, topic), 0);
+});
+
+test('--grpc-tls-mode enforcing with a given certificate: the 5.x Java client with SSL on sends and receives; one without is refused', { timeout: 60_000 }, async (t) => {
   const tls = selfSignedCertificate();
-  const gw = await startGateway({ grpc: true, args: ['--default-queues', String(QUEUES), '--grpc-tls-cert', tls.cert, '--grpc-tls-key', tls.key] });
+  const gw = await startGateway({ grpc: true, args: ['--default-queues', String(QUEUES), '--grpc-tls-mode', 'enforcing', '--grpc-tls-cert', tls.cert, '--grpc-tls-key', tls.key] });
   t.after(async () => {
     await gw.stop();
     gw.cleanup();
     rmSync(tls.dir, { recursive: true, force: true });
   });
-  assert.equal(gw.logs.find((l) => l.msg === 'grpc listening')?.tls, true, 'the endpoint says it speaks TLS');
+  assert.equal(gw.logs.find((l) => l.msg === 'grpc listening')?.tls, 'enforcing');
+  assert.ok(!gw.logs.some((l) => /self-signed certificate made at start/.test(String(l.msg))), 'the given certificate is used');
   const endpoints = gw.grpcAddress!;
   const topic = 'Java5Tls';
   const group = 'Java5TlsGroup';
@@ -160,4 +181,22 @@ test('the gRPC endpoint over TLS: the 5.x Java client with SSL on sends and rece
   const plaintext = Java5Harness.start('produce', { endpoints, topic, count: 1 });
   await assert.rejects(plaintext.finish(30_000), /exited with 1/, 'a plaintext client does not get through');
   assert.equal(plaintext.of('sent').length, 0);
+  assert.ok(gw.logs.some((l) => /a plaintext client on a TLS-only gRPC port/.test(String(l.msg))), 'and the gateway says why');
+});
+
+test('--grpc-tls-mode disabled: a TLS handshake on the gRPC port is closed, with one line', { timeout: 30_000 }, async (t) => {
+  const gw = await startGateway({ grpc: true, args: ['--grpc-tls-mode', 'disabled'] });
+  t.after(async () => {
+    await gw.stop();
+    gw.cleanup();
+  });
+  const [host, port] = gw.grpcAddress!.split(':');
+  await assert.rejects(new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host, port: Number(port), rejectUnauthorized: false, ALPNProtocols: ['h2'] }, () => resolve(socket));
+    socket.once('error', reject);
+    socket.once('close', () => reject(new Error('closed')));
+  }));
+  const deadline = Date.now() + 5000;
+  while (!gw.logs.some((l) => /a TLS handshake on a plaintext gRPC port/.test(String(l.msg))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(gw.logs.some((l) => /a TLS handshake on a plaintext gRPC port/.test(String(l.msg))));
 });

@@ -1,77 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { credentials, makeClientConstructor, Metadata, type Client, type ClientDuplexStream, type ClientReadableStream } from '@grpc/grpc-js';
 import { loadMessagingService } from '../../src/grpc/proto.js';
-import { startGateway, type GatewayProcess } from '../support/gateway.js';
+import { startGateway } from '../support/gateway.js';
+import { rawGrpcClient, statusOf } from '../support/grpc-raw-client.js';
 import { Rocketmq5Clients } from '../support/rocketmq5.js';
 import { parseMetrics, sum } from '../support/prometheus.js';
 
 // The gRPC endpoint driven by a bare grpc-js client with Apache's protocol definitions, for RPCs and refusals the
 // RocketMQ 5 clients at hand do not exercise (offsets, bad transaction ids and receipt handles); and the
 // commands the gateway sends down a client's telemetry stream, through the admin API.
-type Unary = (request: unknown, metadata: Metadata, callback: (err: Error | null, response: Record<string, unknown>) => void) => void;
-
-interface RawClient {
-  call(method: string, request: unknown, clientId?: string): Promise<Record<string, unknown>>;
-  /** The first response of a server-streaming call. */
-  firstOf(method: string, request: unknown): Promise<Record<string, unknown>>;
-  /** Opens a Telemetry stream, writes `commands`, and collects the first `answers` commands the gateway sends back. */
-  telemetry(commands: unknown[], answers: number): Promise<Array<Record<string, unknown>>>;
-  close(): void;
-}
-
-function rawClient(gw: GatewayProcess): RawClient {
-  const Ctor = makeClientConstructor(loadMessagingService(), 'MessagingService');
-  const client = new Ctor(gw.grpcAddress!, credentials.createInsecure()) as Client & Record<string, Unary> & { Telemetry(metadata: Metadata): ClientDuplexStream<unknown, Record<string, unknown>> };
-  return {
-    firstOf(method, request) {
-      const metadata = new Metadata();
-      metadata.set('x-mq-client-id', 'raw-test-client');
-      const stream = (client as unknown as Record<string, (r: unknown, m: Metadata) => ClientReadableStream<Record<string, unknown>>>)[method]!.call(client, request, metadata);
-      return new Promise((resolve, reject) => {
-        stream.once('data', (first) => {
-          resolve(first);
-          stream.cancel();
-        });
-        stream.once('error', reject);
-      });
-    },
-    telemetry(commands, expected) {
-      const metadata = new Metadata();
-      metadata.set('x-mq-client-id', 'raw-telemetry-client');
-      const stream = client.Telemetry(metadata);
-      const answers: Array<Record<string, unknown>> = [];
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          stream.cancel();
-          reject(new Error(`${answers.length} of ${expected} telemetry answers within 10 s`));
-        }, 10_000);
-        stream.on('error', reject);
-        stream.on('data', (answer) => {
-          answers.push(answer);
-          if (answers.length === expected) stream.end();
-        });
-        stream.on('end', () => {
-          clearTimeout(timer);
-          resolve(answers);
-        });
-        for (const c of commands) stream.write(c);
-      });
-    },
-    call(method, request, clientId = 'raw-test-client') {
-      const metadata = new Metadata();
-      if (clientId) metadata.set('x-mq-client-id', clientId);
-      return new Promise((resolve, reject) => client[method]!.call(client, request, metadata, (err, response) => (err ? reject(err) : resolve(response))));
-    },
-    close: () => client.close(),
-  };
-}
-
-const statusOf = (r: Record<string, unknown>): string => (r.status as { code: string }).code;
 
 test('offsets over gRPC: GetOffset, UpdateOffset and QueryOffset agree with the store; bad requests are refused by code', { timeout: 60_000 }, async (t) => {
   const gw = await startGateway({ grpc: true, args: ['--default-queues', '2'] });
-  const raw = rawClient(gw);
+  const raw = rawGrpcClient(gw.grpcAddress!);
   t.after(() => raw.close());
   const producer = new Rocketmq5Clients(gw, t).producer(['OffsetTopic']);
   await producer.startup();
@@ -145,13 +86,13 @@ test('telemetry commands through the admin API: the client list, a client\'s thr
   assert.deepEqual(groupView.subscriptions.map((s) => s.topic), ['CommandTopic']);
 
   // Consumed and acked, then reset to the start: the group's pops deliver the message again.
-  const [first] = await consumer.receive(1, 5000);
+  const [first] = await consumer.receive(1, 10_000);
   assert.equal(first?.messageId, messageId);
   await consumer.ack(first!);
   assert.equal((await (await fetch(`${gw.httpUrl}/api/groups/CommandGroup`)).json() as { lag: number }).lag, 0);
   assert.equal((await post('/api/groups/CommandGroup/reset-offsets', { topic: 'CommandTopic', position: 'earliest' })).status, 200);
   let again: Awaited<ReturnType<typeof consumer.receive>>[number] | undefined;
-  for (let round = 0; round < 5 && !again; round++) [again] = await consumer.receive(1, 5000);
+  for (let round = 0; round < 5 && !again; round++) [again] = await consumer.receive(1, 10_000);
   assert.equal(again?.messageId, messageId, 'the reset reached the pops, not only the committed offset');
   assert.equal(again?.deliveryAttempt, 1);
 
@@ -161,7 +102,7 @@ test('telemetry commands through the admin API: the client list, a client\'s thr
 
 test('every RPC given an empty request answers with a status, and the gateway serves on', { timeout: 60_000 }, async (t) => {
   const gw = await startGateway({ grpc: true });
-  const raw = rawClient(gw);
+  const raw = rawGrpcClient(gw.grpcAddress!);
   t.after(async () => {
     raw.close();
     await gw.stop();

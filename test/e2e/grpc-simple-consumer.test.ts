@@ -98,8 +98,10 @@ test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the
     const receipt = await producer.send({ topic, body: Buffer.from('again') });
     const c = consumer('RedeliveryGroup', topic);
     await c.startup();
-    const [first] = await c.receive(1, 2000);
+    const [first] = await c.receive(1, 10_000);
     assert.equal(first?.messageId, receipt.messageId);
+    // Receives take 10 s at least, as at Apache's proxy; a nack shortens it.
+    await c.changeInvisibleDuration(first!, 2000);
     const poppedAt = Date.now();
     let second;
     for (let round = 0; round < 5 && !second; round++) [second] = await c.receive(1, 30_000);
@@ -111,6 +113,37 @@ test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the
     assert.equal(await lag(gw, 'RedeliveryGroup', topic), 1, 'still unacked');
     await c.ack(second);
     assert.equal(await lag(gw, 'RedeliveryGroup', topic), 0);
+  });
+
+  await t.test('receive rules as Apache\'s proxy: 10 s to 12 h invisible, 32 per receive, an expired handle refused', async () => {
+    const topic = 'ReceiveRules';
+    const producer = clients.producer([topic]);
+    await producer.startup();
+    for (let i = 0; i < 40; i++) await producer.send({ topic, body: Buffer.from(`r${i}`) });
+    const c = consumer('ReceiveRulesGroup', topic);
+    await c.startup();
+    const code = (err: unknown) => `${String((err as { code?: unknown }).code)} ${(err as Error).message}`;
+    await assert.rejects(c.receive(1, 9999), (err) => /40011/.test(code(err)) && /too small\. min is 10000/.test(code(err)));
+    await assert.rejects(c.receive(1, 12 * 3600_000 + 1), (err) => /40011/.test(code(err)) && /too large/.test(code(err)));
+    let largest = 0;
+    const received = [];
+    for (let round = 0; round < 10 && received.length < 40; round++) {
+      const batch = await c.receive(64, 30_000);
+      largest = Math.max(largest, batch.length);
+      received.push(...batch);
+    }
+    assert.equal(received.length, 40);
+    assert.ok(largest <= 32, `at most 32 per receive (got ${largest})`);
+    const [late, ...rest] = received;
+    for (const m of rest) await c.ack(m);
+    await c.changeInvisibleDuration(late!, 200);
+    await new Promise((r) => setTimeout(r, 500));
+    await assert.rejects(c.ack(late!), (err) => /40013/.test(code(err)) && /expired/.test(code(err)), 'acked after its invisible time ran out');
+    let again;
+    for (let round = 0; round < 5 && !again; round++) [again] = await c.receive(1, 30_000);
+    assert.equal(again?.messageId, late!.messageId, 'handed out again');
+    await c.ack(again!);
+    assert.equal(await lag(gw, 'ReceiveRulesGroup', topic), 0);
   });
 
   await t.test('past the group\'s maximum attempts a message goes to %DLQ%group instead of being delivered again', async () => {
@@ -125,7 +158,10 @@ test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the
     await c.startup();
     const attempts: number[] = [];
     for (let round = 0; round < 6; round++) {
-      for (const m of await c.receive(1, 1000)) attempts.push(m.deliveryAttempt!);
+      for (const m of await c.receive(1, 10_000)) {
+        attempts.push(m.deliveryAttempt!);
+        await c.changeInvisibleDuration(m, 500);
+      }
       const probeDlq = await RemotingProbe.connect(gw.address);
       try {
         if ((await probeDlq.maxOffset(`%DLQ%${group}`, 0).catch(() => 0)) > 0) break;

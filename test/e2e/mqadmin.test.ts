@@ -198,3 +198,16 @@ test('Apache RocketMQ mqadmin: cluster, topics, groups, lag, messages, offset re
     assert.match(out, /CODE: 3\s+DESC: request code 3005 \(AUTH_LIST_USER\) is not supported by this gateway: the gateway has no authentication/);
   });
 });
+
+test('with auto-creation off, mqadmin updateTopic -c <cluster> creates the topic and no topic is named after the cluster', { timeout: 120_000 }, async (t) => {
+  const gw = await startGateway({ args: ['--no-auto-create-topics'] });
+  t.after(async () => {
+    await gw.stop();
+    gw.cleanup();
+  });
+  assert.match(await ok(gw.address, 'updateTopic', '-c', 'DefaultCluster', '-t', 'ClusterCreated', '-r', '2', '-w', '2'), /create topic to .* success/);
+  const listed = (await ok(gw.address, 'topicList')).split('\n').map((l) => l.trim());
+  assert.ok(listed.includes('ClusterCreated'), `created: ${listed.join(',')}`);
+  assert.ok(!listed.includes('DefaultCluster') && !listed.includes('rop-broker'), `no cluster- or broker-named topic: ${listed.join(',')}`);
+  assert.match(await ok(gw.address, 'topicRoute', '-t', 'DefaultCluster'), /"brokerName"\s*:\s*"rop-broker"/);
+});

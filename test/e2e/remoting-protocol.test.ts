@@ -50,11 +50,24 @@ test('name server role: route auto-creation, cluster info, topic list, KV config
   assert.equal(kv.code, 22);
 });
 
-test('without auto-creation an unknown topic is TOPIC_NOT_EXIST', async () => {
+test('without auto-creation an unknown topic is TOPIC_NOT_EXIST; the cluster and broker names still route', async () => {
   const strict = await startGateway({ args: ['--no-auto-create-topics'] });
   const p = await RemotingProbe.connect(strict.address);
   try {
     assert.equal((await p.invoke(105, { topic: 'NoSuchTopic' })).code, 17);
+    assert.equal((await p.invoke(105, { topic: 'TBW102' })).code, 17, 'no default route while sends create no topic');
+    // As Apache's brokers register them: the cluster's name routes to every broker, a broker's name to it alone.
+    const routeOf = async (topic: string) => {
+      const r = await p.invoke(105, { topic });
+      assert.equal(r.code, 0, `route of ${topic}`);
+      return JSON.parse(r.body!.toString()) as { queueDatas: Array<{ brokerName: string; readQueueNums: number; perm: number }>; brokerDatas: Array<{ brokerAddrs: Record<string, string> }> };
+    };
+    const cluster = await routeOf('DefaultCluster');
+    assert.deepEqual(cluster.queueDatas.map((q) => [q.brokerName, q.readQueueNums, q.perm]), [['rop-broker', 16, 7]]);
+    assert.equal(cluster.brokerDatas[0]!.brokerAddrs['0'], strict.address);
+    assert.deepEqual((await routeOf('rop-broker')).queueDatas.map((q) => [q.brokerName, q.readQueueNums]), [['rop-broker', 1]]);
+    const topics = JSON.parse((await p.invoke(206, {})).body!.toString()) as { topicList: string[] };
+    assert.ok(!topics.topicList.includes('DefaultCluster') && !topics.topicList.includes('rop-broker'), 'no user topic made of them');
   } finally {
     p.close();
     await strict.stop();

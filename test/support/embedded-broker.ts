@@ -15,7 +15,7 @@ export const silent = pino({ level: 'silent' });
  */
 export async function withEmbeddedBroker(prefix: string, delayLevelsMs: number[], fn: (ctx: BrokerContext, store: EmbeddedStore) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const store = new EmbeddedStore({ dataDir: dir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000 }, silent);
+  const store = new EmbeddedStore({ dataDir: dir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000, maxOpenFiles: 1024, diskMaxUsedRatio: 100, diskCheckIntervalMs: 1000 }, silent);
   await store.open();
   const keyIndex = new MessageKeyIndex(store, 200, silent);
   await keyIndex.start();

@@ -115,7 +115,7 @@ export class ProcessorHarness {
     let store: EmbeddedStore | undefined;
     try {
       store = new EmbeddedStore({
-        dataDir: dir, flush: 'async', flushIntervalMs: 50, segmentBytes: 1 << 20, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000, ...options.store,
+        dataDir: dir, flush: 'async', flushIntervalMs: 50, segmentBytes: 1 << 20, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000, maxOpenFiles: 1024, diskMaxUsedRatio: 100, diskCheckIntervalMs: 1000, ...options.store,
       }, silent);
       await store.open();
       return await ProcessorHarness.serve(dir, store, options);

@@ -18,6 +18,8 @@ import { writeFileAtomically } from './atomic-file.js';
 import { ConsumerOffsetTable } from './consumer-offset-table.js';
 import { SubscriptionGroupTable } from './subscription-group-table.js';
 import { QueueLog } from './queue-log.js';
+import { FileHandles } from './file-handles.js';
+import { DiskSpaceMonitor, FailureEpisode, diskWriteRefusal, isDiskWriteError } from './disk-space.js';
 import { MAX_QUEUE_KEYS, packLocator, unpackLocator } from '../locator.js';
 
 export interface EmbeddedStoreOptions {
@@ -28,6 +30,12 @@ export interface EmbeddedStoreOptions {
   segmentBytes: number;
   retentionMs: number;
   retentionCheckIntervalMs: number;
+  /** queue files (segment logs and indexes) open at once, whatever the number of queues */
+  maxOpenFiles: number;
+  /** percent of the data directory's file system above which new messages from clients are refused */
+  diskMaxUsedRatio: number;
+  /** how often the file system's use is measured */
+  diskCheckIntervalMs: number;
 }
 
 
@@ -57,6 +65,11 @@ export class EmbeddedStore implements MessageStore {
   private opened = false;
   private readonly offsets: ConsumerOffsetTable;
   private readonly groups: SubscriptionGroupTable;
+  private readonly files: FileHandles;
+  private readonly disk: DiskSpaceMonitor;
+  private readonly appendFailures: FailureEpisode;
+  private readonly flushFailures: FailureEpisode;
+  private refusedForDisk = 0;
   private nextQueueKey = 0;
   private lastStoreTimestamp = 0;
   private flushTimer?: NodeJS.Timeout;
@@ -67,14 +80,20 @@ export class EmbeddedStore implements MessageStore {
   constructor(private readonly opts: EmbeddedStoreOptions, private readonly log: Logger) {
     this.offsets = new ConsumerOffsetTable(opts.dataDir);
     this.groups = new SubscriptionGroupTable(opts.dataDir);
+    this.files = new FileHandles(opts.maxOpenFiles);
+    this.disk = new DiskSpaceMonitor(opts.dataDir, opts.diskMaxUsedRatio, opts.diskCheckIntervalMs, log);
+    this.appendFailures = new FailureEpisode(log, 'writing messages to the disk');
+    this.flushFailures = new FailureEpisode(log, 'flushing the store to the disk');
   }
 
   private get topicsPath(): string {
     return join(this.opts.dataDir, 'topics.json');
   }
 
+  /** Opens what is on disk, writing nothing that is right already, so that it opens on a full disk too. */
   async open(): Promise<void> {
     mkdirSync(join(this.opts.dataDir, 'queues'), { recursive: true });
+    this.disk.start();
     if (existsSync(this.topicsPath)) {
       const file = JSON.parse(readFileSync(this.topicsPath, 'utf8')) as TopicsFile;
       this.nextQueueKey = file.nextQueueKey;
@@ -86,18 +105,21 @@ export class EmbeddedStore implements MessageStore {
     this.offsets.open();
     this.groups.open();
     this.deleteExpired();
-    this.flushTimer = setInterval(() => void this.flushAll().catch((err) => this.log.error({ err }, 'flush failed')), this.opts.flushIntervalMs);
+    // A failed round is reported (and counted) by flushAll, and what it left pending is retried by the next.
+    this.flushTimer = setInterval(() => void this.flushAll().catch(() => undefined), this.opts.flushIntervalMs);
     this.retentionTimer = setInterval(() => this.deleteExpired(), this.opts.retentionCheckIntervalMs);
     this.flushTimer.unref();
     this.retentionTimer.unref();
     this.opened = true;
   }
 
+  /** Flushes and closes; on a disk that refuses the flush, what was written stays in the files for recovery. */
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
     clearInterval(this.retentionTimer);
+    this.disk.stop();
     this.opened = false;
-    await this.flushAll();
+    await this.flushAll().catch(() => undefined);
     for (const q of this.queues.values()) q.log.close();
     this.queues.clear();
     this.byKey.clear();
@@ -122,22 +144,30 @@ export class EmbeddedStore implements MessageStore {
       queueKeys.push(this.nextQueueKey++);
     }
     const entry: TopicEntry = { ...config, queueKeys };
-    this.topics.set(config.name, entry);
-    queueKeys.forEach((k, q) => this.queues.has(queueName(config.name, q)) || this.openQueue(config.name, q, k));
-    this.saveTopics();
+    const added: number[] = [];
+    try {
+      queueKeys.forEach((k, q) => {
+        if (this.queues.has(queueName(config.name, q))) return;
+        this.openQueue(config.name, q, k);
+        added.push(q);
+      });
+      this.topics.set(config.name, entry);
+      this.saveTopics();
+    } catch (err) {
+      // As it was (a full disk, say): a topic topics.json does not have is no topic, and its queue keys are handed out again.
+      for (const q of added) this.closeQueue(config.name, q);
+      if (existing) this.topics.set(config.name, existing);
+      else this.topics.delete(config.name);
+      this.nextQueueKey -= queueKeys.length - (existing?.queueKeys.length ?? 0);
+      throw isDiskWriteError(err) ? diskWriteRefusal(err) : err;
+    }
     return topicConfigOf(entry);
   }
 
   async deleteTopic(name: string): Promise<void> {
     const t = this.topics.get(name);
     if (!t) return;
-    for (let q = 0; q < t.queueKeys.length; q++) {
-      const open = this.queues.get(queueName(name, q));
-      if (!open) continue;
-      this.queues.delete(queueName(name, q));
-      this.byKey.delete(open.key);
-      open.log.close();
-    }
+    for (let q = 0; q < t.queueKeys.length; q++) this.closeQueue(name, q);
     // Files first: a crash before topics.json is saved leaves the topic empty, never its old messages
     // waiting for a later topic of the same name.
     rmSync(this.topicDir(name), { recursive: true, force: true });
@@ -151,10 +181,33 @@ export class EmbeddedStore implements MessageStore {
     // Store times never decrease within the store, so a binary search by time stays valid.
     const storeTimestamp = Math.max(Date.now(), this.lastStoreTimestamp);
     this.lastStoreTimestamp = storeTimestamp;
-    const firstOffset = q.log.append(messages, storeTimestamp);
-    if (this.opts.flush === 'sync') await this.syncFlush();
+    let firstOffset: number;
+    try {
+      const written = q.log.append(messages, storeTimestamp);
+      firstOffset = written.firstOffset;
+      this.disk.noteWritten(written.bytes);
+    } catch (err) {
+      if (!isDiskWriteError(err)) throw err;
+      this.appendFailures.failed(err, { topic, queueId });
+      throw this.refused(diskWriteRefusal(err));
+    }
+    this.appendFailures.succeeded();
+    if (this.opts.flush === 'sync') {
+      // Written but not durable: the client is refused, and its retry stores the message again (at least once).
+      await this.syncFlush().catch((err: unknown) => {
+        throw isDiskWriteError(err) ? this.refused(diskWriteRefusal(err)) : err;
+      });
+    }
     for (const l of this.listeners) l(topic, queueId);
     return { firstOffset, storeTimestamp, locators: messages.map((_, i) => packLocator(q.key, firstOffset + i)) };
+  }
+
+  ensureRoomForMessages(): void {
+    try {
+      this.disk.ensureRoom();
+    } catch (err) {
+      throw this.refused(err as Error);
+    }
   }
 
   async read(topic: string, queueId: number, offset: number, maxMessages: number, maxBytes: number): Promise<ReadResult> {
@@ -207,7 +260,10 @@ export class EmbeddedStore implements MessageStore {
   status(): StoreStatus {
     let diskBytes = 0;
     for (const q of this.queues.values()) diskBytes += q.log.sizeBytes;
-    return { kind: 'embedded', ready: this.opened, detail: this.opened ? `data in ${this.opts.dataDir}` : 'not open', diskBytes };
+    return {
+      kind: 'embedded', ready: this.opened, detail: this.opened ? `data in ${this.opts.dataDir}` : 'not open', diskBytes,
+      disk: { openFiles: this.files.openCount, usedRatio: this.disk.usedPercent / 100, refusedForDisk: this.refusedForDisk, flushErrors: this.flushFailures.total },
+    };
   }
 
   onFlush(listener: (durationMs: number) => void): () => void {
@@ -251,7 +307,7 @@ export class EmbeddedStore implements MessageStore {
   }
 
   private openQueue(topic: string, queueId: number, key: number): void {
-    const log = new QueueLog(join(this.topicDir(topic), String(queueId)), this.opts.segmentBytes);
+    const log = new QueueLog(join(this.topicDir(topic), String(queueId)), this.opts.segmentBytes, this.files);
     const report = log.open();
     if (report.truncatedBytes > 0 || report.recoveredRecords > 0) {
       this.log.warn({ topic, queueId, ...report }, 'queue recovered: torn tail truncated or unindexed records re-indexed');
@@ -259,6 +315,14 @@ export class EmbeddedStore implements MessageStore {
     const q: OpenQueue = { topic, queueId, key, log };
     this.queues.set(queueName(topic, queueId), q);
     this.byKey.set(key, q);
+  }
+
+  private closeQueue(topic: string, queueId: number): void {
+    const open = this.queues.get(queueName(topic, queueId));
+    if (!open) return;
+    this.queues.delete(queueName(topic, queueId));
+    this.byKey.delete(open.key);
+    open.log.close();
   }
 
   private topicDir(topic: string): string {
@@ -270,9 +334,22 @@ export class EmbeddedStore implements MessageStore {
     writeFileAtomically(this.topicsPath, JSON.stringify(file, null, 1));
   }
 
+  /** Counts a refusal for the disk and passes it on. */
+  private refused(err: Error): Error {
+    this.refusedForDisk++;
+    return err;
+  }
+
+  /** Flushes every queue and the offsets; a failure is reported and thrown, and what failed is retried next round. */
   private async flushAll(): Promise<void> {
     const started = performance.now();
-    await Promise.all([...[...this.queues.values()].map((q) => q.log.flush()), this.offsets.flush()]);
+    const results = await Promise.allSettled([...[...this.queues.values()].map((q) => q.log.flush()), this.offsets.flush()]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      this.flushFailures.failed(failed.reason);
+      throw failed.reason;
+    }
+    this.flushFailures.succeeded();
     const took = performance.now() - started;
     for (const l of this.flushListeners) l(took);
   }
@@ -283,7 +360,8 @@ export class EmbeddedStore implements MessageStore {
       this.syncInFlight = this.flushAll().finally(() => (this.syncInFlight = undefined));
       return this.syncInFlight;
     }
-    this.syncQueued ??= this.syncInFlight.then(() => {
+    // After the one in flight, however it ended: a failed flush must not answer the appends queued behind it.
+    this.syncQueued ??= this.syncInFlight.catch(() => undefined).then(() => {
       this.syncQueued = undefined;
       return this.syncFlush();
     });

@@ -1,7 +1,9 @@
-import { closeSync, existsSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NewMessage, StoredMessage } from '../message-store.js';
 import { decodeRecord, encodedSize, encodeProps, STORE_TIME_POS, validRecordLength, writeRecord } from './record-codec.js';
+import type { FileHandles, StoreFile } from './file-handles.js';
+import { isDiskWriteError } from './disk-space.js';
 
 /**
  * One segment: `<base>.log` holds records back to back, `<base>.idx` one u32 position per
@@ -10,16 +12,13 @@ import { decodeRecord, encodedSize, encodeProps, STORE_TIME_POS, validRecordLeng
  */
 interface Segment {
   base: number;
-  logPath: string;
-  idxPath: string;
-  fd: number;
-  idxFd: number;
+  log: StoreFile;
+  idx: StoreFile;
   size: number;
   positions: Uint32Array;
   count: number;
   /** Index entries already written to `<base>.idx`; the rest are only in `positions`. */
   indexed: number;
-  dirty: boolean;
 }
 
 const NAME_DIGITS = 20;
@@ -37,7 +36,7 @@ export interface RecoveryReport {
 export class QueueLog {
   private segments: Segment[] = [];
 
-  constructor(private readonly dir: string, private readonly segmentBytes: number) {}
+  constructor(private readonly dir: string, private readonly segmentBytes: number, private readonly files: FileHandles) {}
 
   /** Opens existing segments, truncating a torn tail (a record whose length or CRC does not check out). */
   open(): RecoveryReport {
@@ -74,7 +73,8 @@ export class QueueLog {
     return this.segments.reduce((n, s) => n + s.size, 0);
   }
 
-  append(messages: NewMessage[], storeTimestamp: number): number {
+  /** Writes `messages` at the end; returns the first one's offset and the bytes written. */
+  append(messages: NewMessage[], storeTimestamp: number): { firstOffset: number; bytes: number } {
     const props = messages.map(encodeProps);
     const sizes = messages.map((m, i) => encodedSize(m, props[i]!));
     const total = sizes.reduce((a, b) => a + b, 0);
@@ -87,15 +87,24 @@ export class QueueLog {
     const buf = Buffer.allocUnsafe(total);
     let pos = 0;
     for (let i = 0; i < messages.length; i++) pos = writeRecord(buf, pos, messages[i]!, props[i]!, first + i, storeTimestamp);
-    writeFully(seg.fd, buf, seg.size);
+    try {
+      seg.log.write(buf, seg.size);
+    } catch (err) {
+      // What part of the batch got written is cut again: the next append starts where this one did.
+      try {
+        seg.log.truncate(seg.size);
+      } catch {
+        // Recovery cuts it at the next start instead: it fails its CRC or its offset check.
+      }
+      throw err;
+    }
     pos = seg.size;
     for (let i = 0; i < messages.length; i++) {
       this.pushPosition(seg, pos);
       pos += sizes[i]!;
     }
     seg.size += total;
-    seg.dirty = true;
-    return first;
+    return { firstOffset: first, bytes: total };
   }
 
   /** Reads up to `maxMessages` from `offset` (which must be in [minOffset, maxOffset)), staying within one segment. */
@@ -110,7 +119,7 @@ export class QueueLog {
     while (k < n && endOf(seg, i + k) - start <= maxBytes) k++;
     const end = endOf(seg, i + k - 1);
     const buf = Buffer.allocUnsafe(end - start);
-    readFully(seg.fd, buf, start);
+    seg.log.read(buf, start);
     const out: StoredMessage[] = [];
     for (let j = 0; j < k; j++) out.push(decodeRecord(buf, seg.positions[i + j]! - start, topic, queueId, locatorOf(offset + j)));
     return out;
@@ -126,7 +135,7 @@ export class QueueLog {
     const seg = this.segmentFor(offset);
     if (!seg) return -1;
     const b = Buffer.allocUnsafe(8);
-    readFully(seg.fd, b, seg.positions[offset - seg.base]! + STORE_TIME_POS);
+    seg.log.read(b, seg.positions[offset - seg.base]! + STORE_TIME_POS);
     return Number(b.readBigUInt64BE(0));
   }
 
@@ -148,31 +157,44 @@ export class QueueLog {
     while (this.segments.length > 1) {
       const seg = this.segments[0]!;
       if (seg.count > 0 && this.storeTimeAt(seg.base + seg.count - 1) >= cutoff) break;
-      closeSync(seg.fd);
-      closeSync(seg.idxFd);
-      unlinkSync(seg.logPath);
-      unlinkSync(seg.idxPath);
+      this.files.forget(seg.log);
+      this.files.forget(seg.idx);
+      unlinkSync(seg.log.path);
+      unlinkSync(seg.idx.path);
       this.segments.shift();
       deleted++;
     }
     return deleted;
   }
 
-  /** Writes pending index entries, then fdatasync of every segment written since the last flush. */
+  /**
+   * Writes pending index entries, then fdatasync of every file written since its last one. A failure leaves what
+   * failed pending for the next flush, and is thrown once all the rest has been tried.
+   */
   async flush(): Promise<void> {
-    const dirty = this.segments.filter((s) => s.dirty);
-    for (const s of dirty) {
-      s.dirty = false;
-      writeIndex(s);
+    const errors: unknown[] = [];
+    for (const s of this.segments) {
+      try {
+        writeIndex(s);
+      } catch (err) {
+        errors.push(err);
+      }
     }
-    await Promise.all(dirty.flatMap((s) => [syncFd(s.fd), syncFd(s.idxFd)]));
+    const synced = await Promise.allSettled(this.segments.flatMap((s) => [s.log.sync(), s.idx.sync()]));
+    for (const r of synced) if (r.status === 'rejected') errors.push(r.reason);
+    if (errors.length > 0) throw errors[0];
   }
 
+  /** Releases the files; index entries that cannot be written now are rebuilt from the records at the next open. */
   close(): void {
     for (const s of this.segments) {
-      writeIndex(s);
-      closeSync(s.fd);
-      closeSync(s.idxFd);
+      try {
+        writeIndex(s);
+      } catch (err) {
+        if (!isDiskWriteError(err)) throw err;
+      }
+      this.files.forget(s.log);
+      this.files.forget(s.idx);
     }
     this.segments = [];
   }
@@ -190,14 +212,12 @@ export class QueueLog {
   }
 
   private openSegment(base: number, create: boolean): Segment {
-    const logPath = join(this.dir, `${segmentName(base)}.log`);
-    const idxPath = join(this.dir, `${segmentName(base)}.idx`);
-    const fd = openSync(logPath, create ? 'w+' : 'r+');
-    const idxFd = openSync(idxPath, create ? 'w+' : (existsSync(idxPath) ? 'r+' : 'w+'));
-    const seg: Segment = { base, logPath, idxPath, fd, idxFd, size: fstatSync(fd).size, positions: new Uint32Array(1024), count: 0, indexed: 0, dirty: false };
+    const log = this.files.file(join(this.dir, `${segmentName(base)}.log`), create);
+    const idx = this.files.file(join(this.dir, `${segmentName(base)}.idx`), create);
+    const seg: Segment = { base, log, idx, size: log.size(), positions: new Uint32Array(1024), count: 0, indexed: 0 };
     if (!create) {
-      const idxBytes = Buffer.allocUnsafe(Math.floor(fstatSync(idxFd).size / 4) * 4);
-      readFully(idxFd, idxBytes, 0);
+      const idxBytes = Buffer.allocUnsafe(Math.floor(idx.size() / 4) * 4);
+      idx.read(idxBytes, 0);
       for (let i = 0; i < idxBytes.length; i += 4) {
         const p = idxBytes.readUInt32BE(i);
         if (p >= seg.size) break;
@@ -210,7 +230,9 @@ export class QueueLog {
 
   /**
    * Re-validates the indexed tail and scans forward for records the index missed; the first
-   * record that fails its checks ends the log, and the files are cut there.
+   * record that fails its checks ends the log, and the files are cut there. Nothing is written that is
+   * right already, so that a start on a full disk works: index entries that cannot be written stay
+   * pending in memory for the flushes to retry.
    */
   private recover(seg: Segment): RecoveryReport {
     let count = seg.count;
@@ -218,10 +240,10 @@ export class QueueLog {
     while (count > 0) {
       const p = seg.positions[count - 1]!;
       const head = Buffer.allocUnsafe(Math.min(4, seg.size - p));
-      readFully(seg.fd, head, p);
+      seg.log.read(head, p);
       const len = head.length === 4 ? head.readUInt32BE(0) : 0;
       const rec = Buffer.allocUnsafe(Math.max(0, Math.min(len, seg.size - p)));
-      readFully(seg.fd, rec, p);
+      seg.log.read(rec, p);
       if (validRecordLength(rec, 0, seg.base + count - 1) > 0) {
         from = p + len;
         break;
@@ -229,7 +251,7 @@ export class QueueLog {
       count--;
     }
     const tail = Buffer.allocUnsafe(seg.size - from);
-    readFully(seg.fd, tail, from);
+    seg.log.read(tail, from);
     let pos = 0;
     let recovered = 0;
     seg.count = count;
@@ -242,13 +264,16 @@ export class QueueLog {
     }
     const end = from + pos;
     const truncated = seg.size - end;
-    if (truncated > 0) ftruncateSync(seg.fd, end);
+    if (truncated > 0) seg.log.truncate(end);
     seg.size = end;
-    const idx = Buffer.allocUnsafe(4 * seg.count);
-    for (let i = 0; i < seg.count; i++) idx.writeUInt32BE(seg.positions[i]!, 4 * i);
-    ftruncateSync(seg.idxFd, 0);
-    writeFully(seg.idxFd, idx, 0);
-    seg.indexed = seg.count;
+    // The index's first `count` entries were right; anything after them is cut, and what the scan found is added.
+    if (seg.idx.size() !== 4 * count) seg.idx.truncate(4 * count);
+    seg.indexed = count;
+    try {
+      writeIndex(seg);
+    } catch (err) {
+      if (!isDiskWriteError(err)) throw err;
+    }
     return { truncatedBytes: truncated, recoveredRecords: recovered };
   }
 
@@ -268,24 +293,9 @@ const endOf = (seg: Segment, i: number): number => (i + 1 < seg.count ? seg.posi
 /** Appends the index entries of `seg` not yet in its .idx file. */
 function writeIndex(seg: Segment): void {
   if (seg.indexed >= seg.count) return;
-  const idx = Buffer.allocUnsafe(4 * (seg.count - seg.indexed));
-  for (let i = seg.indexed; i < seg.count; i++) idx.writeUInt32BE(seg.positions[i]!, 4 * (i - seg.indexed));
-  writeFully(seg.idxFd, idx, seg.indexed * 4);
-  seg.indexed = seg.count;
+  const count = seg.count;
+  const idx = Buffer.allocUnsafe(4 * (count - seg.indexed));
+  for (let i = seg.indexed; i < count; i++) idx.writeUInt32BE(seg.positions[i]!, 4 * (i - seg.indexed));
+  seg.idx.write(idx, seg.indexed * 4);
+  seg.indexed = count;
 }
-
-function writeFully(fd: number, buf: Buffer, position: number): void {
-  let done = 0;
-  while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, position + done);
-}
-
-function readFully(fd: number, buf: Buffer, position: number): void {
-  let done = 0;
-  while (done < buf.length) {
-    const n = readSync(fd, buf, done, buf.length - done, position + done);
-    if (n === 0) throw new Error(`unexpected end of file reading ${buf.length} bytes at ${position}`);
-    done += n;
-  }
-}
-
-const syncFd = (fd: number): Promise<void> => new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));

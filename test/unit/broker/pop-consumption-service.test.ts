@@ -73,6 +73,42 @@ test('an orderly queue hands out nothing more while a message of it is in flight
   });
 });
 
+test('a FIFO batch whose first message is not acked comes back whole, from it on, acked ones included, as from Apache', async () => {
+  await withPops(async (pops, ctx) => {
+    const signal = new AbortController().signal;
+    const fifo = (over: Partial<PopRequest> = {}) => request({ orderly: true, maxMessages: 3, invisibleMs: 200, ...over });
+    const batch = await pops.pop(fifo(), signal);
+    assert.deepEqual(batch.map((p) => p.message.body.toString()), ['m0', 'm1', 'm2']);
+    await pops.ack('G', 'T', batch[1]!.receiptHandle);
+    await pops.ack('G', 'T', batch[2]!.receiptHandle);
+    assert.deepEqual(await pops.pop(fifo(), signal), [], 'nothing while m0 is invisible');
+    await sleep(300);
+    const again = await pops.pop(fifo(), signal);
+    assert.deepEqual(again.map((p) => [p.message.body.toString(), p.deliveryAttempt]), [['m0', 2], ['m1', 2], ['m2', 2]]);
+    for (const p of again) await pops.ack('G', 'T', p.receiptHandle);
+    assert.equal(await ctx.store.committedOffset('G', 'T', 0), 3);
+    assert.deepEqual(await pops.pop(fifo(), signal), [], 'all consumed');
+  }, 3);
+});
+
+test('a FIFO batch acked from its start is not read again; one past its attempts goes to the dead letters, the rest come back', async () => {
+  await withPops(async (pops, ctx) => {
+    const signal = new AbortController().signal;
+    const fifo = (over: Partial<PopRequest> = {}) => request({ orderly: true, maxMessages: 3, invisibleMs: 200, maxDeliveryAttempts: 1, ...over });
+    const batch = await pops.pop(fifo(), signal);
+    await pops.ack('G', 'T', batch[0]!.receiptHandle);
+    await pops.ack('G', 'T', batch[2]!.receiptHandle);
+    await sleep(300);
+    const again = await pops.pop(fifo({ maxDeliveryAttempts: 2 }), signal);
+    assert.deepEqual(again.map((p) => [p.message.body.toString(), p.deliveryAttempt]), [['m1', 2], ['m2', 2]], 'm0 was acked before the first unacked one');
+    await sleep(300);
+    const third = await pops.pop(fifo({ maxDeliveryAttempts: 2 }), signal);
+    assert.deepEqual(third.map((p) => p.message.body.toString()), [], 'both past their attempts: dead letters');
+    assert.equal(await ctx.store.committedOffset('G', 'T', 0), 3);
+    assert.equal(await ctx.store.maxOffset('%DLQ%G', 0), 2);
+  }, 3);
+});
+
 test('messages released (their receive was gone) are handed out again at once, the lost delivery not counted', async () => {
   await withPops(async (pops) => {
     const signal = new AbortController().signal;

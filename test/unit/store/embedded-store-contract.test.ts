@@ -12,7 +12,7 @@ describeMessageStore('embedded store', async () => {
   return {
     open: async () => {
       // A short flush interval, so the flush listener test waits little.
-      const store = new EmbeddedStore({ dataDir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000 }, silent);
+      const store = new EmbeddedStore({ dataDir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000, maxOpenFiles: 1024, diskMaxUsedRatio: 100, diskCheckIntervalMs: 1000 }, silent);
       await store.open();
       return store;
     },

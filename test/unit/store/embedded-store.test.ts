@@ -10,7 +10,7 @@ import type { NewMessage } from '../../../src/store/message-store.js';
 const silent = pino({ level: 'silent' });
 
 function options(dataDir: string, over: Partial<EmbeddedStoreOptions> = {}): EmbeddedStoreOptions {
-  return { dataDir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000, ...over };
+  return { dataDir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000, maxOpenFiles: 1024, diskMaxUsedRatio: 100, diskCheckIntervalMs: 1000, ...over };
 }
 
 const msg = (i: number, size = 100): NewMessage => ({

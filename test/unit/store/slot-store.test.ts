@@ -38,7 +38,7 @@ test('slot layout stripes store queues over slots and counts each slot\'s share'
 
 test('slot views of one store keep their queues, offsets and counts apart', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rop-slot-'));
-  const store = new EmbeddedStore({ dataDir: dir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000 }, silent);
+  const store = new EmbeddedStore({ dataDir: dir, flush: 'async', flushIntervalMs: 50, segmentBytes: 64 * 1024, retentionMs: 3600_000, retentionCheckIntervalMs: 3600_000, maxOpenFiles: 1024, diskMaxUsedRatio: 100, diskCheckIntervalMs: 1000 }, silent);
   await store.open();
   try {
     const [a, b] = [0, 1].map((s) => new SlotStore(store, new SlotLayout(s, 2)));

@@ -149,7 +149,7 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   private accept(socket: Socket): void {
     const conn: RemotingConnection = new RemotingConnection(socket, this.maxFrameSize, {
       handle: (req) => {
-        const done = this.dispatch(conn, req);
+        const done = this.dispatch(conn, req).catch((err: unknown) => this.log.error({ code: req.code, remote: conn.remoteAddress, err }, 'answering a request failed'));
         this.inFlight.add(done);
         return done.finally(() => this.inFlight.delete(done));
       },

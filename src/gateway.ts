@@ -13,6 +13,7 @@ import { startAdminEndpoint } from './startup/admin-endpoint.js';
 import { startRemotingEndpoint, type RemotingEndpoint } from './startup/remoting-endpoint.js';
 import { startGrpcEndpoint } from './startup/grpc-endpoint.js';
 import { AclFile } from './acl/acl-file.js';
+import { ConnectionGate } from './net/connection-gate.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -40,7 +41,7 @@ const popMembersOf = (clients: TelemetrySessions) => () => clients.clients().fil
   subscriptions: c.subscriptions,
 }));
 
-function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: RemotingEndpoint, traffic: TrafficStats, clients: TelemetrySessions, fastFailure: FastFailure): GatewayMetrics {
+function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: RemotingEndpoint, traffic: TrafficStats, clients: TelemetrySessions, fastFailure: FastFailure, gate: ConnectionGate): GatewayMetrics {
   const first = remoting.brokers[0]!;
   const metrics = new GatewayMetrics({
     traffic,
@@ -56,6 +57,7 @@ function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: Re
     }, { unencodable: 0, overflow: 0 }),
     grpcClients: () => clients.clients(),
     busyRefusals: () => fastFailure.refused,
+    connections: () => gate.snapshot(),
   });
   remoting.observe((code, responseCode, ms) => metrics.requestAnswered(code, responseCode, ms));
   return metrics;
@@ -70,10 +72,11 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const traffic = new TrafficStats();
   const fastFailure = new FastFailure(config.limits.maxSendWaitMs);
   const grpcClients = new TelemetrySessions();
-  const remoting = await startRemotingEndpoint(config, log, store, { traffic, fastFailure, popMembers: popMembersOf(grpcClients), acl })
+  const gate = ConnectionGate.forProcess(config.limits.maxConnections, log);
+  const remoting = await startRemotingEndpoint(config, log, store, { traffic, fastFailure, popMembers: popMembersOf(grpcClients), acl, gate })
     .catch(undoing(fastFailure, traffic, store, http?.server, acl));
-  const metrics = gatewayMetrics(config, store, remoting, traffic, grpcClients, fastFailure);
-  const grpc = await startGrpcEndpoint(config, log, remoting, grpcClients, metrics, acl)
+  const metrics = gatewayMetrics(config, store, remoting, traffic, grpcClients, fastFailure, gate);
+  const grpc = await startGrpcEndpoint(config, log, remoting, grpcClients, metrics, gate, acl)
     .catch(undoing({ close: () => remoting.leave().then(() => remoting.close()) }, metrics, fastFailure, traffic, store, http?.server, acl));
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= (async () => {

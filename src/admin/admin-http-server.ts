@@ -11,6 +11,22 @@ import { guardAdminAccess, markRoutes, type AdminAccess } from './admin-access.j
 /** The dashboard's files are served from the source tree: plain HTML, CSS and browser modules, nothing to build. */
 const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'admin', 'dashboard');
 
+/**
+ * Connections the admin server takes at once: probes, a Prometheus scraper and a few dashboards need a handful, and a
+ * client opening more (or sending its requests slowly) cannot take the gateway's descriptors.
+ */
+export const ADMIN_MAX_CONNECTIONS = 128;
+/**
+ * A request's headers must arrive within HEADERS_TIMEOUT_MS and the whole request within REQUEST_TIMEOUT_MS (checked
+ * every TIMEOUT_CHECK_MS); a kept-alive connection waits KEEP_ALIVE_TIMEOUT_MS for its next request (Node's default)
+ * and any connection silent for IDLE_TIMEOUT_MS is closed.
+ */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const TIMEOUT_CHECK_MS = 2_000;
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+const IDLE_TIMEOUT_MS = 60_000;
+
 export interface AdminHttpOptions {
   host: string;
   port: number;
@@ -36,8 +52,16 @@ export class AdminHttpServer {
   private services?: AdminServices;
 
   constructor(private readonly opts: AdminHttpOptions) {
-    this.app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+    this.app = Fastify({
+      logger: false,
+      bodyLimit: 64 * 1024,
+      http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connectionTimeout: IDLE_TIMEOUT_MS,
+    });
     const app = this.app;
+    app.server.maxConnections = ADMIN_MAX_CONNECTIONS;
     app.setErrorHandler((err, req, reply) => {
       if (err instanceof BrokerError) {
         const refusal = httpRefusal(err);

@@ -5,6 +5,7 @@ import type { ConsumerRegistry } from '../broker/consumer-registry.js';
 import type { MessageStore } from '../store/message-store.js';
 import type { KeyIndexLosses } from '../broker/message-key-index.js';
 import { requestCodeName } from '../protocol/request-code.js';
+import type { ConnectionCounts } from '../net/connection-gate.js';
 
 export interface MetricsSources {
   traffic: TrafficStats;
@@ -20,6 +21,8 @@ export interface MetricsSources {
   grpcClients: () => Array<{ clientType: string; language: string; version: string; group?: string }>;
   /** sends and pulls answered busy (SYSTEM_BUSY, TOO_MANY_REQUESTS) for waiting too long, by protocol */
   busyRefusals: () => Readonly<Record<'remoting' | 'grpc', number>>;
+  /** client connections open, refused by --max-connections and closed by their deadlines */
+  connections: () => ConnectionCounts;
 }
 
 type LatencyLabels = 'protocol_type' | 'request_code' | 'response_code';
@@ -181,6 +184,26 @@ export class GatewayMetrics {
       name: 'rop_held_pulls', help: 'Pull requests held open waiting for messages (long polling)', registers: [r],
       collect() {
         this.set(src.heldPulls());
+      },
+    });
+    new Gauge({
+      name: 'rop_client_connections', help: 'Client connections open, by protocol (remoting counts those not yet past their first byte or TLS handshake)', labelNames: ['protocol'], registers: [r],
+      collect() {
+        for (const [protocol, n] of Object.entries(src.connections().open)) this.set({ protocol }, n);
+      },
+    });
+    new Counter({
+      name: 'rop_connections_refused_total', help: 'Client connections closed as soon as accepted because --max-connections were open, by protocol', labelNames: ['protocol'], registers: [r],
+      collect() {
+        this.reset();
+        for (const [protocol, n] of Object.entries(src.connections().refused)) this.inc({ protocol }, n);
+      },
+    });
+    new Counter({
+      name: 'rop_connections_expired_total', help: 'Remoting connections the gateway closed: idle for --client-idle-timeout (reason idle) or a frame not complete in --frame-timeout-ms (reason frame_timeout)', labelNames: ['reason'], registers: [r],
+      collect() {
+        this.reset();
+        for (const [reason, n] of Object.entries(src.connections().expired)) this.inc({ reason }, n);
       },
     });
     new Gauge({

@@ -3,6 +3,7 @@ import { ServerCredentials, type ConnectionInjector, type Server } from '@grpc/g
 import type { Logger } from '../logger.js';
 import { sniffFirstByte, TLS_HANDSHAKE_BYTE, type FirstByte } from '../remoting/tls-mode-acceptor.js';
 import type { GrpcTls } from './tls.js';
+import type { ConnectionGate } from '../net/connection-gate.js';
 
 /** TLS on the gRPC port, as the remoting port's modes and Apache's proxy (which serves both on one port by default). */
 export const GRPC_TLS_MODES = ['disabled', 'permissive', 'enforcing'] as const;
@@ -10,6 +11,13 @@ export type GrpcTlsMode = (typeof GRPC_TLS_MODES)[number];
 
 /** A client silent this long before its first byte is let go (HTTP/2 clients speak first, at once). */
 const FIRST_BYTE_TIMEOUT_MS = 30_000;
+
+/** What bounds the port's connections: the limit shared with the remoting ports, and a shorter first-byte wait. */
+export interface GrpcPortLimits {
+  gate?: ConnectionGate;
+  /** used when below FIRST_BYTE_TIMEOUT_MS (an idle timeout set shorter) */
+  firstByteTimeoutMs?: number;
+}
 
 /**
  * The gRPC port: a TCP listener of its own that tells TLS clients from plaintext ones by their first byte (a
@@ -21,8 +29,10 @@ export class GrpcPortListener {
   private readonly plain?: ConnectionInjector;
   private readonly secure?: ConnectionInjector;
   private readonly waiting = new Set<Socket>();
+  private readonly firstByteTimeoutMs: number;
 
-  constructor(grpc: Server, private readonly mode: GrpcTlsMode, tls: GrpcTls | undefined, private readonly log: Logger) {
+  constructor(grpc: Server, private readonly mode: GrpcTlsMode, tls: GrpcTls | undefined, private readonly log: Logger, private readonly limits: GrpcPortLimits = {}) {
+    this.firstByteTimeoutMs = Math.min(FIRST_BYTE_TIMEOUT_MS, limits.firstByteTimeoutMs ?? FIRST_BYTE_TIMEOUT_MS);
     if (mode !== 'enforcing') this.plain = grpc.createConnectionInjector(ServerCredentials.createInsecure());
     if (mode !== 'disabled') {
       if (!tls) throw new Error(`--grpc-tls-mode ${mode} needs a certificate and key`);
@@ -50,10 +60,11 @@ export class GrpcPortListener {
   }
 
   private accept(socket: Socket): void {
+    if (this.limits.gate && !this.limits.gate.admit(socket, 'grpc')) return;
     socket.on('error', () => undefined);
     this.waiting.add(socket);
     socket.once('close', () => this.waiting.delete(socket));
-    void sniffFirstByte(socket, FIRST_BYTE_TIMEOUT_MS).then((first) => this.sort(socket, first));
+    void sniffFirstByte(socket, this.firstByteTimeoutMs).then((first) => this.sort(socket, first));
   }
 
   private sort(socket: Socket, first: FirstByte): void {

@@ -6,6 +6,8 @@ import { RemotingConnection } from './remoting-connection.js';
 import { createResponse, isOneway, type RemotingCommand } from './remoting-command.js';
 import { TlsModeAcceptor, type TlsModeAcceptorOptions } from './tls-mode-acceptor.js';
 import type { RemotingTls } from './tls-settings.js';
+import type { ConnectionGate, ExpiryReason } from '../net/connection-gate.js';
+import type { DeadlineSettings } from '../net/connection-deadlines.js';
 
 /** Answers one request code. Returning null sends nothing (the processor answered itself or the request was oneway). */
 export type RequestProcessor = (request: RemotingCommand, connection: RemotingConnection) => Promise<RemotingCommand | null> | RemotingCommand | null;
@@ -46,9 +48,17 @@ export interface RemotingServerEvents {
   disconnect: [RemotingConnection];
 }
 
-/** How a listener takes connections: TLS per Apache RocketMQ's tls.server.mode (plaintext only without). */
+/**
+ * How a listener takes connections: TLS per Apache RocketMQ's tls.server.mode (plaintext only without), the limit
+ * on connections it shares with the other client ports, and the deadlines of a connection (the idle one also
+ * bounds the wait for a first byte, unless `firstByteTimeoutMs` says otherwise).
+ */
 export interface ListenerOptions extends TlsModeAcceptorOptions {
   tls?: RemotingTls;
+  gate?: ConnectionGate;
+  deadlines?: DeadlineSettings;
+  /** requests one connection has processed at once (MAX_IN_FLIGHT) */
+  maxInFlight?: number;
 }
 
 export class RemotingServer extends EventEmitter<RemotingServerEvents> {
@@ -68,12 +78,16 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   private readonly codeName: CodeNamer;
   private readonly errorAnswer: ErrorAnswer;
 
-  constructor(private readonly log: Logger, private readonly maxFrameSize: number, terms: ProtocolTerms = {}, listener: ListenerOptions = {}) {
+  constructor(private readonly log: Logger, private readonly maxFrameSize: number, terms: ProtocolTerms = {}, private readonly listener: ListenerOptions = {}) {
     super();
     this.codeName = terms.codeName ?? (() => undefined);
     this.errorAnswer = terms.errorAnswer ?? faultAnswer;
-    this.acceptor = new TlsModeAcceptor(log, listener.tls, (socket) => this.accept(socket), listener);
-    this.server = createServer((socket) => this.acceptor.accept(socket));
+    const firstByteTimeoutMs = listener.firstByteTimeoutMs ?? listener.deadlines?.idleMs;
+    this.acceptor = new TlsModeAcceptor(log, listener.tls, (socket) => this.accept(socket), { ...listener, firstByteTimeoutMs, onSilent: () => listener.gate?.expired('idle') });
+    this.server = createServer((socket) => {
+      if (listener.gate && !listener.gate.admit(socket, 'remoting')) return;
+      this.acceptor.accept(socket);
+    });
   }
 
   observe(observer: RequestObserver): void {
@@ -133,23 +147,38 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   }
 
   private accept(socket: Socket): void {
-    const conn = new RemotingConnection(socket, this.maxFrameSize);
-    this.connections.add(conn);
-    conn.on('request', (req) => {
-      const done = this.dispatch(conn, req);
-      this.inFlight.add(done);
-      void done.finally(() => this.inFlight.delete(done));
+    const conn: RemotingConnection = new RemotingConnection(socket, this.maxFrameSize, {
+      handle: (req) => {
+        const done = this.dispatch(conn, req).catch((err: unknown) => this.log.error({ code: req.code, remote: conn.remoteAddress, err }, 'answering a request failed'));
+        this.inFlight.add(done);
+        return done.finally(() => this.inFlight.delete(done));
+      },
+      maxInFlight: this.listener.maxInFlight,
+      deadlines: this.listener.deadlines,
     });
+    this.connections.add(conn);
     conn.on('protocolError', (err) => {
       const fields = { remote: conn.remoteAddress, error: err.message };
       if (err instanceof FrameTooLargeError) this.log.warn(fields, 'closing connection: frame over the size limit');
       else this.log.warn(fields, 'closing connection: malformed frame');
     });
+    conn.on('expired', (reason) => this.expired(conn, reason));
     conn.on('close', () => {
       this.connections.delete(conn);
       this.emit('disconnect', conn);
     });
     this.emit('connection', conn);
+  }
+
+  /**
+   * An idle client is closed quietly (a pool of idle connections would otherwise fill the log); an unfinished frame is
+   * a client at fault, told once.
+   */
+  private expired(conn: RemotingConnection, reason: ExpiryReason): void {
+    this.listener.gate?.expired(reason);
+    const { idleMs, frameMs } = this.listener.deadlines!;
+    if (reason === 'idle') this.log.debug({ remote: conn.remoteAddress, idleTimeoutMs: idleMs }, 'closing connection: idle');
+    else this.log.warn({ remote: conn.remoteAddress, frameTimeoutMs: frameMs }, 'closing connection: frame not complete in time');
   }
 
   private async dispatch(conn: RemotingConnection, req: RemotingCommand): Promise<void> {

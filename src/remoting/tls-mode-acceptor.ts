@@ -41,12 +41,15 @@ export interface TlsModeAcceptorOptions {
   /** how long a client may stay silent before its first byte (Apache's idle timeout by default) */
   firstByteTimeoutMs?: number;
   handshakeTimeoutMs?: number;
+  /** told of each connection closed for sending nothing before the first-byte timeout */
+  onSilent?: () => void;
 }
 
 /**
  * Tells TLS clients from plaintext ones on a remoting listener by their first byte, as Apache RocketMQ's
  * tls.server.mode does: `disabled` closes TLS handshakes, `enforcing` closes plaintext clients, `permissive` takes
- * both; TLS clients are handed on once their handshake is done. Every connection closed here leaves one log line.
+ * both; TLS clients are handed on once their handshake is done. Every connection closed here leaves one log line
+ * (a debug one for a silent client).
  */
 export class TlsModeAcceptor {
   private readonly tlsServer?: TlsServer;
@@ -56,6 +59,7 @@ export class TlsModeAcceptor {
    */
   private readonly waiting = new Map<string, Socket>();
   private readonly firstByteTimeoutMs: number;
+  private readonly onSilent: () => void;
 
   constructor(
     private readonly log: Logger,
@@ -64,6 +68,7 @@ export class TlsModeAcceptor {
     options: TlsModeAcceptorOptions = {},
   ) {
     this.firstByteTimeoutMs = options.firstByteTimeoutMs ?? FIRST_BYTE_TIMEOUT_MS;
+    this.onSilent = options.onSilent ?? (() => undefined);
     if (!tls) return;
     this.tlsServer = new TlsServer({ ...serverOptions(tls), handshakeTimeout: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS });
     this.tlsServer.on('secureConnection', (secure) => this.secured(secure));
@@ -94,7 +99,11 @@ export class TlsModeAcceptor {
   private sort(socket: Socket, first: FirstByte): void {
     const remote = remoteOf(socket);
     if ('gone' in first) {
-      if (first.gone === 'timeout') this.log.warn({ remote, timeoutMs: this.firstByteTimeoutMs }, 'closing connection: nothing received');
+      // An idle connection, quietly closed as an idle one later on is: a pool of them would fill the log.
+      if (first.gone === 'timeout') {
+        this.log.debug({ remote, timeoutMs: this.firstByteTimeoutMs }, 'closing connection: nothing received');
+        this.onSilent();
+      }
       socket.destroy();
       return;
     }

@@ -7,6 +7,7 @@ import type { TelemetrySessions } from '../grpc/telemetry-sessions.js';
 import type { RemotingEndpoint } from './remoting-endpoint.js';
 import type { AclFile } from '../acl/acl-file.js';
 import { guardMessaging } from '../acl/grpc-guard.js';
+import type { ConnectionGate } from '../net/connection-gate.js';
 import { selfSignedGrpcTls } from '../grpc/self-signed-certificate.js';
 import type { GrpcTls } from '../grpc/tls.js';
 
@@ -32,6 +33,7 @@ export async function startGrpcEndpoint(
   remoting: RemotingEndpoint,
   clients: TelemetrySessions,
   metrics: GatewayMetrics,
+  gate: ConnectionGate,
   acl?: AclFile,
 ): Promise<GrpcEndpoint | undefined> {
   if (config.grpcPort === 0) return undefined;
@@ -44,7 +46,10 @@ export async function startGrpcEndpoint(
     retryDelaysMs: config.delayLevelsMs.slice(2),
     observe: (method, statusCode, ms) => metrics.grpcAnswered(method, statusCode, ms),
     servedElsewhere: () => !first.isOwned && (remoting.cluster.owner(0)?.grpcAddress ?? ''),
-  }), log, config.limits.maxMessageSize, config.grpcTlsMode, await grpcCertificate(config, remoting.advertisedHost, log), acl && ((impl) => guardMessaging(impl, acl)));
+  }), log, config.limits.maxMessageSize, config.grpcTlsMode, await grpcCertificate(config, remoting.advertisedHost, log), acl && ((impl) => guardMessaging(impl, acl)), {
+    gate,
+    idleTimeoutMs: config.limits.clientIdleTimeoutMs,
+  });
   try {
     port = await server.listen(config.host, config.grpcPort);
   } catch (err) {

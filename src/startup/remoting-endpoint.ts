@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import { RemotingServer, type RequestObserver } from '../remoting/remoting-server.js';
+import { RemotingServer, type ListenerOptions, type RequestObserver } from '../remoting/remoting-server.js';
+import type { ConnectionGate } from '../net/connection-gate.js';
 import { clientOptions } from '../remoting/tls-settings.js';
 import { REMOTING_TERMS } from '../errors/boundaries.js';
 import { RouteProcessor } from '../namesrv/route-processor.js';
@@ -27,6 +28,8 @@ export interface RemotingDeps {
   popMembers: PopConsumers['members'];
   /** the ACL rules every request is checked against, when ACL is on */
   acl?: AclFile;
+  /** the limit on client connections every listener (and the gRPC port) counts against */
+  gate: ConnectionGate;
 }
 
 /**
@@ -54,11 +57,11 @@ export interface RemotingEndpoint {
  * this gateway may serve has a port of its own. They all listen from the start, so a slot's address stays the same
  * for the life of the process.
  */
-async function listenPerSlot(main: RemotingServer, slots: number, config: GatewayConfig, log: Logger): Promise<RemotingServer[]> {
+async function listenPerSlot(main: RemotingServer, slots: number, config: GatewayConfig, log: Logger, options: ListenerOptions): Promise<RemotingServer[]> {
   const listeners = [main];
   try {
     for (let slot = 1; slot < slots; slot++) {
-      const listener = new RemotingServer(log, config.maxFrameSize, REMOTING_TERMS, { tls: config.remotingTls });
+      const listener = new RemotingServer(log, config.maxFrameSize, REMOTING_TERMS, options);
       listeners.push(listener);
       await listener.listen(config.host, 0);
     }
@@ -84,8 +87,16 @@ const brokerSettings = (config: GatewayConfig, advertisedAddress: string, broker
   delayLevelsMs: config.delayLevelsMs,
 });
 
+/** Every listener's options: TLS, the shared connection limit, and the deadlines of --client-idle-timeout and --frame-timeout-ms. */
+const listenerOptions = (config: GatewayConfig, gate: ConnectionGate): ListenerOptions => ({
+  tls: config.remotingTls,
+  gate,
+  deadlines: { idleMs: config.limits.clientIdleTimeoutMs, frameMs: config.limits.frameTimeoutMs },
+});
+
 export async function startRemotingEndpoint(config: GatewayConfig, log: Logger, store: MessageStore, deps: RemotingDeps): Promise<RemotingEndpoint> {
-  const main = new RemotingServer(log, config.maxFrameSize, REMOTING_TERMS, { tls: config.remotingTls });
+  const options = listenerOptions(config, deps.gate);
+  const main = new RemotingServer(log, config.maxFrameSize, REMOTING_TERMS, options);
   const port = await main.listen(config.host, config.port);
   const advertisedAddress = config.advertisedAddress ?? `${isIP(config.host) && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${port}`;
   const advertisedHost = advertisedAddress.slice(0, advertisedAddress.lastIndexOf(':'));
@@ -93,7 +104,7 @@ export async function startRemotingEndpoint(config: GatewayConfig, log: Logger, 
   let listeners: RemotingServer[];
   try {
     cluster = await openCluster(config, advertisedAddress, log);
-    listeners = await listenPerSlot(main, cluster.slots, config, log).catch(async (err: unknown) => {
+    listeners = await listenPerSlot(main, cluster.slots, config, log, options).catch(async (err: unknown) => {
       await cluster.leave();
       throw err;
     });

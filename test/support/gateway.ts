@@ -49,6 +49,8 @@ export interface GatewayOptions {
    * dir: gateways given the same name share a Pulsar namespace and so form one cluster.
    */
   sharedNamespace?: string;
+  /** a command the gateway's node runs under, e.g. ['prlimit', '--nofile=1024:1024'] (it must exec node in place) */
+  wrapper?: string[];
 }
 
 /** A port nothing listens on right now: bound and released, as the CLI takes 0 for "no admin server". */
@@ -88,7 +90,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayPr
   const httpPort = opts.http ? await freePort() : 0;
   const grpcPort = opts.grpc ? await freePort() : 0;
   const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--http-port', String(httpPort), '--grpc-port', String(grpcPort), '--data-dir', dataDir, ...storeArgs(dataDir, opts.sharedNamespace), ...(opts.args ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const [command, ...prefix] = [...(opts.wrapper ?? []), process.execPath];
+  const child = spawn(command!, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -7,9 +8,13 @@ import { registerAdminApi, registerGrpcClientApi, type AdminApiDeps } from './ad
 import { BrokerError } from '../errors/broker-error.js';
 import { httpRefusal } from '../errors/boundaries.js';
 import { guardAdminAccess, markRoutes, type AdminAccess } from './admin-access.js';
+import { MetricsHistory } from './metrics-history.js';
+import { groupLags, registerHistoryApi } from './history-api.js';
 
 /** The dashboard's files are served from the source tree: plain HTML, CSS and browser modules, nothing to build. */
 const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'admin', 'dashboard');
+/** The charting library's browser build, served with the page from the installed package (no CDN). */
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'));
 
 export interface AdminHttpOptions {
   host: string;
@@ -34,6 +39,7 @@ export interface AdminServices extends AdminApiDeps {
 export class AdminHttpServer {
   private readonly app: FastifyInstance;
   private services?: AdminServices;
+  private history?: MetricsHistory;
 
   constructor(private readonly opts: AdminHttpOptions) {
     this.app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
@@ -68,13 +74,16 @@ export class AdminHttpServer {
     });
     registerAdminApi(app, () => this.services!);
     registerGrpcClientApi(app, () => this.services!);
+    registerHistoryApi(app, () => ({ ...this.services!, history: this.history! }));
     void app.register(async (scope) => {
       markRoutes(scope, 'static');
       await scope.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: 'index.html' });
+      await scope.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/vendor/uplot/', decorateReply: false, allowedPath: (path) => /^\/uPlot\.(esm\.js|min\.css)$/.test(path) });
     });
   }
 
   serve(services: AdminServices): void {
+    this.history = new MetricsHistory({ traffic: services.ctx.traffic, groupLags: () => groupLags(services.admin), log: this.opts.log });
     this.services = services;
   }
 
@@ -86,6 +95,7 @@ export class AdminHttpServer {
   }
 
   close(): Promise<void> {
+    this.history?.close();
     return this.app.close();
   }
 }

@@ -6,6 +6,7 @@ import { renderCluster } from './cluster-view.js';
 import { renderTopicDetail, renderTopics, selectTopic, topicHistoryPath } from './topics-view.js';
 import { groupHistoryPath, renderGroupDetail, renderGroups, selectGroup } from './groups-view.js';
 import { wireSearch } from './search-view.js';
+import { wireTrace } from './trace-view.js';
 import { formatClock } from './format.js';
 
 const POLL_INTERVAL_MS = 2000;
@@ -99,6 +100,7 @@ byId('show-system-groups').addEventListener('change', (event) => {
   renderGroups();
 });
 wireSearch();
+wireTrace();
 window.addEventListener('resize', () => resizeCharts(document.querySelectorAll('.chart')));
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden) void poll();

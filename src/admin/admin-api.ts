@@ -42,7 +42,7 @@ const topicKind = (name: string): 'normal' | 'retry' | 'dlq' | 'system' =>
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function messageJson({ message: m, offsetMsgId }: FoundMessage): Record<string, unknown> {
+export function messageJson({ message: m, offsetMsgId }: FoundMessage): Record<string, unknown> {
   let body: string;
   let bodyEncoding: 'utf8' | 'base64';
   try {

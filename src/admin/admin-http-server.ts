@@ -11,6 +11,8 @@ import { guardAdminAccess, markRoutes, type AdminAccess } from './admin-access.j
 import { MetricsHistory } from './metrics-history.js';
 import { groupLags, registerHistoryApi } from './history-api.js';
 import { registerTraceApi } from './trace/trace-api.js';
+import { registerRunningInfoApi } from './consumer-running-info.js';
+import { registerDeadLetterApi } from './dead-letters.js';
 
 /** The dashboard's files are served from the source tree: plain HTML, CSS and browser modules, nothing to build. */
 const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'admin', 'dashboard');
@@ -77,6 +79,8 @@ export class AdminHttpServer {
     registerGrpcClientApi(app, () => this.services!);
     registerHistoryApi(app, () => ({ ...this.services!, history: this.history! }));
     registerTraceApi(app, () => this.services!);
+    registerRunningInfoApi(app, () => this.services!);
+    registerDeadLetterApi(app, () => this.services!);
     void app.register(async (scope) => {
       markRoutes(scope, 'static');
       await scope.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: 'index.html' });

@@ -7,6 +7,8 @@ import { renderTopicDetail, renderTopics, selectTopic, topicHistoryPath } from '
 import { groupHistoryPath, renderGroupDetail, renderGroups, selectGroup } from './groups-view.js';
 import { wireSearch } from './search-view.js';
 import { wireTrace } from './trace-view.js';
+import { wireConsumerStatus } from './consumer-status-view.js';
+import { wireDeadLetters } from './dead-letters-view.js';
 import { formatClock } from './format.js';
 
 const POLL_INTERVAL_MS = 2000;
@@ -101,6 +103,8 @@ byId('show-system-groups').addEventListener('change', (event) => {
 });
 wireSearch();
 wireTrace();
+wireConsumerStatus();
+wireDeadLetters();
 window.addEventListener('resize', () => resizeCharts(document.querySelectorAll('.chart')));
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden) void poll();

@@ -9,10 +9,8 @@ import { BrokerError } from '../errors/broker-error.js';
 import { httpRefusal } from '../errors/boundaries.js';
 import { guardAdminAccess, markRoutes, type AdminAccess } from './admin-access.js';
 import { MetricsHistory } from './metrics-history.js';
-import { groupLags, registerHistoryApi } from './history-api.js';
-import { registerTraceApi } from './trace/trace-api.js';
-import { registerRunningInfoApi } from './consumer-running-info.js';
-import { registerDeadLetterApi } from './dead-letters.js';
+import { groupLags } from './history-api.js';
+import { registerOperationsApi } from './operations-api.js';
 
 /** The dashboard's files are served from the source tree: plain HTML, CSS and browser modules, nothing to build. */
 const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'admin', 'dashboard');
@@ -77,10 +75,7 @@ export class AdminHttpServer {
     });
     registerAdminApi(app, () => this.services!);
     registerGrpcClientApi(app, () => this.services!);
-    registerHistoryApi(app, () => ({ ...this.services!, history: this.history! }));
-    registerTraceApi(app, () => this.services!);
-    registerRunningInfoApi(app, () => this.services!);
-    registerDeadLetterApi(app, () => this.services!);
+    registerOperationsApi(app, () => ({ ...this.services!, history: this.history! }));
     void app.register(async (scope) => {
       markRoutes(scope, 'static');
       await scope.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: 'index.html' });

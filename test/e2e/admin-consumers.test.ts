@@ -113,6 +113,17 @@ test('a group\'s running info and dead letters, read and re-sent through the adm
     await revived.waitFor((e) => deliveries(e).some((d) => d.msgId === second.msgId), 30_000, 'the dead letter re-sent from the page consumed');
     assert.equal(deliveries(revived.events).find((d) => d.msgId === second.msgId)!.topic, DOOMED_TOPIC);
 
+    // Test messages: what a send is refused for.
+    assert.equal((await api('POST', '/api/topics/NoSuchTopic/messages', { body: 'x' })).status, 404);
+    assert.equal((await api('POST', `/api/topics/${TOPIC}/messages`, {})).status, 400, 'no body');
+    assert.equal((await api('POST', `/api/topics/${TOPIC}/messages`, { body: 'x', tag: 'a|b' })).status, 400, 'a tag with |');
+    assert.equal((await api('POST', `/api/topics/${TOPIC}/messages`, { body: 'x', keys: [''] })).status, 400, 'an empty key');
+    assert.equal((await api('POST', '/api/topics/RMQ_SYS_KEY_INDEX/messages', { body: 'x' })).status, 403, 'a system topic');
+    const sent = await api('POST', `/api/topics/${TOPIC}/messages`, { body: 'to the healthy group', keys: ['k1', 'k2'] });
+    assert.equal(sent.status, 201);
+    await healthy.waitFor((e) => deliveries(e).some((d) => d.msgId === sent.body.msgId), 30_000, 'the test message consumed');
+    assert.equal(deliveries(healthy.events).find((d) => d.msgId === sent.body.msgId)!.keys, 'k1 k2');
+
     assert.equal((await api('POST', `/api/groups/${DOOMED_GROUP}/dead-letters/resend`, {})).status, 400);
     assert.equal((await api('POST', `/api/groups/${DOOMED_GROUP}/dead-letters/resend`, { all: true, target: 'elsewhere' })).status, 400);
     const unknown = await api('POST', `/api/groups/${DOOMED_GROUP}/dead-letters/resend`, { msgIds: [doomed[0]!.offsetMsgId] });

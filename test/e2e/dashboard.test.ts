@@ -195,6 +195,25 @@ test('the dashboard shows topics, exact group lag per queue and found messages, 
     const groupChart = await chartState(page, 'group-chart', 'lag');
     assert.equal(groupChart.last, HELD + LATER, 'the lag chart ends at the lag the group has now');
 
+    // A test message sent from the open topic: its send result on the page, and the message as stored.
+    // (The group's consumer would not show it soon: its queues wait behind the held messages.)
+    await page.getByTestId('send-tag').fill('TagS');
+    await page.getByTestId('send-keys').fill('sent-from-page second-key');
+    await page.getByTestId('send-body').fill(bodyOf('sent-from-page'));
+    await page.getByTestId('send-submit').click();
+    const sendStatus = page.getByTestId('send-status');
+    await sendStatus.filter({ hasText: 'SEND_OK' }).waitFor();
+    const sendText = (await sendStatus.textContent()) ?? '';
+    const shownIds = /^SEND_OK: message id ([0-9A-F]{32}), offset message id ([0-9A-F]{32}), queue (\d), offset (\d+)\.$/.exec(sendText);
+    assert.ok(shownIds, `the send result: ${sendText}`);
+    const [stored] = (await getJson<{ messages: Array<Record<string, unknown>> }>(`${httpUrl}/api/messages?topic=${TOPIC}&key=sent-from-page`)).messages;
+    assert.equal(stored?.msgId, shownIds[1]);
+    assert.equal(stored?.offsetMsgId, shownIds[2]);
+    assert.deepEqual([stored?.queueId, stored?.queueOffset], [Number(shownIds[3]), Number(shownIds[4])]);
+    assert.equal(stored?.body, bodyOf('sent-from-page'));
+    assert.equal(stored?.tags, 'TagS');
+    assert.equal(stored?.keys, 'sent-from-page second-key');
+
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     t.diagnostic(`screenshot: ${SCREENSHOT}`);

@@ -9,6 +9,7 @@ import { wireSearch } from './search-view.js';
 import { wireTrace } from './trace-view.js';
 import { wireConsumerStatus } from './consumer-status-view.js';
 import { wireDeadLetters } from './dead-letters-view.js';
+import { wireSend } from './send-view.js';
 import { formatClock } from './format.js';
 
 const POLL_INTERVAL_MS = 2000;
@@ -105,6 +106,7 @@ wireSearch();
 wireTrace();
 wireConsumerStatus();
 wireDeadLetters();
+wireSend();
 window.addEventListener('resize', () => resizeCharts(document.querySelectorAll('.chart')));
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden) void poll();

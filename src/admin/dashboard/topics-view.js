@@ -3,6 +3,7 @@ import { el, setText, syncRows } from './dom.js';
 import { drawHistory } from './charts.js';
 import { byId, byTestId, getDetail, openPanel, reportActionFailure, state, topicPath } from './page.js';
 import { formatCount, formatPerm, formatRate, formatTimestamp } from './format.js';
+import { resetSendForm } from './send-view.js';
 
 const byName = (a, b) => a.name.localeCompare(b.name);
 export const topicHistoryPath = (name) => `/api/history?topic=${encodeURIComponent(name)}`;
@@ -44,6 +45,7 @@ export async function selectTopic(name) {
   renderTopics();
   if (state.selectedTopic === null) return renderTopicDetail(null);
   openPanel(byId('topic-detail'), 'topic-detail-name', name);
+  resetSendForm();
   try {
     const [detail, history] = await Promise.all([getDetail(topicPath(name)), getJson(topicHistoryPath(name))]);
     if (state.selectedTopic === name) renderTopicDetail(detail, history);

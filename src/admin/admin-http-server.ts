@@ -8,8 +8,6 @@ import { registerAdminApi, registerGrpcClientApi, type AdminApiDeps } from './ad
 import { BrokerError } from '../errors/broker-error.js';
 import { httpRefusal } from '../errors/boundaries.js';
 import { guardAdminAccess, markRoutes, type AdminAccess } from './admin-access.js';
-import { MetricsHistory } from './metrics-history.js';
-import { groupLags } from './history-api.js';
 import { registerOperationsApi } from './operations-api.js';
 
 /** The dashboard's files are served from the source tree: plain HTML, CSS and browser modules, nothing to build. */
@@ -40,7 +38,6 @@ export interface AdminServices extends AdminApiDeps {
 export class AdminHttpServer {
   private readonly app: FastifyInstance;
   private services?: AdminServices;
-  private history?: MetricsHistory;
 
   constructor(private readonly opts: AdminHttpOptions) {
     this.app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
@@ -75,7 +72,7 @@ export class AdminHttpServer {
     });
     registerAdminApi(app, () => this.services!);
     registerGrpcClientApi(app, () => this.services!);
-    registerOperationsApi(app, () => ({ ...this.services!, history: this.history! }));
+    registerOperationsApi(app, () => this.services!);
     void app.register(async (scope) => {
       markRoutes(scope, 'static');
       await scope.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: 'index.html' });
@@ -84,7 +81,6 @@ export class AdminHttpServer {
   }
 
   serve(services: AdminServices): void {
-    this.history = new MetricsHistory({ traffic: services.ctx.traffic, groupLags: () => groupLags(services.admin), log: this.opts.log });
     this.services = services;
   }
 
@@ -96,7 +92,6 @@ export class AdminHttpServer {
   }
 
   close(): Promise<void> {
-    this.history?.close();
     return this.app.close();
   }
 }

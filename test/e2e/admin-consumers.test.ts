@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway } from '../support/gateway.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, startGateway } from '../support/gateway.js';
 import { JavaHarness, deliveries } from '../support/java-harness.js';
 import { mqadminOk } from '../support/mqadmin.js';
 import { launchChromium, waitForText } from '../support/chromium.js';
@@ -112,6 +114,8 @@ test('a group\'s running info and dead letters, read and re-sent through the adm
     await waitForText(page.getByTestId('dlq-status'), '1 re-sent to the original topic.', 're-sent from the page');
     await revived.waitFor((e) => deliveries(e).some((d) => d.msgId === second.msgId), 30_000, 'the dead letter re-sent from the page consumed');
     assert.equal(deliveries(revived.events).find((d) => d.msgId === second.msgId)!.topic, DOOMED_TOPIC);
+    mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(repoRoot, 'test-results', 'dashboard-consumers.png'), fullPage: true });
 
     // Test messages: what a send is refused for.
     assert.equal((await api('POST', '/api/topics/NoSuchTopic/messages', { body: 'x' })).status, 404);

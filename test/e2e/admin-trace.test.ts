@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway } from '../support/gateway.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, startGateway } from '../support/gateway.js';
 import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 import { launchChromium, waitForText } from '../support/chromium.js';
 
@@ -97,6 +99,8 @@ test('the trace of a message: who published it, when and where it was stored, wh
       const group = shown.locator(`[data-testid="trace-group"][data-group="${CONSUMER_GROUP}"]`);
       await waitForText(group.getByTestId('trace-attempt-status'), 'success', 'consume status');
       await waitForText(group.getByTestId('trace-attempt-client'), attempt.clientHost, 'consuming client');
+      mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+      await page.getByTestId('trace-results').screenshot({ path: join(repoRoot, 'test-results', 'dashboard-trace.png') });
     } finally {
       await browser.close();
     }

@@ -22,7 +22,10 @@ const charts = new WeakMap();
  */
 export function drawHistory(container, history) {
   const names = Object.keys(SERIES).filter((name) => history.series[name] !== undefined);
-  const data = [history.times.map((t) => t / 1000), ...names.map((name) => history.series[name])];
+  // A gateway just started has one point: an empty step before it gives the x axis a span (else uPlot spans years).
+  const lone = history.times.length === 1;
+  const times = lone ? [history.times[0] - history.stepMs, history.times[0]] : history.times;
+  const data = [times.map((t) => t / 1000), ...names.map((name) => (lone ? [null, ...history.series[name]] : history.series[name]))];
   let entry = charts.get(container);
   if (!entry || entry.names.join() !== names.join()) {
     entry?.plot.destroy();
@@ -46,6 +49,9 @@ export function drawHistory(container, history) {
   if (history.capped) container.dataset.capped = 'true';
 }
 
+/** Lines need two points: until then each value shows as a dot. */
+const fewPoints = (u) => u.data[0].length < 3;
+
 function options(container, names) {
   const width = Math.max(320, container.clientWidth || 640);
   const hasLag = names.includes('lag');
@@ -54,7 +60,7 @@ function options(container, names) {
     width,
     height: HEIGHT,
     scales: { x: { time: true }, rate: { range: (_u, _min, max) => [0, Math.max(1, max)] }, lag: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-    series: [{}, ...names.map((name) => ({ label: SERIES[name].label, stroke: SERIES[name].stroke, width: 2, scale: SERIES[name].scale, dash: SERIES[name].dash, spanGaps: false, points: { show: false } }))],
+    series: [{}, ...names.map((name) => ({ label: SERIES[name].label, stroke: SERIES[name].stroke, width: 2, scale: SERIES[name].scale, dash: SERIES[name].dash, spanGaps: false, points: { show: fewPoints } }))],
     axes: [
       { stroke: 'currentColor' },
       ...(hasRate ? [{ scale: 'rate', label: 'messages/s', stroke: 'currentColor' }] : []),

@@ -5,6 +5,8 @@ import type { MessageStore } from './store/message-store.js';
 import { TrafficStats } from './broker/traffic-stats.js';
 import { FastFailure } from './broker/fast-failure.js';
 import { GatewayMetrics } from './admin/gateway-metrics.js';
+import { MetricsHistory } from './admin/metrics-history.js';
+import { groupLags } from './admin/history-api.js';
 import type { AdminServices } from './admin/admin-http-server.js';
 import { GRPC_CLIENT_VERSION, TelemetrySessions } from './grpc/telemetry-sessions.js';
 import { peerAddress } from './grpc/message-conversion.js';
@@ -78,6 +80,8 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const metrics = gatewayMetrics(config, store, remoting, traffic, grpcClients, fastFailure, gate);
   const grpc = await startGrpcEndpoint(config, log, remoting, grpcClients, metrics, gate, acl)
     .catch(undoing({ close: () => remoting.leave().then(() => remoting.close()) }, metrics, fastFailure, traffic, store, http?.server, acl));
+  // Charts need the hour before anyone looks at them: the history records from the start, when the dashboard is served.
+  const history = http && new MetricsHistory({ traffic, groupLags: () => groupLags(remoting.brokers[0]!.admin), log });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= (async () => {
     // Slots are handed over first: their clients move to the successors while this gateway still answers.
@@ -85,6 +89,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     await Promise.all([remoting.close(), grpc?.close()]);
     // The admin server closes after the remoting server has drained, so /readyz says "stopping" meanwhile.
     await http?.server.close();
+    history?.close();
     metrics.close();
     fastFailure.close();
     traffic.close();
@@ -96,7 +101,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     await stop().catch(() => undefined);
     throw err;
   });
-  http?.server.serve(adminServices(config, store, remoting, metrics, grpcClients, () => stopping !== undefined));
+  if (http && history) http.server.serve(adminServices(config, store, remoting, metrics, history, grpcClients, () => stopping !== undefined));
   log.info({ host: config.host, port: remoting.port, httpPort: http?.port, grpcPort: grpc?.port, advertised: remoting.advertisedAddress, remotingTls: config.remotingTls?.mode ?? 'disabled', acl: config.aclFile, dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
 
   return {
@@ -109,13 +114,14 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   };
 }
 
-function adminServices(config: GatewayConfig, store: MessageStore, remoting: RemotingEndpoint, metrics: GatewayMetrics, grpcClients: TelemetrySessions, stopping: () => boolean): AdminServices {
+function adminServices(config: GatewayConfig, store: MessageStore, remoting: RemotingEndpoint, metrics: GatewayMetrics, history: MetricsHistory, grpcClients: TelemetrySessions, stopping: () => boolean): AdminServices {
   const first = remoting.brokers[0]!;
   return {
     ctx: first.ctx,
     admin: first.admin,
     registry: first.registry,
     metrics,
+    history,
     grpcClients,
     storeKind: config.store,
     startedAt: Date.now(),

@@ -4,6 +4,7 @@ import { DLQ_PREFIX, RETRY_PREFIX, validateTopicName, type BrokerContext } from 
 import type { AdminService, FoundMessage, MessageSearch, ResetTarget } from '../broker/admin-service.js';
 import type { ConsumerRegistry } from '../broker/consumer-registry.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
+import type { MetricsHistory } from './metrics-history.js';
 import type { TopicConfig } from '../store/message-store.js';
 import type { TelemetrySessions } from '../grpc/telemetry-sessions.js';
 import { BrokerError } from '../errors/broker-error.js';
@@ -13,6 +14,8 @@ export interface AdminApiDeps {
   admin: AdminService;
   registry: ConsumerRegistry;
   metrics: GatewayMetrics;
+  /** the last hour of rates and lags, for the dashboard's charts */
+  history: MetricsHistory;
   /** RocketMQ 5 clients connected over gRPC */
   grpcClients: TelemetrySessions;
   storeKind: string;
@@ -42,7 +45,7 @@ const topicKind = (name: string): 'normal' | 'retry' | 'dlq' | 'system' =>
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function messageJson({ message: m, offsetMsgId }: FoundMessage): Record<string, unknown> {
+export function messageJson({ message: m, offsetMsgId }: FoundMessage): Record<string, unknown> {
   let body: string;
   let bodyEncoding: 'utf8' | 'base64';
   try {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -7,9 +8,12 @@ import { registerAdminApi, registerGrpcClientApi, type AdminApiDeps } from './ad
 import { BrokerError } from '../errors/broker-error.js';
 import { httpRefusal } from '../errors/boundaries.js';
 import { guardAdminAccess, markRoutes, type AdminAccess } from './admin-access.js';
+import { registerOperationsApi } from './operations-api.js';
 
 /** The dashboard's files are served from the source tree: plain HTML, CSS and browser modules, nothing to build. */
 const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'admin', 'dashboard');
+/** The charting library's browser build, served with the page from the installed package (no CDN). */
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'));
 
 /**
  * Connections the admin server takes at once: probes, a Prometheus scraper and a few dashboards need a handful, and a
@@ -92,9 +96,11 @@ export class AdminHttpServer {
     });
     registerAdminApi(app, () => this.services!);
     registerGrpcClientApi(app, () => this.services!);
+    registerOperationsApi(app, () => this.services!);
     void app.register(async (scope) => {
       markRoutes(scope, 'static');
       await scope.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: 'index.html' });
+      await scope.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/vendor/uplot/', decorateReply: false, allowedPath: (path) => /^\/uPlot\.(esm\.js|min\.css)$/.test(path) });
     });
   }
 

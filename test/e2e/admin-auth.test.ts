@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { registerAdminApi, registerGrpcClientApi, type AdminApiDeps } from '../../src/admin/admin-api.js';
+import { registerAdminApi, registerGrpcClientApi } from '../../src/admin/admin-api.js';
+import { registerOperationsApi } from '../../src/admin/operations-api.js';
 import { cliPath, freePort, startGateway, type GatewayProcess } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 
@@ -39,16 +40,17 @@ function call(base: string, method: string, path: string, headers: Record<string
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** Every route admin-api.ts registers, read from Fastify itself, so that a route added later is tested here too. */
+/** Every route admin-api.ts and operations-api.ts register, read from Fastify itself, so that a route added later is tested here too. */
 async function adminApiRoutes(): Promise<string[]> {
   const app = Fastify();
   const routes: string[] = [];
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push(`${method} ${r.url}`);
   });
-  const unused = (): AdminApiDeps => { throw new Error('no request is served here'); };
+  const unused = (): never => { throw new Error('no request is served here'); };
   registerAdminApi(app, unused);
   registerGrpcClientApi(app, unused);
+  registerOperationsApi(app, unused);
   await app.ready();
   await app.close();
   return routes.sort();
@@ -71,6 +73,13 @@ const CALLS: Record<string, { path: string; body?: unknown; status: number }> = 
   // no RocketMQ 5 client is connected: the route's own 404, after the token was accepted
   'POST /api/grpc-clients/:clientId/thread-stack': { path: '/api/grpc-clients/nobody/thread-stack', status: 404 },
   'POST /api/grpc-clients/:clientId/verify-message': { path: '/api/grpc-clients/nobody/verify-message', body: { msgId: 'x' }, status: 404 },
+  'GET /api/history': { path: `/api/history?topic=${TOPIC}`, status: 200 },
+  // no client has written a trace: the trace topic's own 404, after the token was accepted
+  'GET /api/trace': { path: '/api/trace?msgId=no-such-message', status: 404 },
+  'GET /api/groups/:group/running-info': { path: `/api/groups/${GROUP}/running-info`, status: 200 },
+  'GET /api/groups/:group/dead-letters': { path: `/api/groups/${GROUP}/dead-letters`, status: 200 },
+  'POST /api/groups/:group/dead-letters/resend': { path: `/api/groups/${GROUP}/dead-letters/resend`, body: { all: true }, status: 200 },
+  'POST /api/topics/:name/messages': { path: `/api/topics/${TOPIC}/messages`, body: { body: 'sent with the admin token' }, status: 201 },
 };
 
 const callOf = (route: string) => {

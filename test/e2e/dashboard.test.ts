@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { repoRoot, startGateway, testStore, type GatewayProcess } from '../support/gateway.js';
 import {
   aliConsumer, aliMessage, aliProducer, closeAli, closeAliOnsInnerProducer,
@@ -43,6 +43,37 @@ async function send(producer: AliProducer, key: string, tags: string): Promise<A
   const r = await producer.send(aliMessage(TOPIC, tags, bodyOf(key), [key]));
   assert.equal(r.sendStatus, 'SEND_OK', `send ${key}`);
   return r;
+}
+
+/** Stroke colors of the charts' series (charts.js), to find their lines among the canvas's pixels. */
+const SERIES_RGB: Record<string, [number, number, number]> = { in: [0x1f, 0x77, 0xb4], out: [0x2c, 0xa0, 0x2c], lag: [0xd6, 0x27, 0x28] };
+
+/** What a chart holds for one series (from its data-* attributes) and how many pixels of its canvas have the series' color. */
+async function chartState(page: Page, testId: string, series: string): Promise<{ points: number; peak: number; last: number | null; pixels: number }> {
+  return page.getByTestId(testId).evaluate((container: HTMLElement, [name, rgb]) => {
+    const canvas = container.querySelector('canvas');
+    let pixels = 0;
+    if (canvas && canvas.width > 0) {
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! > 128 && Math.abs(data[i]! - rgb[0]) + Math.abs(data[i + 1]! - rgb[1]) + Math.abs(data[i + 2]! - rgb[2]) < 60) pixels++;
+      }
+    }
+    const points = Number(container.dataset[`${name}Points`] ?? 0);
+    const last = container.dataset[`${name}Last`];
+    return { points, peak: Number(container.dataset[`${name}Peak`] ?? 0), last: last === undefined || last === '' ? null : Number(last), pixels };
+  }, [series, SERIES_RGB[series]!] as const);
+}
+
+/** Waits until a chart has drawn a series with a value above zero: points in its data and its color on the canvas. */
+async function waitForChart(page: Page, testId: string, series: string, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await chartState(page, testId, series);
+    if (s.points > 0 && s.peak > 0 && s.pixels > 20) return;
+    if (Date.now() > deadline) throw new Error(`chart ${testId}: ${what} not drawn after ${timeoutMs} ms: ${JSON.stringify(s)}`);
+    await sleep(250);
+  }
 }
 
 test('the dashboard shows topics, exact group lag per queue and found messages, and follows new traffic by itself', { timeout: 180_000 }, async (t) => {
@@ -153,6 +184,35 @@ test('the dashboard shows topics, exact group lag per queue and found messages, 
     for (let q = 0; q < QUEUES; q++) await waitForText(queueLag(q), String(heldPerQueue[q]), `lag of queue ${q} after more were sent`);
     assert.notEqual(await page.getByTestId('last-updated').textContent(), updatedBefore, '"last updated" moved on');
     assert.equal(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), true, 'the page was not reloaded');
+
+    // Charts of the last hour: the cluster's totals, the topic's rates and the group's consumption and lag
+    await topicRow.getByRole('button', { name: TOPIC }).click();
+    await waitForChart(page, 'cluster-chart', 'in', 'messages produced in the cluster');
+    await waitForChart(page, 'topic-chart', 'in', 'messages produced to the topic');
+    await waitForChart(page, 'topic-chart', 'out', 'messages consumed from the topic');
+    await waitForChart(page, 'group-chart', 'out', 'messages consumed by the group');
+    await waitForChart(page, 'group-chart', 'lag', 'lag of the group');
+    const groupChart = await chartState(page, 'group-chart', 'lag');
+    assert.equal(groupChart.last, HELD + LATER, 'the lag chart ends at the lag the group has now');
+
+    // A test message sent from the open topic: its send result on the page, and the message as stored.
+    // (The group's consumer would not show it soon: its queues wait behind the held messages.)
+    await page.getByTestId('send-tag').fill('TagS');
+    await page.getByTestId('send-keys').fill('sent-from-page second-key');
+    await page.getByTestId('send-body').fill(bodyOf('sent-from-page'));
+    await page.getByTestId('send-submit').click();
+    const sendStatus = page.getByTestId('send-status');
+    await sendStatus.filter({ hasText: 'SEND_OK' }).waitFor();
+    const sendText = (await sendStatus.textContent()) ?? '';
+    const shownIds = /^SEND_OK: message id ([0-9A-F]{32}), offset message id ([0-9A-F]{32}), queue (\d), offset (\d+)\.$/.exec(sendText);
+    assert.ok(shownIds, `the send result: ${sendText}`);
+    const [stored] = (await getJson<{ messages: Array<Record<string, unknown>> }>(`${httpUrl}/api/messages?topic=${TOPIC}&key=sent-from-page`)).messages;
+    assert.equal(stored?.msgId, shownIds[1]);
+    assert.equal(stored?.offsetMsgId, shownIds[2]);
+    assert.deepEqual([stored?.queueId, stored?.queueOffset], [Number(shownIds[3]), Number(shownIds[4])]);
+    assert.equal(stored?.body, bodyOf('sent-from-page'));
+    assert.equal(stored?.tags, 'TagS');
+    assert.equal(stored?.keys, 'sent-from-page second-key');
 
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -19,24 +19,34 @@ export class ApiError extends Error {
  * GETs JSON from the admin API with the tab's token; failures become an ApiError whose message is fit to show a
  * person, and a 401 also asks for a token.
  */
-export async function getJson(path) {
+export const getJson = (path) => requestJson('GET', path);
+
+/** POSTs `body` as JSON, answered as getJson answers. Actions such as a send or a re-send need the admin token. */
+export const postJson = (path, body) => requestJson('POST', path, body);
+
+async function requestJson(method, path, body) {
   let response;
   try {
-    response = await fetch(path, { headers: { accept: 'application/json', ...authHeaders() }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    response = await fetch(path, {
+      method,
+      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...authHeaders() },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
   } catch (err) {
     const timedOut = err instanceof DOMException && err.name === 'TimeoutError';
     throw new ApiError(timedOut ? `${path} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s` : `cannot reach the gateway (${path})`, 0);
   }
-  let body;
+  let answer;
   try {
-    body = await response.json();
+    answer = await response.json();
   } catch {
     throw new ApiError(`${path} answered ${response.status} without JSON`, response.status);
   }
   if (response.status === 401) askForToken();
   if (!response.ok) {
-    const reason = body && typeof body.error === 'string' ? body.error : response.statusText;
+    const reason = answer && typeof answer.error === 'string' ? answer.error : response.statusText;
     throw new ApiError(`${path}: ${response.status} ${reason}`, response.status, reason);
   }
-  return body;
+  return answer;
 }

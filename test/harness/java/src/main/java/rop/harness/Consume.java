@@ -26,7 +26,10 @@ final class Consume {
 
   static int push(Args a) throws Exception {
     String instance = a.get("instance", "push-" + ProcessHandle.current().pid());
-    DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(a.get("group"), Acl.hook(a), new AllocateMessageQueueAveragely());
+    // --trace: the client's message trace on (SubBefore/SubAfter records to RMQ_SYS_TRACE_TOPIC, or to --trace-topic)
+    DefaultMQPushConsumer consumer = a.getBool("trace", false)
+        ? new DefaultMQPushConsumer(a.get("group"), Acl.hook(a), new AllocateMessageQueueAveragely(), true, a.has("trace-topic") ? a.get("trace-topic") : null)
+        : new DefaultMQPushConsumer(a.get("group"), Acl.hook(a), new AllocateMessageQueueAveragely());
     consumer.setNamesrvAddr(a.get("namesrv"));
     consumer.setInstanceName(instance);
     consumer.setConsumeFromWhere(from(a));

@@ -51,7 +51,10 @@ final class Produce {
     String mode = a.get("mode", "sync");
     List<String> tags = a.list("tags");
     int bodySize = a.getInt("body-size", 0);
-    DefaultMQProducer producer = new DefaultMQProducer(a.get("group", "rop-harness-producer"), Acl.hook(a));
+    // --trace: the client's message trace on (Pub records to RMQ_SYS_TRACE_TOPIC, or to --trace-topic)
+    DefaultMQProducer producer = a.getBool("trace", false)
+        ? new DefaultMQProducer(a.get("group", "rop-harness-producer"), Acl.hook(a), true, a.has("trace-topic") ? a.get("trace-topic") : null)
+        : new DefaultMQProducer(a.get("group", "rop-harness-producer"), Acl.hook(a));
     producer.setNamesrvAddr(a.get("namesrv"));
     producer.setInstanceName("harness-" + ProcessHandle.current().pid());
     if (a.has("namespace")) producer.setNamespace(a.get("namespace"));

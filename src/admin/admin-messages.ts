@@ -1,8 +1,7 @@
 import { isIPv4 } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { BrokerContext } from '../broker/broker-context.js';
-import { ensurePropertiesFit } from '../broker/broker-context.js';
-import { ensureSendable } from '../broker/system-topics.js';
+import { admitMessages } from '../broker/message-admission.js';
 import { createOffsetMsgId } from '../protocol/message-codec.js';
 import { Prop } from '../protocol/message-properties.js';
 import { Perm } from '../protocol/bodies.js';
@@ -55,16 +54,12 @@ export class UniqueIdSource {
  * queue of the topic (a random one unless given), counted in the traffic stats, its keys indexed and held pulls woken.
  */
 export async function storeAdminMessage(ctx: BrokerContext, topicName: string, message: Omit<NewMessage, 'bornHost' | 'bornTimestamp' | 'sysFlag' | 'preparedTransactionOffset'>, queueId?: number): Promise<AdminSendResult> {
-  ensureSendable(topicName);
   const topic = ctx.existingTopic(topicName);
   if (!(topic.perm & Perm.WRITE)) throw new BrokerError('forbidden', `topic ${topicName} is not writable`);
-  if (message.body.length > ctx.settings.maxMessageSize) {
-    throw new BrokerError('message-too-large', `the body of ${message.body.length} bytes exceeds the limit of ${ctx.settings.maxMessageSize}`);
-  }
   const queue = queueId ?? Math.floor(Math.random() * topic.writeQueueNums);
   message.properties.set(Prop.CLUSTER, ctx.settings.clusterName);
-  ensurePropertiesFit(message.properties);
   const stored: NewMessage = { ...message, sysFlag: 0, bornTimestamp: Date.now(), bornHost: ADMIN_BORN_HOST, preparedTransactionOffset: 0n };
+  admitMessages(topicName, [stored], ctx.settings.maxMessageSize);
   const result = await ctx.putMessages(topicName, queue, [stored]);
   ctx.traffic.messagesIn(topicName, 1, message.body.length);
   return {

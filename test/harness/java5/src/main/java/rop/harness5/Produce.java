@@ -41,13 +41,21 @@ final class Produce {
     return errors == 0 ? 0 : 1;
   }
 
+  /** A body of exactly `bytes` bytes, for size limits: message i's index, then a repeating pattern. */
+  static byte[] sizedBody(int i, int bytes) {
+    byte[] body = new byte[bytes];
+    byte[] head = ("body-" + i + "-").getBytes(StandardCharsets.UTF_8);
+    for (int k = 0; k < bytes; k++) body[k] = k < head.length ? head[k] : (byte) ('a' + k % 26);
+    return body;
+  }
+
   /** Message i of a run, still open for more properties; consumers recompute it to compare. */
   static MessageBuilder message(MessageBuilder b, Args a, String topic, int i, List<String> tags) {
     b.setTopic(topic)
         .setKeys("key-" + i)
         .addProperty("idx", Integer.toString(i))
         .addProperty("p-utf8", "值-ü-" + i)
-        .setBody(("body-" + i).getBytes(StandardCharsets.UTF_8));
+        .setBody(a.has("body-bytes") ? sizedBody(i, a.getInt("body-bytes", 0)) : ("body-" + i).getBytes(StandardCharsets.UTF_8));
     if (!tags.isEmpty()) b.setTag(tags.get(i % tags.size()));
     if (a.has("group")) b.setMessageGroup(a.get("group"));
     if (a.has("delay-ms")) b.setDeliveryTimestamp(System.currentTimeMillis() + a.getInt("delay-ms", 0));

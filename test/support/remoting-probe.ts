@@ -36,6 +36,16 @@ export class RemotingProbe {
     }
   }
 
+  /** The response code a new connection gets for a route lookup of `topic`: whether the gateway still serves. */
+  static async routeCode(address: string, topic: string): Promise<number> {
+    const probe = await RemotingProbe.connect(address);
+    try {
+      return (await probe.invoke(105, { topic })).code;
+    } finally {
+      probe.close();
+    }
+  }
+
   /** Declares (or replaces) a subscription group, as `mqadmin updateSubGroup` does; fields left out keep their defaults. */
   static async declareGroup(address: string, config: { groupName: string } & Record<string, unknown>): Promise<void> {
     const probe = await RemotingProbe.connect(address);

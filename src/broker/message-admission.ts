@@ -31,8 +31,15 @@ export function admitBatchBody(bytes: number, maxBodyBytes: number): void {
   if (bytes > maxBodyBytes) throw new BrokerError('message-too-large', `the batch body of ${bytes} bytes is over the limit of ${maxBodyBytes} bytes`);
 }
 
-/** Refuses a message whose properties would not fit the stored layout: stored, no consumer could read past it. */
+/**
+ * Refuses a message whose properties would not fit the stored layout: stored, no consumer could read past it. A
+ * UTF-16 unit takes at most 3 bytes in UTF-8, so properties whose units fit in a third of the limit need no exact
+ * count (every send passes here; the exact count would encode them once more).
+ */
 function ensurePropertiesFit(properties: ReadonlyMap<string, string>): void {
+  let units = 0;
+  for (const [k, v] of properties) units += k.length + v.length + 2;
+  if (units * 3 <= MAX_PROPERTIES_BYTES) return;
   const bytes = Buffer.byteLength(formatProperties(properties));
   if (bytes > MAX_PROPERTIES_BYTES) {
     throw new BrokerError('message-properties-too-large', `the message's properties take ${bytes} bytes, over RocketMQ's limit of ${MAX_PROPERTIES_BYTES}`);

@@ -62,6 +62,8 @@ final class Produce {
     // --retries N: the client's own retries of a failed sync send (0 by default, so a test sees every failure).
     producer.setRetryTimesWhenSendFailed(a.getInt("retries", 0));
     producer.setRetryTimesWhenSendAsyncFailed(0);
+    // --retry-busy: retry SYSTEM_BUSY (2) too, as Apache's 5.3+ clients do by default; 4.9.8 retries it only when told.
+    if (a.getBool("retry-busy", false)) producer.addRetryResponseCode(2);
     if (a.has("poll-name-server-ms")) producer.setPollNameServerInterval(a.getInt("poll-name-server-ms", 30_000));
     producer.start();
     int errors = 0;

@@ -67,7 +67,7 @@ test('a flood of fsynced sends is answered busy where it would wait past the bou
   const gw = await startGateway({ grpc: true, http: true, args: ['--flush', 'sync', '--max-send-wait-ms', String(BOUND_MS), '--default-queues', String(QUEUES)] });
   try {
     // The Java producer first: its sends are to meet the flood, not to finish before it.
-    const java = JavaHarness.start('produce', { namesrv: gw.address, topic: 'OverloadJava', count: 200, mode: 'sync', 'body-size': 65_536, retries: 4, 'retry-busy': true });
+    const java = JavaHarness.start('produce', { namesrv: gw.address, topic: 'OverloadJava', count: 200, mode: 'sync', 'body-size': 65_536, retries: 4, 'retry-busy': 'true' });
     await java.waitFor((events) => events.some((e) => e.event === 'sent'), 60_000, 'the Java producer\'s first send');
 
     const acked = new Map<string, string>();

@@ -8,6 +8,13 @@ const sampleEvery = (maxWaitMs: number): number => Math.max(5, Math.min(50, Math
 const queueKey = (topic: string, queueId: number): string => `${topic}\u0000${queueId}`;
 
 /**
+ * How long a queue's oldest append may be held in the store before sends to it are refused: Apache's
+ * osPageCacheBusyTimeOutMills (its PCBUSY bound), apart from the wait for the event loop. A store's own latency
+ * (a Pulsar round trip, a bookie's fsync) spikes past the 200 ms of the queue wait under ordinary load.
+ */
+const STORE_BUSY_MS = 1000;
+
+/**
  * Apache RocketMQ's BrokerFastFailure in a Node process: a send or pull that would start its work later than
  * `maxWaitMs` after it arrived (Apache's waitTimeMillsInSendQueue) is answered busy at once, so that its client backs
  * off or tries another queue instead of waiting out its timeout. Node keeps no queue of requests of its own; a
@@ -27,7 +34,8 @@ export class FastFailure {
   private nextAppend = 0;
   private readonly refusals: Record<Protocol, number> = { remoting: 0, grpc: 0 };
 
-  constructor(private readonly maxWaitMs: number) {
+  /** `storeBusyMs`: how long a queue's oldest append may be held in the store (Apache's PCBUSY bound, at least the wait's). */
+  constructor(private readonly maxWaitMs: number, private readonly storeBusyMs = Math.max(STORE_BUSY_MS, maxWaitMs)) {
     const every = sampleEvery(maxWaitMs);
     let last = performance.now();
     this.sampler = setInterval(() => {
@@ -38,7 +46,7 @@ export class FastFailure {
     this.sampler.unref();
   }
 
-  /** Refuses a send to `topic`/`queueId` that would wait past the bound: for the event loop, or behind the queue's appends. */
+  /** Refuses a send to `topic`/`queueId` that would wait past a bound: for the event loop, or behind the queue's appends held in the store. */
   admitSend(protocol: Protocol, topic: string, queueId: number): void {
     this.admit(protocol);
     const key = queueKey(topic, queueId);
@@ -47,7 +55,7 @@ export class FastFailure {
     const oldest = started?.values().next().value;
     if (oldest === undefined) return;
     const waited = performance.now() - oldest;
-    if (waited > this.maxWaitMs) throw this.refuse(protocol, 'PCBUSY_CLEAN_QUEUE', waited, started!.size);
+    if (waited > this.storeBusyMs) throw this.refuse(protocol, 'PCBUSY_CLEAN_QUEUE', waited, started!.size);
   }
 
   /** Refuses a request (a pull; a send, first) that has been waiting past the bound for the event loop. */

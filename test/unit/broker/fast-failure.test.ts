@@ -14,7 +14,7 @@ function blockFor(ms: number): void {
 }
 
 test('a send to a queue whose oldest append in flight started longer ago than the bound is refused busy; other queues are not', async () => {
-  const ff = new FastFailure(100);
+  const ff = new FastFailure(100, 100);
   try {
     await ff.track('T', 0, async () => undefined);
     let settle!: () => void;
@@ -37,7 +37,7 @@ test('a send to a queue whose oldest append in flight started longer ago than th
 });
 
 test('the first appends to a queue wait for the store to open it: however long, that refuses nothing', async () => {
-  const ff = new FastFailure(100);
+  const ff = new FastFailure(100, 100);
   try {
     let settle!: () => void;
     const opening = ff.track('T', 0, () => new Promise<void>((resolve) => (settle = resolve)));
@@ -49,6 +49,20 @@ test('the first appends to a queue wait for the store to open it: however long, 
     await sleep(150);
     assert.throws(() => ff.admitSend('remoting', 'T', 0), busy(/PCBUSY/), 'once open, a backlog is one');
     await slow;
+  } finally {
+    ff.close();
+  }
+});
+
+test('by default an append may be held in the store for Apache\'s PCBUSY second, whatever the queue wait\'s bound', async () => {
+  const ff = new FastFailure(100);
+  try {
+    await ff.track('T', 0, async () => undefined);
+    const spike = ff.track('T', 0, () => sleep(300));
+    await sleep(250);
+    ff.admitSend('remoting', 'T', 0);
+    await spike;
+    assert.deepEqual(ff.refused, { remoting: 0, grpc: 0 });
   } finally {
     ff.close();
   }

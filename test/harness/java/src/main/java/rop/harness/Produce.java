@@ -104,6 +104,9 @@ final class Produce {
         default -> throw new IllegalArgumentException("unknown --mode " + mode);
       }
     } finally {
+      // The trace dispatcher sends its records asynchronously, batched for up to half a second; shut down at once,
+      // the producer can cut the last batch's send while the store (Pulsar's round trip) is still answering it.
+      if (a.getBool("trace", false)) Thread.sleep(a.getInt("trace-linger-ms", 2_000));
       producer.shutdown();
     }
     Map<String, Object> done = Events.event("done");

@@ -73,7 +73,8 @@ export function messageJson({ message: m, offsetMsgId }: FoundMessage): Record<s
   };
 }
 
-const wholeNumber = (value: unknown, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number => {
+/** A whole number from a JSON body or a query string, within `min`…`max`; anything else is a 'bad-request'. */
+export const wholeNumber = (value: unknown, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number => {
   const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new BrokerError('bad-request', `${what} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return n;

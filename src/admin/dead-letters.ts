@@ -5,7 +5,7 @@ import { createOffsetMsgId, parseOffsetMsgId } from '../protocol/message-codec.j
 import { Prop } from '../protocol/message-properties.js';
 import type { StoredMessage } from '../store/message-store.js';
 import { BrokerError } from '../errors/broker-error.js';
-import { messageJson } from './admin-api.js';
+import { messageJson, wholeNumber } from './admin-api.js';
 import { storeAdminMessage, type AdminSendResult } from './admin-messages.js';
 
 /** Dead letters listed per page, and re-sent per request ("all" re-sends the oldest this many). */
@@ -123,12 +123,9 @@ export class DeadLetters {
   }
 }
 
-const wholeNumber = (value: string | undefined, what: string, min: number, max: number): number | undefined => {
-  if (value === undefined || value === '') return undefined;
-  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new BrokerError('bad-request', `${what} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  return n;
-};
+/** An optional query number: left out or empty is undefined. */
+const optionalWholeNumber = (value: string | undefined, what: string, min: number, max: number): number | undefined =>
+  value === undefined || value === '' ? undefined : wholeNumber(value, what, min, max);
 
 /**
  * GET /api/groups/:group/dead-letters?offset=&max=: a page of the group's dead letters, oldest first.
@@ -138,8 +135,8 @@ const wholeNumber = (value: string | undefined, what: string, min: number, max: 
 export function registerDeadLetterApi(app: FastifyInstance, deps: () => { ctx: BrokerContext; admin: AdminService }): void {
   app.get<{ Params: { group: string }; Querystring: { offset?: string; max?: string } }>('/api/groups/:group/dead-letters', async (req) => {
     const { ctx, admin } = deps();
-    const from = wholeNumber(req.query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
-    const max = wholeNumber(req.query.max, 'max', 1, MAX_DEAD_LETTERS_PAGE) ?? 32;
+    const from = optionalWholeNumber(req.query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+    const max = optionalWholeNumber(req.query.max, 'max', 1, MAX_DEAD_LETTERS_PAGE) ?? 32;
     return new DeadLetters(ctx, admin).list(req.params.group, from, max);
   });
 

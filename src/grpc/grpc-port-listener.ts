@@ -1,6 +1,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { ServerCredentials, type ConnectionInjector, type Server } from '@grpc/grpc-js';
 import type { Logger } from '../logger.js';
+import { listenOn } from '../net/listen.js';
 import { sniffFirstByte, TLS_HANDSHAKE_BYTE, type FirstByte } from '../remoting/tls-mode-acceptor.js';
 import type { GrpcTls } from './tls.js';
 import type { ConnectionGate } from '../net/connection-gate.js';
@@ -42,14 +43,7 @@ export class GrpcPortListener {
   }
 
   listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.listener.once('error', reject);
-      this.listener.listen(port, host, () => {
-        this.listener.off('error', reject);
-        const address = this.listener.address();
-        resolve(typeof address === 'object' && address ? address.port : port);
-      });
-    });
+    return listenOn(this.listener, host, port);
   }
 
   /** Stops taking connections and drops those not handed on yet; the grpc-js server closes the rest. */

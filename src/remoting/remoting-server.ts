@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
+import { listenOn } from '../net/listen.js';
 import type { Logger } from '../logger.js';
 import { FrameTooLargeError } from './errors.js';
 import { RemotingConnection } from './remoting-connection.js';
@@ -107,16 +108,9 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
     this.refusals.set(code, reason);
   }
 
-  listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        const addr = this.server.address();
-        this.boundPort = typeof addr === 'object' && addr ? addr.port : port;
-        resolve(this.boundPort);
-      });
-    });
+  async listen(host: string, port: number): Promise<number> {
+    this.boundPort = await listenOn(this.server, host, port);
+    return this.boundPort;
   }
 
   /** the port bound by `listen` (0 before) */

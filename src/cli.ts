@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { defaultConfig, SETTING_RANGES, wholeNumber, type GatewayConfig } from './config.js';
-import { createLogger } from './logger.js';
-import { startGateway } from './gateway.js';
+import { createLogger, type Logger } from './logger.js';
+import { startGateway, type Gateway } from './gateway.js';
+import { workerConfig, workerPlaceOf } from './workers/worker-config.js';
+import { WorkerLink } from './workers/worker-link.js';
+import { startWorkerPool, type WorkerPool } from './workers/worker-pool.js';
 import { DEFAULT_DELAY_LEVELS, parseDelayLevels } from './broker/delay-levels.js';
 import { applyLayers, ConfigError, describeLayers, readConfigFile } from './config-layers.js';
 import { readGrpcTls, type GrpcTls } from './grpc/tls.js';
@@ -174,6 +177,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     .option('--cluster-name <name>', 'cluster name in routes and cluster info', d.clusterName)
     .option('--broker-name <name>', 'broker name in routes and cluster info; with several slots, each slot is <name>-<n>', d.brokerName)
     .option('--cluster-slots <n>', 'store pulsar: broker slots of a new cluster (the gateways sharing cluster name and system namespace); an existing cluster keeps its own', integer(1, 256), d.clusterSlots)
+    .option('--workers <n>', 'processes serving the gateway, to use more cores: on the embedded store each is a broker of one cluster with its own queues and data (workers/<i> under the data dir, worker 0 keeps the data dir itself); on Pulsar each is a gateway of the cluster; 1 is one process', integer(1, 64), d.workers)
     .option('--config <file>', 'YAML or JSON file of settings named like the options in camelCase (httpPort: 8080); also ROP_CONFIG')
     .option('--print-config', 'print the effective configuration, with where each value came from, and exit')
     .addHelpText('after', '\nEvery option can also come from an environment variable, ROP_ and its name in capitals (ROP_HTTP_PORT),\nor from the --config file. Flags win over environment variables, which win over the file.')
@@ -221,6 +225,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine 
     clusterName: o.clusterName,
     brokerName: o.brokerName,
     clusterSlots: o.clusterSlots,
+    workers: o.workers,
     limits: {
       maxMessageSize: o.maxMessageSize,
       clientIdleTimeoutMs: o.clientIdleTimeout * 1000,
@@ -252,16 +257,21 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
-  let gateway;
-  try {
-    gateway = await startGateway(config, log);
-  } catch (err) {
-    // Refused credentials or certificates need the operator, not a stack trace: one line says which.
-    if (err instanceof PulsarAccessError) process.stderr.write(`error: rop failed to start: ${err.message.replace(/\s+/g, ' ')}\n`);
-    else log.fatal({ err }, 'rop failed to start');
-    process.exit(1);
+  const place = workerPlaceOf(process.env);
+  if (place) {
+    await runWorker(workerConfig(config, place));
+    return;
   }
+  const log = createLogger(config.logLevel);
+  if (config.workers > 1) {
+    await runPrimary(config, log);
+    return;
+  }
+  await runGateway(config, log);
+}
+
+/** Stops `stop` on SIGINT and SIGTERM, once, and exits with its outcome. */
+function exitOnSignals(log: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const shutdown = (signal: string): void => {
     // A repeated signal must not kill a stop that is answering clients and flushing the store.
@@ -271,7 +281,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     log.info({ signal }, 'shutting down');
-    gateway.stop().then(
+    stop().then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
@@ -281,6 +291,51 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function startOrExit(config: GatewayConfig, log: Logger): Promise<Gateway> {
+  try {
+    return await startGateway(config, log);
+  } catch (err) {
+    // Refused credentials or certificates need the operator, not a stack trace: one line says which.
+    if (err instanceof PulsarAccessError) process.stderr.write(`error: rop failed to start: ${err.message.replace(/\s+/g, ' ')}\n`);
+    else log.fatal({ err }, 'rop failed to start');
+    process.exit(1);
+  }
+}
+
+async function runGateway(config: GatewayConfig, log: Logger): Promise<void> {
+  const gateway = await startOrExit(config, log);
+  exitOnSignals(log, () => gateway.stop());
+}
+
+/** A worker: a gateway that tells the primary where it listens, and ends with the primary. */
+async function runWorker(config: GatewayConfig): Promise<void> {
+  const log = createLogger(config.logLevel).child({ worker: config.worker!.index });
+  // The primary gone (killed) leaves no one to stop the workers: each goes at once, as the primary did.
+  process.on('disconnect', () => process.exit(1));
+  const gateway = await startOrExit(config, log);
+  WorkerLink.ofProcess().listening({ port: gateway.port, httpPort: gateway.httpPort, grpcPort: gateway.grpcPort, address: gateway.advertisedAddress });
+  exitOnSignals(log, () => gateway.stop());
+}
+
+/** The primary of --workers: forks them, says where the first listens, stops them on a signal or when one dies. */
+async function runPrimary(config: GatewayConfig, log: Logger): Promise<void> {
+  let pool: WorkerPool;
+  try {
+    pool = await startWorkerPool(process.argv[1]!, process.argv.slice(2), config.workers, log);
+  } catch (err) {
+    log.fatal({ err }, 'rop failed to start');
+    process.exit(1);
+  }
+  const { first } = pool;
+  log.info({ host: config.host, port: first.port, httpPort: first.httpPort, grpcPort: first.grpcPort, advertised: first.address, workers: pool.workers.map((w) => w.address), store: config.store }, 'rop listening');
+  pool.onWorkerLost((index, code) => {
+    // A worker's slot has no other server: stopping the whole gateway lets a supervisor restart it whole.
+    log.fatal({ worker: index, code }, 'a worker exited; stopping the others');
+    void pool.stop().then(() => process.exit(1));
+  });
+  exitOnSignals(log, () => pool.stop());
 }
 
 void main();

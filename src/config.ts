@@ -61,7 +61,17 @@ export interface GatewayConfig {
   brokerName: string;
   /** broker slots of a new cluster of gateways on one Pulsar (an existing one keeps its count) */
   clusterSlots: number;
+  /** processes serving the gateway: one broker slot each on the embedded store, gateways of one cluster on Pulsar */
+  workers: number;
+  /** set in a worker process: which of the `count` workers it is */
+  worker?: WorkerPlace;
   limits: GatewayLimits;
+}
+
+/** A worker's place among the processes of `--workers`. */
+export interface WorkerPlace {
+  index: number;
+  count: number;
 }
 
 /**
@@ -121,6 +131,7 @@ export const defaultConfig: GatewayConfig = {
   clusterName: 'DefaultCluster',
   brokerName: 'rop-broker',
   clusterSlots: 1,
+  workers: 1,
   limits: {
     maxMessageSize: 4 * 1024 * 1024,
     clientIdleTimeoutMs: 120_000,

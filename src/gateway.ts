@@ -102,7 +102,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     throw err;
   });
   if (http && history) http.server.serve(adminServices(config, store, remoting, metrics, history, grpcClients, () => stopping !== undefined));
-  log.info({ host: config.host, port: remoting.port, httpPort: http?.port, grpcPort: grpc?.port, advertised: remoting.advertisedAddress, remotingTls: config.remotingTls?.mode ?? 'disabled', acl: config.aclFile, dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
+  log.info({ host: config.host, port: remoting.port, httpPort: http?.port, grpcPort: grpc?.port, advertised: remoting.advertisedAddress, remotingTls: config.remotingTls?.mode ?? 'disabled', acl: config.aclFile, dataDir: config.dataDir, store: config.store, flush: config.flush }, config.worker ? 'rop worker listening' : 'rop listening');
 
   return {
     port: remoting.port,

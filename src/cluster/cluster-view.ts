@@ -17,6 +17,8 @@ export interface SlotOwner {
 export interface ClusterView {
   readonly clusterName: string;
   readonly slots: number;
+  /** true when every slot keeps its data in a store of its own (workers); else the slots stripe one shared store */
+  readonly storePerSlot?: boolean;
   brokerName(slot: number): string;
   /** the gateway serving `slot` now, or undefined while none is */
   owner(slot: number): SlotOwner | undefined;

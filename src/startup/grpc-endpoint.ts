@@ -50,8 +50,10 @@ export async function startGrpcEndpoint(
     gate,
     idleTimeoutMs: config.limits.clientIdleTimeoutMs,
   });
+  // Workers after the first take a port of their own: routes say where.
+  const bindPort = config.worker?.index ? 0 : config.grpcPort;
   try {
-    port = await server.listen(config.host, config.grpcPort);
+    port = await server.listen(config.host, bindPort);
   } catch (err) {
     throw new Error(`gRPC endpoint cannot listen on ${config.host}:${config.grpcPort} (${(err as Error).message}); choose another --grpc-port, or 0 to turn it off`);
   }

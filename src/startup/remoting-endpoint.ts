@@ -98,7 +98,8 @@ export async function startRemotingEndpoint(config: GatewayConfig, log: Logger, 
   const options = listenerOptions(config, deps.gate);
   const main = new RemotingServer(log, config.maxFrameSize, REMOTING_TERMS, options);
   const port = await main.listen(config.host, config.port);
-  const advertisedAddress = config.advertisedAddress ?? `${isIP(config.host) && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${port}`;
+  // Port 0 in an advertised address is the port bound (a worker's, which is not known before it listens).
+  const advertisedAddress = config.advertisedAddress?.replace(/:0$/, `:${port}`) ?? `${isIP(config.host) && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${port}`;
   const advertisedHost = advertisedAddress.slice(0, advertisedAddress.lastIndexOf(':'));
   let cluster: ClusterMembership;
   let listeners: RemotingServer[];
@@ -115,7 +116,8 @@ export async function startRemotingEndpoint(config: GatewayConfig, log: Logger, 
   const addressOf = (slot: number): string => (slot === 0 ? advertisedAddress : `${advertisedHost}:${listeners[slot]!.port}`);
   // In permissive mode every gateway also takes plaintext, so only enforcing needs TLS between gateways.
   const forwarder = new RequestForwarder(advertisedAddress, config.maxFrameSize, config.remotingTls?.mode === 'enforcing' ? clientOptions(config.remotingTls) : undefined);
-  const slotStores = Array.from({ length: cluster.slots }, (_, slot) => new SlotStore(store, new SlotLayout(slot, cluster.slots)));
+  const layoutOf = (slot: number): SlotLayout => (cluster.storePerSlot ? new SlotLayout(0, 1) : new SlotLayout(slot, cluster.slots));
+  const slotStores = Array.from({ length: cluster.slots }, (_, slot) => new SlotStore(store, layoutOf(slot)));
   const brokers = slotStores.map((slotStore, slot) => new SlotBroker({
     store: slotStore,
     settings: brokerSettings(config, addressOf(slot), cluster.brokerName(slot)),

@@ -5,6 +5,9 @@ import { PulsarStore } from '../store/pulsar/pulsar-store.js';
 import type { MessageStore } from '../store/message-store.js';
 import { SingleGatewayCluster, type ClusterMembership } from '../cluster/cluster-view.js';
 import { PulsarCluster } from '../cluster/pulsar-cluster.js';
+import { WorkerCluster } from '../workers/worker-cluster.js';
+import { WorkerLink } from '../workers/worker-link.js';
+import { SharedConfigStore } from '../workers/shared-config-store.js';
 import { tokenAuthentication, type PulsarAuthentication } from '../pulsar/auth.js';
 import type { PulsarTlsOptions } from '../pulsar/tls.js';
 
@@ -57,9 +60,10 @@ async function opened<T>(resource: T, open: () => Promise<void>, close: () => Pr
   return resource;
 }
 
-/** The configured store, open. */
+/** The configured store, open; a worker's store shares its topic and group configs with the other workers. */
 export function openStore(config: GatewayConfig, log: Logger): Promise<MessageStore> {
-  const store = createStore(config, log);
+  const own = createStore(config, log);
+  const store = config.worker && config.store !== 'pulsar' ? new SharedConfigStore(own, WorkerLink.ofProcess(), log) : own;
   return opened(store, () => store.open(), () => store.close());
 }
 
@@ -68,6 +72,10 @@ export function openStore(config: GatewayConfig, log: Logger): Promise<MessageSt
  * its embedded store is a cluster of its own.
  */
 export async function openCluster(config: GatewayConfig, gatewayId: string, log: Logger): Promise<ClusterMembership> {
+  if (config.store !== 'pulsar' && config.worker) {
+    const { index, count } = config.worker;
+    return new WorkerCluster(config.clusterName, config.brokerName, index, count, WorkerLink.ofProcess(), log);
+  }
   if (config.store !== 'pulsar') {
     if (config.clusterSlots > 1) log.warn({ clusterSlots: config.clusterSlots }, 'the embedded store is a cluster of one gateway; --cluster-slots applies to the Pulsar store only');
     return new SingleGatewayCluster(config.clusterName, config.brokerName);
@@ -79,7 +87,8 @@ export async function openCluster(config: GatewayConfig, gatewayId: string, log:
     systemNamespace: config.pulsarSystemNamespace,
     clusterName: config.clusterName,
     brokerName: config.brokerName,
-    slotsIfNew: config.clusterSlots,
+    // Workers of one process are gateways of the cluster: each needs a slot to serve.
+    slotsIfNew: Math.max(config.clusterSlots, config.worker?.count ?? 1),
     gatewayId,
   }, log);
   return opened(cluster, () => cluster.open(), () => cluster.leave());

@@ -69,6 +69,9 @@ export async function freePort(): Promise<number> {
  */
 export const testStore = process.env.ROP_TEST_STORE === 'pulsar' ? 'pulsar' : 'embedded';
 
+/** ROP_TEST_WORKERS=n runs every gateway the suites start as `rop --workers n` (a test's own --workers wins). */
+const workerArgs = (): string[] => (process.env.ROP_TEST_WORKERS ? ['--workers', process.env.ROP_TEST_WORKERS] : []);
+
 const pulsarNamespaceFor = (dataDir: string): string => `e2e-${basename(dataDir).replace(/[^-\w]/g, '')}`;
 
 function storeArgs(dataDir: string, shared?: string): string[] {
@@ -89,7 +92,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayPr
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rop-test-'));
   const httpPort = opts.http ? await freePort() : 0;
   const grpcPort = opts.grpc ? await freePort() : 0;
-  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--http-port', String(httpPort), '--grpc-port', String(grpcPort), '--data-dir', dataDir, ...storeArgs(dataDir, opts.sharedNamespace), ...(opts.args ?? [])];
+  const args = [cliPath, '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--http-port', String(httpPort), '--grpc-port', String(grpcPort), '--data-dir', dataDir, ...storeArgs(dataDir, opts.sharedNamespace), ...workerArgs(), ...(opts.args ?? [])];
   const [command, ...prefix] = [...(opts.wrapper ?? []), process.execPath];
   const child = spawn(command!, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: Array<Record<string, unknown>> = [];

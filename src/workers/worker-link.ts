@@ -1,0 +1,80 @@
+import type { ConfigChange, ConfigTables, PrimaryMessage, WorkerMessage, WorkerPorts } from './worker-messages.js';
+import type { SlotOwner } from '../cluster/cluster-view.js';
+
+type Send = (message: WorkerMessage) => void;
+
+/**
+ * A worker's channel to the primary process (Node's IPC channel of a forked child): requests that the primary
+ * answers once every worker has done its part, and the changes and owner tables it passes on from the others.
+ */
+export class WorkerLink {
+  private readonly pending = new Map<number, (tables?: ConfigTables) => void>();
+  private nextId = 1;
+  private applier?: (change: ConfigChange) => Promise<void>;
+  private readonly ownerListeners: Array<(owners: Map<number, SlotOwner>) => void> = [];
+
+  constructor(private readonly send: Send) {}
+
+  private static own?: WorkerLink;
+
+  /** The link of this process, which is a worker forked with an IPC channel (one link per process). */
+  static ofProcess(): WorkerLink {
+    if (WorkerLink.own) return WorkerLink.own;
+    const send = process.send?.bind(process);
+    if (!send) throw new Error('a worker needs the IPC channel of the process that forked it');
+    const link = (WorkerLink.own = new WorkerLink((m) => void send(m)));
+    process.on('message', (m: PrimaryMessage) => link.receive(m));
+    return link;
+  }
+
+  /** Sends this worker's tables; resolves with every worker's tables together, once all have sent theirs. */
+  exchangeTables(tables: ConfigTables): Promise<ConfigTables> {
+    return this.request((id) => ({ t: 'tables', id, tables })).then((t) => t ?? { topics: [], groups: [] });
+  }
+
+  /** Resolves once every other worker has applied `change`. */
+  async publish(change: ConfigChange): Promise<void> {
+    await this.request((id) => ({ t: 'change', id, change }));
+  }
+
+  /** How changes made by other workers are applied here. */
+  onChange(apply: (change: ConfigChange) => Promise<void>): void {
+    this.applier = apply;
+  }
+
+  announce(slot: number, owner: SlotOwner): void {
+    this.send({ t: 'announce', slot, owner });
+  }
+
+  onOwners(listener: (owners: Map<number, SlotOwner>) => void): void {
+    this.ownerListeners.push(listener);
+  }
+
+  listening(ports: WorkerPorts): void {
+    this.send({ t: 'listening', ports });
+  }
+
+  receive(m: PrimaryMessage): void {
+    if (m.t === 'reply') {
+      const done = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      done?.(m.tables);
+    } else if (m.t === 'apply') {
+      // Answered even when applying fails (the applier reports its own failures): the worker that made the change
+      // must not wait for ever.
+      const applied = (): void => this.send({ t: 'applied', id: m.id });
+      (this.applier ? this.applier(m.change) : Promise.resolve()).then(applied, applied);
+    } else {
+      const owners = new Map(m.owners);
+      for (const l of this.ownerListeners) l(owners);
+    }
+  }
+
+  private request(make: (id: number) => WorkerMessage): Promise<ConfigTables | undefined> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.send(make(id));
+    });
+  }
+}

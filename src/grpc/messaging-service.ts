@@ -2,13 +2,13 @@ import type { ServerUnaryCall, ServerWritableStream, sendUnaryData, UntypedServi
 import type { BrokerContext } from '../broker/broker-context.js';
 import { BrokerError } from '../errors/broker-error.js';
 import { Perm } from '../protocol/bodies.js';
-import type { TopicConfig } from '../store/message-store.js';
+import { assignmentAnswer, endpointsOf, routeAnswer, type RouteBroker } from './route-answers.js';
 import { ownerEndpoints, requireServedHere, type ServedElsewhere } from './served-elsewhere.js';
 import { Code, ok, type Status } from './status-code.js';
 import { grpcStatus } from '../errors/boundaries.js';
 import { answerSettings, type ClientSettings } from './client-settings.js';
 import { resourceName, toNewMessage, toV2Message } from './message-conversion.js';
-import { fromMillis, toMillis, type Endpoints, type MessageType, type Resource, type Timestamp, type V2Message } from './v2-types.js';
+import { fromMillis, toMillis, type Endpoints, type Resource, type Timestamp, type V2Message } from './v2-types.js';
 import type { PopConsumptionService } from '../broker/pop-consumption-service.js';
 import { filterOf } from './filter-expression.js';
 import { DEFAULT_MAX_RECONSUME_TIMES, validateGroupName } from '../broker/broker-context.js';
@@ -73,10 +73,9 @@ export interface MessagingSettings {
   observe?: (method: string, statusCode: string, durationMs: number) => void;
   /** in a cluster, whether another gateway serves this broker now: routes send clients there */
   servedElsewhere?: ServedElsewhere;
+  /** with workers, every slot's broker and the gRPC endpoint of the worker serving it: routes name them all */
+  slotBrokers?: () => Array<{ name: string; grpcAddress: string }>;
 }
-
-/** The message types a route says its queues take: any queue takes any type, as any 4.x queue does. */
-const ACCEPTED_TYPES: MessageType[] = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'];
 
 /** A stable hash of a message group, so that one group always lands in one queue. */
 function groupHash(group: string): number {
@@ -175,40 +174,29 @@ export class MessagingService {
   }
 
   private async queryRoute(req: { topic: Resource; endpoints?: Endpoints | null }): Promise<Record<string, unknown>> {
-    const name = resourceName(req.topic);
-    const topic = await this.ctx.topicOrCreate(name);
-    const broker = this.brokerFor(req.endpoints);
-    const queues = Math.max(topic.readQueueNums, topic.writeQueueNums);
-    return {
-      messageQueues: Array.from({ length: queues }, (_, id) => ({
-        topic: req.topic,
-        id,
-        permission: permissionOf(topic, id),
-        broker,
-        acceptMessageTypes: ACCEPTED_TYPES,
-      })),
-    };
+    const topic = await this.ctx.topicOrCreate(resourceName(req.topic));
+    return routeAnswer(req.topic, topic, this.brokersFor(req.endpoints));
   }
 
-  /**
-   * A push consumer's share of a topic: the whole of this broker, as one assignment with queue id -1 (as Apache's
-   * proxy assigns for non-FIFO groups); its receives then pop from every queue, and pops share them among members.
-   */
   private async queryAssignment(req: { topic: Resource; group: Resource; endpoints?: Endpoints | null }): Promise<Record<string, unknown>> {
     const name = resourceName(req.topic);
     resourceName(req.group, 'group');
     const topic = this.ctx.existingTopic(name);
     if (!(topic.perm & Perm.READ) || topic.readQueueNums === 0) throw new BrokerError('forbidden', `topic ${name} has no readable queue`);
-    const broker = this.brokerFor(req.endpoints);
-    return { assignments: [{ messageQueue: { topic: req.topic, id: -1, permission: 'READ_WRITE', broker, acceptMessageTypes: ACCEPTED_TYPES } }] };
+    return assignmentAnswer(req.topic, this.brokersFor(req.endpoints));
   }
 
-  /** This broker, at the endpoints the client reached us by (as Apache's proxy answers), else the advertised host. */
-  private brokerFor(asked: Endpoints | null | undefined): { name: string; id: number; endpoints: Endpoints } {
+  /**
+   * The brokers routes name: every slot's, each at its worker's endpoint, when workers share the cluster; else
+   * this broker, at the endpoints the client reached us by (as Apache's proxy answers), else the advertised host.
+   */
+  private brokersFor(asked: Endpoints | null | undefined): RouteBroker[] {
+    const slots = this.settings.slotBrokers?.();
+    if (slots) return slots.map((b) => ({ name: b.name, id: 0, endpoints: endpointsOf(b.grpcAddress) }));
     const endpoints: Endpoints = ownerEndpoints(this.settings.servedElsewhere) ?? (asked && asked.addresses.length > 0
       ? asked
       : { scheme: /^[\d.]+$/.test(this.settings.advertisedHost) ? 'IPv4' : 'DOMAIN_NAME', addresses: [{ host: this.settings.advertisedHost, port: this.settings.grpcPort() }] });
-    return { name: this.ctx.settings.brokerName, id: 0, endpoints };
+    return [{ name: this.ctx.settings.brokerName, id: 0, endpoints }];
   }
 
   /**
@@ -397,10 +385,4 @@ export class MessagingService {
     await this.pops.forwardToDeadLetters(resourceName(req.group, 'group'), resourceName(req.topic), req.receiptHandle);
     return {};
   }
-}
-
-function permissionOf(topic: TopicConfig, queueId: number): string {
-  const readable = queueId < topic.readQueueNums && (topic.perm & Perm.READ) !== 0;
-  const writable = queueId < topic.writeQueueNums && (topic.perm & Perm.WRITE) !== 0;
-  return readable && writable ? 'READ_WRITE' : readable ? 'READ' : writable ? 'WRITE' : 'NONE';
 }

@@ -1,5 +1,6 @@
 import { BrokerError } from '../errors/broker-error.js';
 import type { Endpoints } from './v2-types.js';
+import { endpointsOf } from './route-answers.js';
 
 /**
  * Where the broker a gateway's gRPC endpoint speaks for is served when that is another gateway of the cluster:
@@ -21,8 +22,5 @@ export function requireServedHere(method: string, servedElsewhere: ServedElsewhe
 /** The owner's endpoints for routes, when another gateway owns the broker. */
 export function ownerEndpoints(servedElsewhere: ServedElsewhere | undefined): Endpoints | undefined {
   const elsewhere = servedElsewhere?.();
-  if (!elsewhere) return undefined;
-  const i = elsewhere.lastIndexOf(':');
-  const host = elsewhere.slice(0, i);
-  return { scheme: /^[\d.]+$/.test(host) ? 'IPv4' : 'DOMAIN_NAME', addresses: [{ host, port: Number(elsewhere.slice(i + 1)) }] };
+  return elsewhere ? endpointsOf(elsewhere) : undefined;
 }

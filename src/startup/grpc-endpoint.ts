@@ -37,7 +37,14 @@ export async function startGrpcEndpoint(
   acl?: AclFile,
 ): Promise<GrpcEndpoint | undefined> {
   if (config.grpcPort === 0) return undefined;
-  const first = remoting.brokers[0]!;
+  // A worker speaks for the slot it serves; routes name the other workers' endpoints for theirs.
+  const workerSlot = config.store === 'pulsar' ? undefined : config.worker?.index;
+  const own = workerSlot ?? 0;
+  const first = remoting.brokers[own]!;
+  const slotBrokers = workerSlot === undefined ? undefined : () => remoting.brokers.flatMap((b, slot) => {
+    const grpcAddress = remoting.cluster.owner(slot)?.grpcAddress;
+    return grpcAddress ? [{ name: b.ctx.settings.brokerName, grpcAddress }] : [];
+  });
   let port: number | undefined;
   const server = new GrpcServer(new MessagingService(first.ctx, first.pops, first.transactions, clients, {
     advertisedHost: remoting.advertisedHost,
@@ -45,7 +52,8 @@ export async function startGrpcEndpoint(
     // A retry waits as a 4.x retry does: the first one at delay level 3 (10 s), then one level further each time.
     retryDelaysMs: config.delayLevelsMs.slice(2),
     observe: (method, statusCode, ms) => metrics.grpcAnswered(method, statusCode, ms),
-    servedElsewhere: () => !first.isOwned && (remoting.cluster.owner(0)?.grpcAddress ?? ''),
+    servedElsewhere: () => !first.isOwned && (remoting.cluster.owner(own)?.grpcAddress ?? ''),
+    slotBrokers,
   }), log, config.limits.maxMessageSize, config.grpcTlsMode, await grpcCertificate(config, remoting.advertisedHost, log), acl && ((impl) => guardMessaging(impl, acl)), {
     gate,
     idleTimeoutMs: config.limits.clientIdleTimeoutMs,

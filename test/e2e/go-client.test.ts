@@ -70,7 +70,7 @@ function assertExactly(got: HarnessEvent[], expected: Set<number>, tags: string[
       `and ${unexpected.length} that do not (${JSON.stringify(unexpected.slice(0, 20))}${unexpected.length > 20 ? '...' : ''})`,
   );
   assert.equal(got.length, expected.size, `${what}: no message twice`);
-  assert.equal(new Set(got.map((m) => `${m.queueId}:${m.queueOffset}`)).size, got.length, `${what}: no queue offset twice`);
+  assert.equal(new Set(got.map((m) => `${String(m.broker)}/${m.queueId}:${m.queueOffset}`)).size, got.length, `${what}: no queue offset twice`);
   for (const m of got) {
     const i = indexOf(m);
     const want = expectedMessage(i, tags);

@@ -39,9 +39,10 @@ function assertSameAsSent(delivered: HarnessEvent[]): void {
 }
 
 function assertContiguous(sent: HarnessEvent[], what: string): void {
-  const byQueue = new Map<number, number[]>();
+  // A queue is a broker's: with --workers each broker has queue ids of its own.
+  const byQueue = new Map<string, number[]>();
   for (const s of sent) {
-    const q = Number(s.queueId);
+    const q = `${String(s.broker)}/${String(s.queueId)}`;
     byQueue.set(q, [...(byQueue.get(q) ?? []), Number(s.queueOffset)]);
   }
   for (const [q, offsets] of byQueue) {
@@ -78,7 +79,7 @@ test('a push consumer group of two members gets every message exactly once, byte
   await a.waitFor(() => total() >= count, 60_000, `${count} deliveries across both members`);
   await new Promise((r) => setTimeout(r, 1500));
   const all = [...deliveries(a.events), ...deliveries(b.events)];
-  const positions = all.map((m) => `${m.queueId}:${m.queueOffset}`);
+  const positions = all.map((m) => `${String(m.broker)}/${m.queueId}:${m.queueOffset}`);
   assert.equal(new Set(positions).size, all.length, 'no message delivered twice');
   assert.equal(all.length, count, 'every message delivered');
   assert.deepEqual(new Set(all.map((m) => Number((m.props as Record<string, string>).idx))).size, count);
@@ -109,7 +110,7 @@ test('a DefaultLitePullConsumer gets every message exactly once, including onewa
   await new Promise((r) => setTimeout(r, 1500));
   const got = deliveries(c.events);
   assert.equal(got.length, count);
-  assert.equal(new Set(got.map((m) => `${m.queueId}:${m.queueOffset}`)).size, count, 'no duplicates');
+  assert.equal(new Set(got.map((m) => `${String(m.broker)}/${m.queueId}:${m.queueOffset}`)).size, count, 'no duplicates');
   assert.equal(new Set(got.map((m) => (m.props as Record<string, string>).idx)).size, count, 'every index');
   assertSameAsSent(got);
 });

@@ -83,7 +83,7 @@ func produce(a args) int {
 			continue
 		}
 		emit(newEvent("sent").put("i", i).put("msgId", r.MsgID).put("offsetMsgId", r.OffsetMsgID).
-			put("queueId", r.MessageQueue.QueueId).put("queueOffset", r.QueueOffset).put("status", sendStatus[r.Status]))
+			put("queueId", r.MessageQueue.QueueId).put("queueOffset", r.QueueOffset).put("broker", r.MessageQueue.BrokerName).put("status", sendStatus[r.Status]))
 	}
 	_ = p.Shutdown()
 	emit(newEvent("done").put("sent", count-errors).put("errors", errors))
@@ -197,6 +197,7 @@ func describe(m *primitive.MessageExt, instance string) *event {
 		put("topic", m.Topic).
 		put("queueId", queueID).
 		put("queueOffset", m.QueueOffset).
+		put("broker", brokerOf(m)).
 		put("tags", nullable(m.GetTags())).
 		put("keys", nullable(m.GetKeys())).
 		put("props", user).
@@ -207,4 +208,12 @@ func describe(m *primitive.MessageExt, instance string) *event {
 		put("instance", instance).
 		// Microseconds of wall time, comparable across harness processes on one machine.
 		put("atMicros", time.Now().UnixMicro())
+}
+
+// brokerOf names the broker a message was pulled from: queue ids repeat across brokers.
+func brokerOf(m *primitive.MessageExt) interface{} {
+	if m.Queue == nil {
+		return nil
+	}
+	return m.Queue.BrokerName
 }

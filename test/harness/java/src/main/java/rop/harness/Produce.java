@@ -193,6 +193,7 @@ final class Produce {
         e.put("offsetMsgId", offsetIds.length == to - from ? offsetIds[i - from] : r.getOffsetMsgId());
         e.put("queueId", r.getMessageQueue().getQueueId());
         e.put("queueOffset", r.getQueueOffset() + (i - from));
+        e.put("broker", r.getMessageQueue().getBrokerName());
         e.put("status", r.getSendStatus().name());
         Events.emit(e);
       }

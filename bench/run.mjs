@@ -1,11 +1,12 @@
 // npm run bench [-- --quick] [--pulsar auto|start|off] [--rounds N] [--workloads id,id] [--out bench/results/latest.md]
-//                [--profile]
+//                [--profile] [--workers N]
 //
 // RoP beside Apache RocketMQ, and RoP's Pulsar store beside Pulsar driven directly, in one run on 127.0.0.1:
 //   rop         the gateway on its embedded store
 //   rocketmq    Apache RocketMQ's own name server and broker (5.x from Maven Central, default settings, ASYNC_FLUSH)
 //   rop-pulsar  the gateway with --store pulsar              } when Pulsar runs (--pulsar auto, the default for
 //   pulsar      Pulsar itself, driven by pulsar-perf          }  --quick) or is started here (--pulsar start)
+//   rop-workers the gateway with --workers N (given --workers N, N > 1): N broker processes, one cluster
 //   rop-grpc        the gateway's gRPC endpoint, embedded store  } for the gRPC workloads (RocketMQ 5's
 //   rocketmq-proxy  Apache's proxy in cluster mode before the    }  MessagingService)
 //                   broker above
@@ -44,6 +45,7 @@ const { values: v } = parseArgs({
     out: { type: 'string', default: join('bench', 'results', 'latest.md') },
     verbose: { type: 'boolean', short: 'v', default: false },
     profile: { type: 'boolean', default: false },
+    workers: { type: 'string' },
   },
 });
 const quick = v.quick;
@@ -58,6 +60,18 @@ const log = (m) => console.error(`[bench ${((Date.now() - began) / 1000).toFixed
 const began = Date.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const QUEUES = 4;
+const workerCount = Number(v.workers ?? 1);
+if (!Number.isInteger(workerCount) || workerCount < 1) fail(`--workers must be a whole number of at least 1, not ${v.workers}`);
+
+/** `pid` and its children (Linux /proc): the primary of --workers and its workers. */
+function processTree(pid) {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return [pid, ...children];
+  } catch {
+    return [pid];
+  }
+}
 const PROFILE_DIR = join(root, 'bench', 'results', 'profiles');
 const ROCKETMQ = {
   version: process.env.ROCKETMQ_BENCH_VERSION ?? '5.5.0', namesrvPort: 29876, brokerPort: 20911, proxyGrpcPort: 28081,
@@ -95,6 +109,7 @@ function gatewayTarget(name, label, port, { extraArgs = [], extraPids = () => ({
       await waitForPort(port, 30_000, label);
     },
     pids: () => ({ gateway: child.pid, ...extraPids() }),
+    primaryPid: () => child.pid,
     async stop() {
       if (!child || child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -317,6 +332,16 @@ async function main() {
   const pairs = [];
   const rocketmq = rocketmqTarget();
   if (generators.remoting) pairs.push({ ours: gatewayTarget('rop', 'rop (embedded store)', 39876), peer: rocketmq, ratio: 'rop / Apache RocketMQ', protocol: 'remoting' });
+  if (generators.remoting && workerCount > 1) {
+    const ours = gatewayTarget('rop-workers', `rop --workers ${workerCount} (embedded store)`, 39879, {
+      extraArgs: ['--workers', String(workerCount)],
+    });
+    // A worker's CPU and memory count with its primary's: they are one gateway.
+    ours.pids = function workerPids() {
+      return Object.fromEntries(processTree(this.primaryPid()).map((pid, i) => [i === 0 ? 'gateway' : `worker${i - 1}`, pid]));
+    };
+    pairs.push({ ours, peer: rocketmq, ratio: `rop --workers ${workerCount} / Apache RocketMQ`, protocol: 'remoting' });
+  }
   if (generators.grpc) {
     pairs.push({
       ours: gatewayTarget('rop-grpc', 'rop gRPC (embedded store)', 39878, { grpcPort: 39881 }), peer: rocketmq.proxy,

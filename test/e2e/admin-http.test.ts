@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliPath, freePort, startGateway, testStore, type GatewayProcess } from '../support/gateway.js';
+import { cliPath, freePort, startGateway, testStore, type GatewayProcess, adminOfWorkerZeroOnly } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 import { JavaHarness, deliveries, expectedMessage, type HarnessEvent } from '../support/java-harness.js';
 import { parseMetrics, sum } from '../support/prometheus.js';
@@ -33,7 +33,7 @@ async function produce(gw: GatewayProcess, count: number): Promise<HarnessEvent[
   return sent;
 }
 
-test('the admin HTTP API and /metrics report a known load exactly', { timeout: 240_000 }, async (t) => {
+test('the admin HTTP API and /metrics report a known load exactly', { timeout: 240_000, skip: adminOfWorkerZeroOnly }, async (t) => {
   const gw = await startGateway({ http: true, args: ['--default-queues', '2'] });
   t.after(async () => {
     await gw.stop();

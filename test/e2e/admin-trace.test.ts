@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, startGateway } from '../support/gateway.js';
+import { repoRoot, startGateway, adminOfWorkerZeroOnly } from '../support/gateway.js';
 import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 import { launchChromium, waitForText } from '../support/chromium.js';
 
@@ -15,7 +15,7 @@ const COUNT = 3;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('the trace of a message: who published it, when and where it was stored, which group consumed it and how', { timeout: 120_000 }, async (t) => {
+test('the trace of a message: who published it, when and where it was stored, which group consumed it and how', { timeout: 120_000, skip: adminOfWorkerZeroOnly }, async (t) => {
   const gw = await startGateway({ http: true, args: ['--default-queues', '2'] });
   t.after(async () => {
     await gw.stop();

@@ -32,8 +32,9 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
 const bodyOf = (i: number): Buffer => Buffer.concat([Buffer.from(`ali-${i}-ünïcødé-`), Buffer.from([i & 0xff, 0, 0xff])]);
 const indexOf = (m: AliMessage): number => Number(m.properties.idx);
 
-const where = (m: AliMessage): string => `${m.queueId}:${m.queueOffset}`;
-/** Every (queueId, queueOffset) at most once, and every message index at most once. */
+/** A stored message's place: its id names the broker that stored it (queue ids repeat across brokers). */
+const where = (m: AliMessage): string => `${m.msgId}/${m.queueId}:${m.queueOffset}`;
+/** Every stored message at most once, and every message index at most once. */
 function assertNoDuplicates(got: AliMessage[], what: string): void {
   assert.equal(new Set(got.map(where)).size, got.length, `${what}: no (queueId,queueOffset) delivered twice`);
   assert.equal(new Set(got.map(indexOf)).size, got.length, `${what}: no message delivered twice`);
@@ -85,11 +86,11 @@ test('1,000 sync sends with tags and keys, each SEND_OK at a contiguous offset',
   await consume('AliOnsGroup', '*', 'member-a', memberA, { brokerSuspendMaxTimeMillis: 1500 });
   await consume('AliOnsGroup', '*', 'member-b', memberB, { brokerSuspendMaxTimeMillis: 1500 });
   await sleep(SETTLE_MS);
-  const offsets = new Map<number, number[]>();
+  const offsets = new Map<string, number[]>();
   for (let i = 0; i < COUNT; i++) {
     const r = await producer.send(aliMessage(TOPIC, TAGS[i % 3]!, bodyOf(i), [`key-${i}`, `k2-${i}`], { idx: String(i), color: i % 2 ? 'blue' : 'grün' }));
     assert.equal(r.sendStatus, 'SEND_OK', `send ${i}`);
-    const q = Number(r.messageQueue.queueId);
+    const q = `${r.messageQueue.brokerName}/${r.messageQueue.queueId}`;
     offsets.set(q, [...(offsets.get(q) ?? []), Number(r.queueOffset)]);
   }
   for (const [q, list] of offsets) assert.deepEqual(list, list.map((_, k) => k), `queue ${q} offsets 0..${list.length - 1}`);

@@ -13,7 +13,7 @@ export interface AliMessage {
   bornTimestamp: number;
   properties: Record<string, string>;
 }
-export interface AliSendResult { sendStatus: string; queueOffset: number; msgId: string; messageQueue: { queueId: number | string } }
+export interface AliSendResult { sendStatus: string; queueOffset: number; msgId: string; messageQueue: { brokerName: string; queueId: number | string } }
 export interface AliProducer {
   ready(): Promise<void>;
   send(m: unknown): Promise<AliSendResult>;

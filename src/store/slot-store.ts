@@ -1,6 +1,5 @@
-import type {
-  AppendResult, CommittedOffset, MessageStore, NewMessage, ReadResult, StoreStatus, StoredMessage, SubscriptionGroupConfig, TopicConfig,
-} from './message-store.js';
+import type { AppendResult, CommittedOffset, MessageStore, NewMessage, ReadResult, StoredMessage, TopicConfig } from './message-store.js';
+import { ForwardingStore } from './forwarding-store.js';
 
 /**
  * Where one broker slot's queues sit among a store queue set: the queues of every topic are striped over the
@@ -47,117 +46,83 @@ export const isReleasable = (store: MessageStore): store is ReleasableStore => t
  * topic, with queue ids and queue counts local to the slot, as clients see a broker's. Topic and group
  * configs are the cluster's, shared by every slot; a queue count given to the view is per slot.
  */
-export class SlotStore implements MessageStore {
-  constructor(readonly inner: MessageStore, readonly layout: SlotLayout) {}
+export class SlotStore extends ForwardingStore {
+  constructor(inner: MessageStore, readonly layout: SlotLayout) {
+    super(inner);
+  }
 
-  open(): Promise<void> {
+  override open(): Promise<void> {
     return Promise.resolve();
   }
 
   /** The shared store outlives its slots' views; a view closes nothing. */
-  close(): Promise<void> {
+  override close(): Promise<void> {
     return Promise.resolve();
   }
 
-  getTopic(name: string): TopicConfig | undefined {
+  override getTopic(name: string): TopicConfig | undefined {
     const t = this.inner.getTopic(name);
     return t && this.local(t);
   }
 
-  listTopics(): TopicConfig[] {
+  override listTopics(): TopicConfig[] {
     return this.inner.listTopics().map((t) => this.local(t));
   }
 
-  async putTopic(config: TopicConfig): Promise<TopicConfig> {
+  override async putTopic(config: TopicConfig): Promise<TopicConfig> {
     const { slots } = this.layout;
     const stored = await this.inner.putTopic({ ...config, readQueueNums: config.readQueueNums * slots, writeQueueNums: config.writeQueueNums * slots });
     return this.local(stored);
   }
 
-  deleteTopic(name: string): Promise<void> {
-    return this.inner.deleteTopic(name);
-  }
-
-  ensureRoomForMessages(): void {
-    this.inner.ensureRoomForMessages();
-  }
-
-  async append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
+  override async append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
     return this.inner.append(topic, this.layout.storeQueue(queueId), messages);
   }
 
-  async read(topic: string, queueId: number, offset: number, maxMessages: number, maxBytes: number): Promise<ReadResult> {
+  override async read(topic: string, queueId: number, offset: number, maxMessages: number, maxBytes: number): Promise<ReadResult> {
     const r = await this.inner.read(topic, this.layout.storeQueue(queueId), offset, maxMessages, maxBytes);
     for (const m of r.messages) m.queueId = queueId;
     return r;
   }
 
-  minOffset(topic: string, queueId: number): Promise<number> {
+  override minOffset(topic: string, queueId: number): Promise<number> {
     return this.inner.minOffset(topic, this.layout.storeQueue(queueId));
   }
 
-  maxOffset(topic: string, queueId: number): Promise<number> {
+  override maxOffset(topic: string, queueId: number): Promise<number> {
     return this.inner.maxOffset(topic, this.layout.storeQueue(queueId));
   }
 
-  offsetForTimestamp(topic: string, queueId: number, timestamp: number): Promise<number> {
+  override offsetForTimestamp(topic: string, queueId: number, timestamp: number): Promise<number> {
     return this.inner.offsetForTimestamp(topic, this.layout.storeQueue(queueId), timestamp);
   }
 
-  earliestStoreTime(topic: string, queueId: number): Promise<number> {
+  override earliestStoreTime(topic: string, queueId: number): Promise<number> {
     return this.inner.earliestStoreTime(topic, this.layout.storeQueue(queueId));
   }
 
   /** Any slot's message: message ids name a message wherever it is, and its queue id is local to its own slot. */
-  async lookup(locator: bigint): Promise<StoredMessage | undefined> {
+  override async lookup(locator: bigint): Promise<StoredMessage | undefined> {
     const m = await this.inner.lookup(locator);
     if (m) m.queueId = this.layout.localQueue(m.queueId);
     return m;
   }
 
-  commitOffset(group: string, topic: string, queueId: number, offset: number): Promise<void> {
+  override commitOffset(group: string, topic: string, queueId: number, offset: number): Promise<void> {
     return this.inner.commitOffset(group, topic, this.layout.storeQueue(queueId), offset);
   }
 
-  committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined> {
+  override committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined> {
     return this.inner.committedOffset(group, topic, this.layout.storeQueue(queueId));
   }
 
-  committedOffsets(): CommittedOffset[] {
+  override committedOffsets(): CommittedOffset[] {
     return this.inner.committedOffsets()
       .filter((c) => this.layout.holds(c.queueId))
       .map((c) => ({ ...c, queueId: this.layout.localQueue(c.queueId) }));
   }
 
-  deleteCommittedOffsets(group: string): Promise<void> {
-    return this.inner.deleteCommittedOffsets(group);
-  }
-
-  getSubscriptionGroup(name: string): SubscriptionGroupConfig | undefined {
-    return this.inner.getSubscriptionGroup(name);
-  }
-
-  listSubscriptionGroups(): SubscriptionGroupConfig[] {
-    return this.inner.listSubscriptionGroups();
-  }
-
-  putSubscriptionGroup(config: SubscriptionGroupConfig): Promise<void> {
-    return this.inner.putSubscriptionGroup(config);
-  }
-
-  deleteSubscriptionGroup(name: string): Promise<void> {
-    return this.inner.deleteSubscriptionGroup(name);
-  }
-
-  status(): StoreStatus {
-    return this.inner.status();
-  }
-
-  onFlush(listener: (durationMs: number) => void): () => void {
-    return this.inner.onFlush(listener);
-  }
-
-  onAppend(listener: (topic: string, queueId: number) => void): () => void {
+  override onAppend(listener: (topic: string, queueId: number) => void): () => void {
     return this.inner.onAppend((topic, queueId) => {
       if (this.layout.holds(queueId)) listener(topic, this.layout.localQueue(queueId));
     });

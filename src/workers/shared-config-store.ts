@@ -1,7 +1,6 @@
 import type { Logger } from '../logger.js';
-import type {
-  AppendResult, CommittedOffset, MessageStore, NewMessage, ReadResult, StoreStatus, StoredMessage, SubscriptionGroupConfig, TopicConfig,
-} from '../store/message-store.js';
+import type { MessageStore, SubscriptionGroupConfig, TopicConfig } from '../store/message-store.js';
+import { ForwardingStore } from '../store/forwarding-store.js';
 import type { WorkerLink } from './worker-link.js';
 import type { ConfigChange, ConfigTables } from './worker-messages.js';
 
@@ -10,119 +9,40 @@ import type { ConfigChange, ConfigTables } from './worker-messages.js';
  * cluster hold a topic created with `-c cluster`: a change made here returns once every other worker has applied
  * it, and changes made elsewhere are applied here. Messages, offsets and everything else stay this worker's.
  */
-export class SharedConfigStore implements MessageStore {
-  constructor(private readonly inner: MessageStore, private readonly link: WorkerLink, private readonly log: Logger) {
+export class SharedConfigStore extends ForwardingStore {
+  constructor(inner: MessageStore, private readonly link: WorkerLink, private readonly log: Logger) {
+    super(inner);
     link.onChange((change) => this.apply(change).catch((err: unknown) => {
       this.log.error({ err, change: change.kind }, 'could not apply another worker\'s config change');
     }));
   }
 
   /** Opens the store, then takes in the topics and groups of the other workers' stores (a new worker has none). */
-  async open(): Promise<void> {
+  override async open(): Promise<void> {
     await this.inner.open();
     const all = await this.link.exchangeTables({ topics: this.inner.listTopics(), groups: this.inner.listSubscriptionGroups() });
     await this.takeMissing(all);
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
-  getTopic(name: string): TopicConfig | undefined {
-    return this.inner.getTopic(name);
-  }
-
-  listTopics(): TopicConfig[] {
-    return this.inner.listTopics();
-  }
-
-  async putTopic(config: TopicConfig): Promise<TopicConfig> {
+  override async putTopic(config: TopicConfig): Promise<TopicConfig> {
     const stored = await this.inner.putTopic(config);
     await this.link.publish({ kind: 'putTopic', config: stored });
     return stored;
   }
 
-  async deleteTopic(name: string): Promise<void> {
+  override async deleteTopic(name: string): Promise<void> {
     await this.inner.deleteTopic(name);
     await this.link.publish({ kind: 'deleteTopic', name });
   }
 
-  ensureRoomForMessages(): void {
-    this.inner.ensureRoomForMessages();
-  }
-
-  append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
-    return this.inner.append(topic, queueId, messages);
-  }
-
-  read(topic: string, queueId: number, offset: number, maxMessages: number, maxBytes: number): Promise<ReadResult> {
-    return this.inner.read(topic, queueId, offset, maxMessages, maxBytes);
-  }
-
-  minOffset(topic: string, queueId: number): Promise<number> {
-    return this.inner.minOffset(topic, queueId);
-  }
-
-  maxOffset(topic: string, queueId: number): Promise<number> {
-    return this.inner.maxOffset(topic, queueId);
-  }
-
-  offsetForTimestamp(topic: string, queueId: number, timestamp: number): Promise<number> {
-    return this.inner.offsetForTimestamp(topic, queueId, timestamp);
-  }
-
-  earliestStoreTime(topic: string, queueId: number): Promise<number> {
-    return this.inner.earliestStoreTime(topic, queueId);
-  }
-
-  lookup(locator: bigint): Promise<StoredMessage | undefined> {
-    return this.inner.lookup(locator);
-  }
-
-  commitOffset(group: string, topic: string, queueId: number, offset: number): Promise<void> {
-    return this.inner.commitOffset(group, topic, queueId, offset);
-  }
-
-  committedOffset(group: string, topic: string, queueId: number): Promise<number | undefined> {
-    return this.inner.committedOffset(group, topic, queueId);
-  }
-
-  committedOffsets(): CommittedOffset[] {
-    return this.inner.committedOffsets();
-  }
-
-  deleteCommittedOffsets(group: string): Promise<void> {
-    return this.inner.deleteCommittedOffsets(group);
-  }
-
-  getSubscriptionGroup(name: string): SubscriptionGroupConfig | undefined {
-    return this.inner.getSubscriptionGroup(name);
-  }
-
-  listSubscriptionGroups(): SubscriptionGroupConfig[] {
-    return this.inner.listSubscriptionGroups();
-  }
-
-  async putSubscriptionGroup(config: SubscriptionGroupConfig): Promise<void> {
+  override async putSubscriptionGroup(config: SubscriptionGroupConfig): Promise<void> {
     await this.inner.putSubscriptionGroup(config);
     await this.link.publish({ kind: 'putGroup', config });
   }
 
-  async deleteSubscriptionGroup(name: string): Promise<void> {
+  override async deleteSubscriptionGroup(name: string): Promise<void> {
     await this.inner.deleteSubscriptionGroup(name);
     await this.link.publish({ kind: 'deleteGroup', name });
-  }
-
-  status(): StoreStatus {
-    return this.inner.status();
-  }
-
-  onFlush(listener: (durationMs: number) => void): () => void {
-    return this.inner.onFlush(listener);
-  }
-
-  onAppend(listener: (topic: string, queueId: number) => void): () => void {
-    return this.inner.onAppend(listener);
   }
 
   private async apply(change: ConfigChange): Promise<void> {

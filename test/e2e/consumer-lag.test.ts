@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
-import { RemotingProbe } from '../support/remoting-probe.js';
-import { routeOf } from '../support/cluster.js';
+import { lagAcross } from '../support/cluster.js';
 import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 
 // Lag as monitoring computes it, sum over queues of GET_MAX_OFFSET - QUERY_CONSUMER_OFFSET, must be
@@ -11,12 +10,7 @@ const TOPIC = 'LagTopic';
 const GROUP = 'LagGroup';
 const QUEUES = 4;
 
-/** Summed over every broker of the topic's route, as monitoring sums it over a cluster (one broker, or one per worker). */
-async function lag(namesrv: string): Promise<number> {
-  const brokers = (await routeOf(namesrv, TOPIC)).brokerDatas.map((b) => b.brokerAddrs['0']!);
-  const each = await Promise.all(brokers.map((address) => RemotingProbe.lag(address, GROUP, TOPIC, QUEUES)));
-  return each.reduce((a, b) => a + b, 0);
-}
+const lag = (namesrv: string): Promise<number> => lagAcross(namesrv, GROUP, TOPIC, QUEUES);
 
 async function produce(address: string, mode: 'sync' | 'batch', count: number): Promise<void> {
   const events = await JavaHarness.run('produce', { namesrv: address, topic: TOPIC, count, mode, 'batch-size': 25 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway, type GatewayProcess } from '../support/gateway.js';
+import { startGateway, type GatewayProcess, oneBrokerOnly } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 import { aliConsumer, aliMessage, aliProducer, closeAli, closeAliOnsInnerProducer, withTimeout, type AliMessage } from '../support/ali-ons.js';
 
@@ -22,7 +22,7 @@ async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, 
   }
 }
 
-test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the group resumes from its committed offsets', { timeout: 240_000 }, async (t) => {
+test('kill -9 during a 10,000-message produce: nothing acknowledged is lost, the group resumes from its committed offsets', { timeout: 240_000 , skip: oneBrokerOnly }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rop-durability-'));
   const clientDir = mkdtempSync(join(tmpdir(), 'rop-durability-clients-'));
   const gateways: GatewayProcess[] = [];

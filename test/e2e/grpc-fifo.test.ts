@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
+import { lagAcross, maxOffsetAcross } from '../support/cluster.js';
 import { JavaHarness } from '../support/java-harness.js';
 import { ConsumeResult, Rocketmq5Clients } from '../support/rocketmq5.js';
 
@@ -48,7 +49,7 @@ test('a FIFO SimpleConsumer gets each message group in order; an unacked message
   assert.deepEqual(seen.get('order-A')!.map((s) => s.idx), [0, 1, 2, 2, 3, 4, 5], 'A in order, A2 again before A3');
   assert.deepEqual(seen.get('order-A')!.filter((s) => s.idx === 2).map((s) => s.attempt), [1, 2]);
   assert.deepEqual(seen.get('order-B')!.map((s) => s.idx), [0, 1, 2, 3, 4, 5], 'B in order, once each');
-  assert.equal(await RemotingProbe.lag(gw.address, group, topic, QUEUES), 0);
+  assert.equal(await lagAcross(gw.address, group, topic, QUEUES), 0);
 });
 
 test('a FIFO PushConsumer consumes in order, retries a failing message locally, then forwards it to the dead-letter topic', { timeout: 120_000 }, async (t) => {
@@ -72,13 +73,11 @@ test('a FIFO PushConsumer consumes in order, retries a failing message locally, 
   });
   await consumer.startup();
   const dlq = `%DLQ%${group}`;
-  const probe = await RemotingProbe.connect(gw.address);
-  t.after(() => probe.close());
   const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && (consumed.length < 8 || (await RemotingProbe.lag(gw.address, group, topic, QUEUES)) > 0)) await sleep(200);
+  while (Date.now() < deadline && (consumed.length < 8 || (await lagAcross(gw.address, group, topic, QUEUES)) > 0)) await sleep(200);
   assert.deepEqual(consumed, [0, 1, 2, 2, 2, 3, 4, 5], 'in order; the failing one three times, and nothing after it meanwhile');
-  assert.equal(await probe.maxOffset(dlq, 0), 1, 'the failing message is in the dead-letter topic');
-  assert.equal(await RemotingProbe.lag(gw.address, group, topic, QUEUES), 0, 'forwarding counts as consumed');
+  assert.equal(await maxOffsetAcross(gw.address, dlq, 0), 1, 'the failing message is in the dead-letter topic');
+  assert.equal(await lagAcross(gw.address, group, topic, QUEUES), 0, 'forwarding counts as consumed');
   const dlqReader = clients.simpleConsumer('DlqReaders', dlq, { awaitDuration: 2000 });
   await dlqReader.startup();
   const [dead] = await dlqReader.receive(1, 10_000);
@@ -105,7 +104,7 @@ test('a 4.x ordered producer\'s orders reach a FIFO PushConsumer each in sequenc
   });
   await consumer.startup();
   const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && ([...steps.values()].reduce((n, s) => n + s.length, 0) < 32 || (await RemotingProbe.lag(gw.address, group, topic, QUEUES)) > 0)) await sleep(200);
+  while (Date.now() < deadline && ([...steps.values()].reduce((n, s) => n + s.length, 0) < 32 || (await lagAcross(gw.address, group, topic, QUEUES)) > 0)) await sleep(200);
   for (let order = 0; order < 4; order++) assert.deepEqual(steps.get(order), [0, 1, 2, 3, 4, 5, 6, 7], `order ${order} in sequence, once each`);
-  assert.equal(await RemotingProbe.lag(gw.address, group, topic, QUEUES), 0);
+  assert.equal(await lagAcross(gw.address, group, topic, QUEUES), 0);
 });

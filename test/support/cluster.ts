@@ -114,3 +114,28 @@ export async function polled(check: () => boolean, timeoutMs: number, what: stri
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** The addresses of the brokers the topic's route names: one broker alone, or one per worker with --workers. */
+export async function brokerAddressesOf(namesrv: string, topic: string): Promise<string[]> {
+  return (await routeOf(namesrv, topic)).brokerDatas.map((b) => b.brokerAddrs['0']!);
+}
+
+/** A queue id's max offset summed over the route's brokers: which worker's broker a message landed on does not matter. */
+export async function maxOffsetAcross(namesrv: string, topic: string, queueId: number): Promise<number> {
+  let total = 0;
+  for (const address of await brokerAddressesOf(namesrv, topic)) {
+    const probe = await RemotingProbe.connect(address);
+    try {
+      total += await probe.maxOffset(topic, queueId);
+    } finally {
+      probe.close();
+    }
+  }
+  return total;
+}
+
+/** A group's lag summed over the route's brokers, as monitoring sums it over a cluster. */
+export async function lagAcross(namesrv: string, group: string, topic: string, queues: number): Promise<number> {
+  const each = await Promise.all((await brokerAddressesOf(namesrv, topic)).map((address) => RemotingProbe.lag(address, group, topic, queues)));
+  return each.reduce((a, b) => a + b, 0);
+}

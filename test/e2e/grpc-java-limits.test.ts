@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startGateway } from '../support/gateway.js';
 import { Java5Harness } from '../support/java5-harness.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
+import { brokerAddressesOf } from '../support/cluster.js';
 import { decodeStoredMessages } from '../../src/protocol/message-codec.js';
 
 // Apache RocketMQ's 5.x Java client against a gateway with default flags (TLS and plaintext on one port; the client
@@ -27,14 +28,16 @@ test('the 5.x Java client sends a 4 MiB body as a normal, FIFO, delayed and tran
   await tx.waitFor((e) => e.some((x) => x.event === 'sent-all'), 60_000, 'the transactional send');
   assert.equal(sent(tx.events).length, 1, tx.describe());
 
-  const probe = await RemotingProbe.connect(gw.address);
-  t.after(() => probe.close());
   for (const topic of ['BigNormal', 'BigFifo', 'BigTransactional']) {
     const deadline = Date.now() + 10_000;
     let bodies: number[] = [];
+    // Queue 0 of whichever broker took it (one, or one per worker with --workers).
     while (bodies.length === 0 && Date.now() < deadline) {
-      const r = await probe.invoke(11, { consumerGroup: 'BigReaders', topic, queueId: '0', queueOffset: '0', maxMsgNums: '1', sysFlag: '0', commitOffset: '0', suspendTimeoutMillis: '0' });
-      bodies = r.code === 0 ? decodeStoredMessages(r.body!).map((m) => m.body.length) : [];
+      for (const address of await brokerAddressesOf(gw.address, topic)) {
+        const probe = await RemotingProbe.connect(address);
+        const r = await probe.invoke(11, { consumerGroup: 'BigReaders', topic, queueId: '0', queueOffset: '0', maxMsgNums: '1', sysFlag: '0', commitOffset: '0', suspendTimeoutMillis: '0' }).finally(() => probe.close());
+        bodies.push(...(r.code === 0 ? decodeStoredMessages(r.body!).map((m) => m.body.length) : []));
+      }
       if (bodies.length === 0) await new Promise((r) => setTimeout(r, 200));
     }
     assert.deepEqual(bodies, [FOUR_MIB], `${topic}: stored whole`);

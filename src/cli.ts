@@ -329,7 +329,7 @@ async function runPrimary(config: GatewayConfig, log: Logger): Promise<void> {
     process.exit(1);
   }
   const { first } = pool;
-  log.info({ host: config.host, port: first.port, httpPort: first.httpPort, grpcPort: first.grpcPort, advertised: first.address, workers: pool.workers.map((w) => w.address), store: config.store }, 'rop listening');
+  log.info({ host: config.host, port: first.port, httpPort: first.httpPort, grpcPort: first.grpcPort, advertised: first.address, workers: pool.workers.map((w) => w.address), remotingTls: config.remotingTls?.mode ?? 'disabled', acl: config.aclFile, dataDir: config.dataDir, store: config.store, flush: config.flush }, 'rop listening');
   pool.onWorkerLost((index, code) => {
     // A worker's slot has no other server: stopping the whole gateway lets a supervisor restart it whole.
     log.fatal({ worker: index, code }, 'a worker exited; stopping the others');

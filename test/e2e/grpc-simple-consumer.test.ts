@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { JavaHarness } from '../support/java-harness.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
-import { lagAcross } from '../support/cluster.js';
+import { lagAcross, maxOffsetAcross } from '../support/cluster.js';
 import { Rocketmq5Clients } from '../support/rocketmq5.js';
 
 // RocketMQ 5's SimpleConsumer (gRPC, pop-style) on the same store as 4.x clients: what a 4.x producer sent arrives
@@ -165,20 +165,10 @@ test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the
         attempts.push(m.deliveryAttempt!);
         await c.changeInvisibleDuration(m, 500);
       }
-      const probeDlq = await RemotingProbe.connect(gw.address);
-      try {
-        if ((await probeDlq.maxOffset(`%DLQ%${group}`, 0).catch(() => 0)) > 0) break;
-      } finally {
-        probeDlq.close();
-      }
+      if ((await maxOffsetAcross(gw.address, `%DLQ%${group}`, 0).catch(() => 0)) > 0) break;
     }
     assert.deepEqual(attempts, [1, 2], 'delivered twice, then no more');
-    const dlq = await RemotingProbe.connect(gw.address);
-    try {
-      assert.equal(await dlq.maxOffset(`%DLQ%${group}`, 0), 1, 'one dead letter');
-    } finally {
-      dlq.close();
-    }
+    assert.equal(await maxOffsetAcross(gw.address, `%DLQ%${group}`, 0), 1, 'one dead letter');
     assert.equal(await lag(gw, group, topic), 0, 'a dead-lettered message counts as consumed');
   });
 });

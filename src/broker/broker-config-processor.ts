@@ -96,7 +96,8 @@ export class BrokerConfigProcessor {
     const embedded = config.store === 'embedded';
     return [
       fixed('brokerClusterName', config.clusterName, '--cluster-name'),
-      fixed('brokerName', config.brokerName, '--broker-name'),
+      // The broker this address serves: a slot of a cluster, or a worker, is a broker with a name of its own.
+      fixed('brokerName', live.brokerName, '--broker-name'),
       constant('brokerId', 0, 'the gateway is the only broker of its cluster, its master'),
       // Pulsar acknowledges an append once its bookies have it, as a synchronous master waits for its slave.
       fixed('brokerRole', embedded ? 'ASYNC_MASTER' : 'SYNC_MASTER', '--store'),

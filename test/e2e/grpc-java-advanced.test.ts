@@ -89,7 +89,7 @@ test('RocketMQ 5.x Java client: transactions, FIFO with a dead letter, telemetry
     assert.equal(await lagAcross(gw.address, group, topic, QUEUES), 0, 'the dead-lettered message is acked with the rest');
   });
 
-  await t.test('telemetry commands reach a live 5.x PushConsumer: its thread stack, and its listener verifying messages', async (t) => {
+  await t.test('telemetry commands reach a live 5.x PushConsumer: its thread stack, and its listener verifying messages', { skip: adminOfWorkerZeroOnly }, async (t) => {
     const topic = 'Java5CommandTopic';
     const group = 'Java5CommandGroup';
     const push = Java5Harness.start('push-consume', { endpoints, topic, group, expect: 2, stay: true, 'fail-always-idx': 2, 'timeout-ms': 60_000 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startGateway, testStore } from '../support/gateway.js';
+import { startGateway, testBrokerNames, testStore } from '../support/gateway.js';
 import { mqadmin, mqadminOk, rows } from '../support/mqadmin.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
@@ -20,7 +20,13 @@ const GROUP = 'BrokerAdminGroup';
 const COUNT = 20;
 const QUEUES = 4;
 const TAGS = ['TagA', 'TagB'];
-const PER_QUEUE = COUNT / QUEUES;
+/** The gateway's own broker: the one at its address (worker 0's with --workers). */
+const HERE = testBrokerNames[0]!;
+/** Every queue of the topic as `<broker>/<queueId>`, in the order mqadmin prints them (one broker, or one per worker). */
+const QUEUE_KEYS = testBrokerNames.flatMap((broker) => Array.from({ length: QUEUES }, (_, q) => `${broker}/${q}`));
+const queueKey = (broker: unknown, queueId: unknown): string => `${String(broker)}/${String(queueId)}`;
+/** The rows mqadmin printed for the gateway's brokers (their first cell is a broker name). */
+const brokerRows = (out: string): string[][] => testBrokerNames.flatMap((b) => rows(out, b));
 
 /** `key  =  value` lines of getBrokerConfig / getNamesrvConfig. */
 const settingsOf = (out: string): Map<string, string> =>
@@ -50,6 +56,9 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
   const live = consumer;
   await live.waitFor((e) => deliveries(e).length >= COUNT, 60_000, `${COUNT} deliveries`);
   const clientId = String(gw.logs.find((l) => l.msg === 'consumer joined group' && l.group === GROUP)?.clientId);
+  /** How many messages each queue took, in QUEUE_KEYS order. */
+  const perQueue = QUEUE_KEYS.map((k) => sent.filter((e) => queueKey(e.broker, e.queueId) === k).length);
+  const sentHere = (queueId: number): HarnessEvent[] => sent.filter((e) => e.broker === HERE && e.queueId === queueId);
 
   await t.test('consumerStatus shows the running info the live Java consumer reports through the gateway', async () => {
     const info = await ok('consumerStatus', '-g', GROUP, '-i', clientId);
@@ -58,7 +67,7 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
     assert.match(info, /PROP_CLIENT_VERSION\s+: V4_9_8\n/);
     assert.match(info, new RegExp(`Topic: ${TOPIC}\\s+ClassFilter: false\\s+SubExpression: \\*`));
     const offsets = rows(info, TOPIC).filter((r) => r.length === 4);
-    assert.deepEqual(offsets.map((r) => Number(r[3])), [PER_QUEUE, PER_QUEUE, PER_QUEUE, PER_QUEUE], `the consumer's offset of each queue:\n${info}`);
+    assert.deepEqual(offsets.map((r) => [queueKey(r[1], r[2]), Number(r[3])]).sort(), QUEUE_KEYS.map((k, i) => [k, perQueue[i]]), `the consumer's offset of each queue:\n${info}`);
     // Without -i it asks every member and writes each one's info to a file under the working directory.
     const all = await mqadminOk(ns, ['consumerStatus', '-g', GROUP], scratch);
     const row = rows(all, '1')[0];
@@ -70,7 +79,7 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
   await t.test('consumerProgress -s shows where each queue is consumed, from the running info', async () => {
     const out = await ok('consumerProgress', '-g', GROUP, '-s', 'true');
     const topicRows = rows(out, TOPIC);
-    assert.equal(topicRows.length, QUEUES, out);
+    assert.equal(topicRows.length, QUEUE_KEYS.length, out);
     for (const r of topicRows) assert.notEqual(r[5], 'N/A', `a client IP for queue ${r[2]}:\n${out}`);
   });
 
@@ -112,7 +121,8 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
     const body = parseFastjson(r.body!.toString()) as { consumerTable: Record<string, ObjectKeyMap> };
     const table = body.consumerTable[clientId];
     assert.ok(table instanceof ObjectKeyMap, r.body!.toString());
-    assert.deepEqual(table.entries.map(([mq]) => (mq as { queueId: number }).queueId).sort(), [0, 1, 2, 3]);
+    // The member reports its offsets of every queue of the topic, on whichever broker.
+    assert.deepEqual(table.entries.map(([mq]) => queueKey((mq as { brokerName: string }).brokerName, (mq as { queueId: number }).queueId)).sort(), QUEUE_KEYS);
     assert.equal(table.entries.reduce((sum, [, offset]) => sum + Number(offset), 0), COUNT, 'the consumer holds every message as consumed');
     const offline = await probe.invoke(223, { topic: TOPIC, group: 'NobodyGroup' });
     assert.equal(offline.code, 1);
@@ -120,13 +130,13 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
   });
 
   await t.test('queryCq shows a queue\'s entries (offsetMsgId locators, tag hash codes) and the group\'s subscription', async () => {
-    const out = await ok('queryCq', '-t', TOPIC, '-q', '0', '-i', '1', '-c', '3', '-g', GROUP);
+    const out = await ok('queryCq', '-t', TOPIC, '-q', '0', '-i', '1', '-c', '3', '-g', GROUP, '-b', ns);
     assert.match(out, new RegExp(`"topic":"${TOPIC}"`));
-    assert.match(out, new RegExp(`max: ${PER_QUEUE}, min: 0`));
+    assert.match(out, new RegExp(`max: ${sentHere(0).length}, min: 0`));
     const entries = [...out.matchAll(/idx: (\d+)\nConsumeQueueData\{physicOffset=(\d+), physicSize=(\d+), tagsCode=(-?\d+)/g)];
-    assert.deepEqual(entries.map((m) => Number(m[1])), [1, 2, 3]);
+    assert.deepEqual(entries.map((m) => Number(m[1])), [1, 2, 3].filter((i) => i < sentHere(0).length));
     for (const [, idx, physicOffset, size, tagsCode] of entries) {
-      const message = sent.find((e) => e.queueId === 0 && e.queueOffset === Number(idx)) as HarnessEvent;
+      const message = sentHere(0).find((e) => e.queueOffset === Number(idx)) as HarnessEvent;
       assert.equal(BigInt(physicOffset!), locatorOf(String(message.offsetMsgId)));
       assert.equal(Number(tagsCode), tagsHashCode(TAGS[Number(message.i) % TAGS.length]!));
       assert.ok(Number(size) > 100);
@@ -134,10 +144,10 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
   });
 
   await t.test('consumeMessage pulls a queue\'s messages through the gateway and prints each', async () => {
-    const out = await ok('consumeMessage', '-t', TOPIC, '-b', 'rop-broker', '-i', '0', '-o', '0', '-c', String(PER_QUEUE));
+    const out = await ok('consumeMessage', '-t', TOPIC, '-b', HERE, '-i', '0', '-o', '0', '-c', String(sentHere(0).length));
     assert.match(out, /Consume ok/);
     const printed = [...out.matchAll(/MSGID: (\S+)/g)].map((m) => m[1]).sort();
-    assert.deepEqual(printed, sent.filter((e) => e.queueId === 0).map((e) => String(e.msgId)).sort());
+    assert.deepEqual(printed, sentHere(0).map((e) => String(e.msgId)).sort());
   });
 
   await t.test('producer lists online producers by group', async () => {
@@ -149,7 +159,7 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
     const settings = settingsOf(await ok('getBrokerConfig', '-b', ns));
     const expected: Record<string, string> = {
       brokerClusterName: 'DefaultCluster',
-      brokerName: 'rop-broker',
+      brokerName: HERE,
       brokerId: '0',
       listenPort: String(gw.port),
       namesrvAddr: ns,
@@ -176,7 +186,7 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
     const logged = gw.logs.find((l) => l.msg === 'broker config updated' && l.key === 'defaultTopicQueueNums');
     assert.deepEqual([logged?.from, logged?.to], ['4', '2']);
     assert.match(await ok('sendMessage', '-t', 'AutoCreatedTwo', '-p', 'hello'), /SEND_OK/);
-    assert.equal(rows(await ok('topicStatus', '-t', 'AutoCreatedTwo'), 'rop-broker').length, 2, 'auto-created with 2 queues');
+    assert.equal(brokerRows(await ok('topicStatus', '-t', 'AutoCreatedTwo')).length, 2 * testBrokerNames.length, 'auto-created with 2 queues per broker');
 
     await ok('updateBrokerConfig', '-b', ns, '-k', 'autoCreateTopicEnable', '-v', 'false');
     assert.doesNotMatch(await mqadmin(ns, ['sendMessage', '-t', 'NotCreated', '-p', 'hello']), /SEND_OK/);
@@ -201,7 +211,7 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
     const settings = settingsOf(await ok('getBrokerConfig', '-b', ns));
     assert.equal(settings.get('defaultTopicQueueNums'), '2');
     assert.equal(settings.get('enablePropertyFilter'), 'true');
-    assert.equal(settings.get('brokerName'), 'rop-broker');
+    assert.equal(settings.get('brokerName'), HERE);
   });
 
   // The consumer commits its offsets as it stops; what follows reads committed offsets.
@@ -211,8 +221,9 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
 
   await t.test('brokerConsumeStats shows every group\'s progress on the broker', async () => {
     const out = await ok('brokerConsumeStats', '-b', ns);
+    // The broker at ns reports its own queues.
     const topicRows = rows(out, TOPIC).map((c) => [c[1], c[3], c[4], c[5], c[6]]);
-    assert.deepEqual(topicRows, [0, 1, 2, 3].map((q) => [GROUP, String(q), String(PER_QUEUE), String(PER_QUEUE), '0']), out);
+    assert.deepEqual(topicRows, [0, 1, 2, 3].map((q) => [GROUP, String(q), String(sentHere(q).length), String(sentHere(q).length), '0']), out);
     assert.match(out, /Diff Total: 0\n/);
   });
 
@@ -232,10 +243,11 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
 
   await t.test('cloneGroupOffset copies a group\'s offsets (mqadmin by offset updates, DefaultMQAdminExt by CLONE_GROUP_OFFSET)', async () => {
     assert.match(await ok('cloneGroupOffset', '-s', GROUP, '-d', 'ClonedByMqadmin', '-t', TOPIC), /clone group offset success/);
-    assert.deepEqual(rows(await ok('consumerProgress', '-g', 'ClonedByMqadmin'), TOPIC).map((c) => Number(c[4])), [PER_QUEUE, PER_QUEUE, PER_QUEUE, PER_QUEUE]);
+    assert.deepEqual(rows(await ok('consumerProgress', '-g', 'ClonedByMqadmin'), TOPIC).map((c) => Number(c[4])), perQueue);
+    // CLONE_GROUP_OFFSET is a broker's: it copies the offsets the broker asked keeps.
     const r = await probe.invoke(314, { srcGroup: GROUP, destGroup: 'ClonedByCode', topic: TOPIC, offline: 'true' });
     assert.equal(r.code, 0, r.remark);
-    for (let q = 0; q < QUEUES; q++) assert.equal(await probe.committedOffset('ClonedByCode', TOPIC, q), PER_QUEUE);
+    for (let q = 0; q < QUEUES; q++) assert.equal(await probe.committedOffset('ClonedByCode', TOPIC, q), sentHere(q).length);
   });
 
   await t.test('QUERY_CONSUME_TIME_SPAN: store times per queue and how far behind a group is', async () => {
@@ -263,14 +275,15 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
     const topicList = async (code: number, fields: Record<string, string>) => JSON.parse((await probe.invoke(code, fields)).body!.toString()) as { topicList: string[]; brokerAddr?: string };
     assert.ok((await topicList(224, { cluster: 'DefaultCluster' })).topicList.includes(TOPIC));
     assert.deepEqual((await topicList(224, { cluster: 'OtherCluster' })).topicList, []);
-    assert.deepEqual(await topicList(304, {}), { topicList: ['DefaultCluster', 'rop-broker'], brokerAddr: ns });
+    assert.deepEqual(await topicList(304, {}), { topicList: ['DefaultCluster', ...testBrokerNames], brokerAddr: ns });
     const system = (await topicList(305, {})).topicList;
     for (const name of ['SCHEDULE_TOPIC_XXXX', 'RMQ_SYS_TRANS_HALF_TOPIC', 'RMQ_SYS_KEY_INDEX', 'TBW102']) assert.ok(system.includes(name), name);
     assert.match(await ok('topicClusterList', '-t', TOPIC), /^DefaultCluster$/m);
     const dir = join(scratch, 'export');
     assert.match(await ok('exportMetadata', '-c', 'DefaultCluster', '-f', dir), /export .*metadata\.json success/);
     const metadata = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')) as { topicConfigTable: Record<string, { readQueueNums: number }>; subscriptionGroupTable: Record<string, unknown> };
-    assert.equal(metadata.topicConfigTable[TOPIC]?.readQueueNums, QUEUES);
+    // Summed over the cluster's brokers, as Apache's exportMetadata sums them.
+    assert.equal(metadata.topicConfigTable[TOPIC]?.readQueueNums, QUEUES * testBrokerNames.length);
     for (const name of ['SCHEDULE_TOPIC_XXXX', 'RMQ_SYS_KEY_INDEX', `%RETRY%${GROUP}`]) assert.equal(metadata.topicConfigTable[name], undefined, name);
     assert.ok(GROUP in metadata.subscriptionGroupTable);
   });
@@ -279,8 +292,8 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
     const topics = join(scratch, 'topics.json');
     writeFileSync(topics, JSON.stringify([{ topicName: 'ListedOne', readQueueNums: 3, writeQueueNums: 3, perm: 6 }, { topicName: 'ListedTwo', readQueueNums: 1, writeQueueNums: 1, perm: 6 }]));
     await ok('updateTopicList', '-b', ns, '-f', topics);
-    assert.equal(rows(await ok('topicStatus', '-t', 'ListedOne'), 'rop-broker').length, 3);
-    assert.equal(rows(await ok('topicStatus', '-t', 'ListedTwo'), 'rop-broker').length, 1);
+    assert.equal(brokerRows(await ok('topicStatus', '-t', 'ListedOne')).length, 3 * testBrokerNames.length);
+    assert.equal(brokerRows(await ok('topicStatus', '-t', 'ListedTwo')).length, testBrokerNames.length);
     const groups = join(scratch, 'groups.json');
     writeFileSync(groups, JSON.stringify([{ groupName: 'ListedGroup', retryMaxTimes: 7 }]));
     await ok('updateSubGroupList', '-b', ns, '-f', groups);
@@ -291,8 +304,8 @@ test('Apache RocketMQ mqadmin: calls to live consumers, broker config, broker-wi
     const dir = join(scratch, 'export');
     await ok('exportConfigs', '-c', 'DefaultCluster', '-f', dir);
     const configs = JSON.parse(readFileSync(join(dir, 'configs.json'), 'utf8')) as { brokerConfigs: Record<string, Record<string, string>>; clusterScale: Record<string, number> };
-    assert.equal(configs.brokerConfigs['rop-broker']?.brokerClusterName, 'DefaultCluster');
-    assert.equal(configs.clusterScale.masterBrokerSize, 1);
+    for (const broker of testBrokerNames) assert.equal(configs.brokerConfigs[broker]?.brokerClusterName, 'DefaultCluster', broker);
+    assert.equal(configs.clusterScale.masterBrokerSize, testBrokerNames.length);
     await ok('exportMetrics', '-c', 'DefaultCluster', '-f', dir);
     assert.ok(existsSync(join(dir, 'metrics.json')), readdirSync(dir).join(', '));
   });

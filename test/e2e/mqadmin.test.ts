@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway } from '../support/gateway.js';
+import { startGateway, testBrokerNames } from '../support/gateway.js';
 import { mqadmin as run, mqadminOk, rows } from '../support/mqadmin.js';
 import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 import { ALI_ONS_INTERVAL_MS, aliMessage, aliProducer, closeAli, closeAliOnsInnerProducer, type AliProducer, type AliSendResult } from '../support/ali-ons.js';
@@ -19,13 +19,17 @@ const SECOND_BATCH = 13;
 const mqadmin = (namesrv: string, ...args: string[]): Promise<string> => run(namesrv, args);
 const ok = (namesrv: string, ...args: string[]): Promise<string> => mqadminOk(namesrv, args);
 
-const perQueue = (queueIds: number[]): number[] => {
-  const counts = new Array<number>(QUEUES).fill(0);
-  for (const q of queueIds) counts[q]! += 1;
-  return counts;
-};
+/** Every queue of the topic as `<broker>/<queueId>`, in the order mqadmin prints them (one broker, or one per worker). */
+const QUEUE_KEYS = testBrokerNames.flatMap((broker) => Array.from({ length: QUEUES }, (_, q) => `${broker}/${q}`));
+const queueKey = (broker: unknown, queueId: unknown): string => `${String(broker)}/${String(queueId)}`;
 
-interface ProgressRow { queueId: number; brokerOffset: number; consumerOffset: number; diff: number }
+/** How many of the sends went to each queue, in QUEUE_KEYS order. */
+const perQueue = (keys: string[]): number[] => QUEUE_KEYS.map((k) => keys.filter((x) => x === k).length);
+
+/** The rows mqadmin printed for the gateway's brokers (their first cell is a broker name). */
+const brokerRows = (out: string): string[][] => testBrokerNames.flatMap((b) => rows(out, b));
+
+interface ProgressRow { queue: string; brokerOffset: number; consumerOffset: number; diff: number }
 
 /** consumerProgress -g: the topic's rows and the diff total. */
 async function progress(namesrv: string): Promise<{ rows: ProgressRow[]; diffTotal: number }> {
@@ -33,7 +37,7 @@ async function progress(namesrv: string): Promise<{ rows: ProgressRow[]; diffTot
   const total = /Consume Diff Total: (\d+)/.exec(out);
   assert.ok(total, `no diff total in:\n${out}`);
   return {
-    rows: rows(out, TOPIC).map((c) => ({ queueId: Number(c[2]), brokerOffset: Number(c[3]), consumerOffset: Number(c[4]), diff: Number(c[5]) })),
+    rows: rows(out, TOPIC).map((c) => ({ queue: queueKey(c[1], c[2]), brokerOffset: Number(c[3]), consumerOffset: Number(c[4]), diff: Number(c[5]) })),
     diffTotal: Number(total[1]),
   };
 }
@@ -59,23 +63,26 @@ test('Apache RocketMQ mqadmin: cluster, topics, groups, lag, messages, offset re
   const beforeFirstBatch = Date.now() - 1000;
   const sent = (await JavaHarness.run('produce', { namesrv: ns, topic: TOPIC, count: FIRST_BATCH, mode: 'sync' })).filter((e) => e.event === 'sent');
   assert.equal(sent.length, FIRST_BATCH);
-  const firstCounts = perQueue(sent.map((e) => e.queueId as number));
+  const firstCounts = perQueue(sent.map((e) => queueKey(e.broker, e.queueId)));
   consumer = startConsumer();
   await consumer.waitFor((e) => deliveries(e).length >= FIRST_BATCH, 60_000, `${FIRST_BATCH} deliveries`);
 
-  await t.test('clusterList and brokerStatus show the gateway as the one broker', async () => {
+  await t.test('clusterList and brokerStatus show the gateway\'s brokers', async () => {
     const cluster = await ok(ns, 'clusterList');
-    assert.match(cluster, new RegExp(`DefaultCluster\\s+rop-broker\\s+0\\s+${gw.address.replace(/\./g, '\\.')}\\s+V4_9_4`));
+    // The gateway's own broker (worker 0's with --workers) answers at its address; any others at theirs.
+    assert.match(cluster, new RegExp(`DefaultCluster\\s+${testBrokerNames[0]}\\s+0\\s+${gw.address.replace(/\./g, '\\.')}\\s+V4_9_4`));
+    assert.deepEqual(rows(cluster, 'DefaultCluster').map((r) => r[1]), testBrokerNames);
     const status = await ok(ns, 'brokerStatus', '-b', gw.address);
     assert.match(status, /brokerVersionDesc\s*: V4_9_4/);
     assert.match(status, /brokerActive\s*: true/);
-    // The 40 messages sent so far, and at least as many handed to the consumer, with rates over three windows.
-    assert.match(status, /msgPutTotalTodayNow\s*: 40\b/);
-    assert.ok(Number(/msgGetTotalTodayNow\s*: (\d+)/.exec(status)?.[1]) >= FIRST_BATCH, status);
+    // The messages the broker took so far, and at least as many handed to the consumer, with rates over three windows.
+    const putHere = sent.filter((e) => e.broker === testBrokerNames[0]).length;
+    assert.match(status, new RegExp(`msgPutTotalTodayNow\\s*: ${putHere}\\b`));
+    assert.ok(Number(/msgGetTotalTodayNow\s*: (\d+)/.exec(status)?.[1]) >= putHere, status);
     assert.match(status, /putTps\s*: \d+\.\d\d \d+\.\d\d \d+\.\d\d/);
-    const totals = rows(await ok(ns, 'clusterList', '-m'), 'DefaultCluster')[0];
-    assert.ok(totals, 'clusterList -m has a row for the gateway');
-    assert.equal(Number(totals[4]), FIRST_BATCH, `InTotalToday: ${totals.join(' ')}`);
+    const totals = rows(await ok(ns, 'clusterList', '-m'), 'DefaultCluster');
+    assert.equal(totals.length, testBrokerNames.length, 'clusterList -m has a row for each broker');
+    assert.equal(totals.reduce((sum, r) => sum + Number(r[4]), 0), FIRST_BATCH, `InTotalToday: ${totals.map((r) => r.join(' ')).join('; ')}`);
   });
 
   await t.test('topicList and topicRoute show the topic', async () => {
@@ -101,11 +108,11 @@ test('Apache RocketMQ mqadmin: cluster, topics, groups, lag, messages, offset re
   const beforeSecondBatch = Date.now();
   producer = aliProducer(ns, clientDir, { producerGroup: PRODUCER_GROUP, instanceName: 'mqadmin-producer' });
   await producer.ready();
-  const secondQueues: number[] = [];
+  const secondQueues: string[] = [];
   for (let i = 0; i < SECOND_BATCH; i++) {
     const r: AliSendResult = await producer.send(aliMessage(TOPIC, 'TagB', `second-${i}`, [`second-key-${i}`]));
     assert.equal(r.sendStatus, 'SEND_OK');
-    secondQueues.push(Number(r.messageQueue.queueId));
+    secondQueues.push(queueKey(r.messageQueue.brokerName, r.messageQueue.queueId));
   }
   const secondCounts = perQueue(secondQueues);
   // ali-ons heartbeats (naming its producer group) only to brokers it has routes to, so the next beats count.
@@ -119,7 +126,7 @@ test('Apache RocketMQ mqadmin: cluster, topics, groups, lag, messages, offset re
 
   await t.test('consumerProgress shows each queue\'s exact lag and the diff total', async () => {
     const p = await progress(ns);
-    assert.deepEqual(p.rows, totals.map((n, q) => ({ queueId: q, brokerOffset: n, consumerOffset: firstCounts[q]!, diff: secondCounts[q]! })));
+    assert.deepEqual(p.rows, totals.map((n, k) => ({ queue: QUEUE_KEYS[k]!, brokerOffset: n, consumerOffset: firstCounts[k]!, diff: secondCounts[k]! })));
     assert.equal(p.diffTotal, SECOND_BATCH);
     const groups = await ok(ns, 'consumerProgress');
     assert.match(groups, new RegExp(`${GROUP}\\s+0\\s+OFFLINE\\s+0\\s+${SECOND_BATCH}`));
@@ -127,7 +134,7 @@ test('Apache RocketMQ mqadmin: cluster, topics, groups, lag, messages, offset re
 
   await t.test('topicStatus shows each queue\'s exact min and max offsets', async () => {
     const out = await ok(ns, 'topicStatus', '-t', TOPIC);
-    assert.deepEqual(rows(out, 'rop-broker').map((c) => c.slice(1, 4).map(Number)), totals.map((n, q) => [q, 0, n]));
+    assert.deepEqual(brokerRows(out).map((c) => [queueKey(c[0], c[1]), Number(c[2]), Number(c[3])]), totals.map((n, k) => [QUEUE_KEYS[k], 0, n]));
   });
 
   const seventh = sent.find((e) => e.i === 7) as HarnessEvent;
@@ -148,7 +155,7 @@ test('Apache RocketMQ mqadmin: cluster, topics, groups, lag, messages, offset re
 
   await t.test('resetOffsetByTime moves an offline group\'s offsets, and consumerProgress shows the new lag', async () => {
     const back = await ok(ns, 'resetOffsetByTime', '-g', GROUP, '-t', TOPIC, '-s', String(beforeFirstBatch));
-    assert.deepEqual(rows(back, 'rop-broker').map((c) => [Number(c[1]), Number(c[2])]).sort(), totals.map((_, q) => [q, 0]));
+    assert.deepEqual(brokerRows(back).map((c) => [queueKey(c[0], c[1]), Number(c[2])]).sort(), QUEUE_KEYS.map((k) => [k, 0]));
     assert.equal((await progress(ns)).diffTotal, FIRST_BATCH + SECOND_BATCH);
     await ok(ns, 'resetOffsetByTime', '-g', GROUP, '-t', TOPIC, '-s', String(beforeSecondBatch));
     const p = await progress(ns);
@@ -163,7 +170,7 @@ test('Apache RocketMQ mqadmin: cluster, topics, groups, lag, messages, offset re
     await ok(ns, 'resetOffsetByTime', '-g', GROUP, '-t', TOPIC, '-s', String(beforeFirstBatch));
     await c.waitFor((e) => deliveries(e).length >= before + FIRST_BATCH + SECOND_BATCH, 60_000, 'every message again after the reset');
     const again = deliveries(c.events).slice(before).filter((m) => m.topic === TOPIC);
-    assert.equal(new Set(again.map((m) => `${String(m.queueId)}:${String(m.queueOffset)}`)).size, FIRST_BATCH + SECOND_BATCH, 'each message once more');
+    assert.equal(new Set(again.map((m) => `${queueKey(m.broker, m.queueId)}:${String(m.queueOffset)}`)).size, FIRST_BATCH + SECOND_BATCH, 'each message once more');
     await new Promise((r) => setTimeout(r, 1000));
     await c.stop();
     consumer = undefined;
@@ -173,9 +180,9 @@ test('Apache RocketMQ mqadmin: cluster, topics, groups, lag, messages, offset re
   await t.test('updateTopic creates and resizes a topic; deleteTopic removes it', async () => {
     const topic = 'MqadminScratch';
     assert.match(await ok(ns, 'updateTopic', '-t', topic, '-c', 'DefaultCluster', '-r', '2', '-w', '2'), /create topic to .* success/);
-    assert.equal(rows(await ok(ns, 'topicStatus', '-t', topic), 'rop-broker').length, 2);
+    assert.equal(brokerRows(await ok(ns, 'topicStatus', '-t', topic)).length, 2 * testBrokerNames.length);
     await ok(ns, 'updateTopic', '-t', topic, '-c', 'DefaultCluster', '-r', '6', '-w', '6');
-    assert.equal(rows(await ok(ns, 'topicStatus', '-t', topic), 'rop-broker').length, 6);
+    assert.equal(brokerRows(await ok(ns, 'topicStatus', '-t', topic)).length, 6 * testBrokerNames.length);
     assert.match(await ok(ns, 'deleteTopic', '-t', topic, '-c', 'DefaultCluster'), new RegExp(`delete topic \\[${topic}\\] from NameServer success`));
     const topics = (await ok(ns, 'topicList')).split('\n');
     assert.ok(!topics.includes(topic), 'deleted');
@@ -208,6 +215,7 @@ test('with auto-creation off, mqadmin updateTopic -c <cluster> creates the topic
   assert.match(await ok(gw.address, 'updateTopic', '-c', 'DefaultCluster', '-t', 'ClusterCreated', '-r', '2', '-w', '2'), /create topic to .* success/);
   const listed = (await ok(gw.address, 'topicList')).split('\n').map((l) => l.trim());
   assert.ok(listed.includes('ClusterCreated'), `created: ${listed.join(',')}`);
-  assert.ok(!listed.includes('DefaultCluster') && !listed.includes('rop-broker'), `no cluster- or broker-named topic: ${listed.join(',')}`);
-  assert.match(await ok(gw.address, 'topicRoute', '-t', 'DefaultCluster'), /"brokerName"\s*:\s*"rop-broker"/);
+  assert.ok(!listed.includes('DefaultCluster') && !testBrokerNames.some((b) => listed.includes(b)), `no cluster- or broker-named topic: ${listed.join(',')}`);
+  const route = await ok(gw.address, 'topicRoute', '-t', 'DefaultCluster');
+  for (const broker of testBrokerNames) assert.match(route, new RegExp(`"brokerName"\\s*:\\s*"${broker}"`));
 });

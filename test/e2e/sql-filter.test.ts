@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { JavaHarness, deliveries, filterProps, type HarnessEvent } from '../support/java-harness.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
+import { lagAcross } from '../support/cluster.js';
 import { FilterExpression, Rocketmq5Clients } from '../support/rocketmq5.js';
 import { FILTERED_COUNT as COUNT, FILTER_TAGS as TAGS, SQL_CASES, selected } from '../support/sql-cases.js';
 
@@ -57,7 +58,7 @@ test('Java 4.9.8 push and lite-pull consumers with SQL92 selectors get exactly t
     }
     // The skipped messages count as consumed: every push group's offsets reach the end. A queue whose last
     // messages do not match is committed to its end only after the client's held pull comes back empty (15 s).
-    const lags = async (): Promise<number[]> => Promise.all(SQL_CASES.map((_, k) => RemotingProbe.lag(gw.address, `SqlGroup-p${k}`, topic, QUEUES)));
+    const lags = async (): Promise<number[]> => Promise.all(SQL_CASES.map((_, k) => lagAcross(gw.address, `SqlGroup-p${k}`, topic, QUEUES)));
     const deadline = Date.now() + 45_000;
     while ((await lags()).some((n) => n > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
     assert.deepEqual(await lags(), SQL_CASES.map(() => 0), 'lag of every push group');
@@ -86,7 +87,7 @@ test('an SQL92 expression that does not compile fails start() and moves no offse
   } finally {
     await h.stop();
   }
-  for (const g of ['SqlBad-p0', 'SqlBad-p1', 'SqlBad-l0', 'SqlBad-l1']) assert.equal(await RemotingProbe.lag(gw.address, g, topic, QUEUES), 40, `no offset of ${g} moved`);
+  for (const g of ['SqlBad-p0', 'SqlBad-p1', 'SqlBad-l0', 'SqlBad-l1']) assert.equal(await lagAcross(gw.address, g, topic, QUEUES), 40, `no offset of ${g} moved`);
 
   const probe = await RemotingProbe.connect(gw.address);
   try {
@@ -127,7 +128,7 @@ test('with the property filter off (--no-enable-property-filter) SQL92 subscript
     } finally {
       await h.stop();
     }
-    assert.equal(await RemotingProbe.lag(off.address, 'SqlOffGroup', topic, 4), 20, 'nothing was skipped');
+    assert.equal(await lagAcross(off.address, 'SqlOffGroup', topic, 4), 20, 'nothing was skipped');
     const probe = await RemotingProbe.connect(off.address);
     try {
       const r = await probe.invoke(11, { consumerGroup: 'SqlOffRaw', topic, queueId: '0', queueOffset: '0', maxMsgNums: '32', sysFlag: '4', commitOffset: '0', suspendTimeoutMillis: '0', subscription: 'a > 5', expressionType: 'SQL92', subVersion: '0' });
@@ -160,7 +161,7 @@ test('a RocketMQ 5 SimpleConsumer with an SQL filter gets exactly the matching m
     }
   }
   assert.deepEqual([...got].sort((x, y) => x - y), want);
-  assert.equal(await RemotingProbe.lag(gw.address, 'SqlV5Group', topic, QUEUES), 0, 'skipped messages count as consumed');
+  assert.equal(await lagAcross(gw.address, 'SqlV5Group', topic, QUEUES), 0, 'skipped messages count as consumed');
   const bad = clients.simpleConsumer('SqlV5Bad', topic, { filter: new FilterExpression('a >', 2), awaitDuration: 1000 });
   await bad.startup();
   await assert.rejects(bad.receive(32, 10_000), /ILLEGAL_FILTER_EXPRESSION|invalid|filter/i);

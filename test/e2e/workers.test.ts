@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { startGateway, type GatewayProcess } from '../support/gateway.js';
+import { startGateway, testStore, type GatewayProcess } from '../support/gateway.js';
 import { JavaHarness, deliveries } from '../support/java-harness.js';
 import { createTopic, routeOf } from '../support/cluster.js';
 import { mqadminOk } from '../support/mqadmin.js';
@@ -80,7 +80,10 @@ test('a single-process data dir taken over by --workers 2 keeps its topics and m
 
   const gw = await gateway(dataDir, 2);
   const route = await routeOf(workerAddresses(gw)[1]!, 'UpgradeTopic');
-  assert.equal(route.queueDatas.length, 2, 'worker 1 knows the topic worker 0 brought');
+  // On the embedded store each worker is a broker; on Pulsar the workers join the cluster the single gateway made,
+  // whose slot count was fixed when it was made (one), so the second worker stands by.
+  const brokers = testStore === 'pulsar' ? 1 : 2;
+  assert.equal(route.queueDatas.length, brokers, 'worker 1 knows the topic worker 0 brought');
   const c = JavaHarness.start('push-consume', { namesrv: gw.address, topic: 'UpgradeTopic', group: 'UpgradeGroup' });
   try {
     await c.waitFor((e) => deliveries(e).length >= 100, 60_000, 'the 100 messages of the single process');

@@ -72,11 +72,17 @@ export const testStore = process.env.ROP_TEST_STORE === 'pulsar' ? 'pulsar' : 'e
 /** ROP_TEST_WORKERS=n runs every gateway the suites start as `rop --workers n` (a test's own --workers wins). */
 const workerArgs = (): string[] => (process.env.ROP_TEST_WORKERS ? ['--workers', process.env.ROP_TEST_WORKERS] : []);
 
+/** The workers of each gateway the suites start: 1 unless ROP_TEST_WORKERS says more. */
+export const testWorkers = Math.max(1, Number(process.env.ROP_TEST_WORKERS ?? 1));
+
+/** The broker names of a gateway with the default --broker-name: `rop-broker`, or one per worker, `rop-broker-<i>`. */
+export const testBrokerNames: readonly string[] = testWorkers > 1 ? Array.from({ length: testWorkers }, (_, i) => `rop-broker-${i}`) : ['rop-broker'];
+
 /**
  * Why a test is skipped under ROP_TEST_WORKERS > 1, or false: the admin HTTP API, /metrics and traces speak for
  * worker 0 only (README, Workers), so a test that reads a whole load back from them cannot pass there yet.
  */
-export const adminOfWorkerZeroOnly: string | false = Number(process.env.ROP_TEST_WORKERS ?? 1) > 1
+export const adminOfWorkerZeroOnly: string | false = testWorkers > 1
   && 'with --workers the admin API, /metrics and traces speak for worker 0 only (README, Workers)';
 
 /**
@@ -84,7 +90,7 @@ export const adminOfWorkerZeroOnly: string | false = Number(process.env.ROP_TEST
  * address across a restart on the same port, which a cluster of workers (queue ids per broker, workers' ports
  * picked anew) does not fit; workers.test.ts covers a killed primary.
  */
-export const oneBrokerOnly: string | false = Number(process.env.ROP_TEST_WORKERS ?? 1) > 1
+export const oneBrokerOnly: string | false = testWorkers > 1
   && 'audits one broker\'s queues by id across a restart on the same port';
 
 const pulsarNamespaceFor = (dataDir: string): string => `e2e-${basename(dataDir).replace(/[^-\w]/g, '')}`;

@@ -6,8 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.MessageQueueSelector;
 import org.apache.rocketmq.client.producer.SendCallback;
@@ -63,7 +66,8 @@ final class Produce {
     producer.setRetryTimesWhenSendFailed(a.getInt("retries", 0));
     producer.setRetryTimesWhenSendAsyncFailed(0);
     // --retry-busy: retry SYSTEM_BUSY (2) too, as Apache's 5.3+ clients do by default; 4.9.8 retries it only when told.
-    if (a.getBool("retry-busy", false)) producer.addRetryResponseCode(2);
+    boolean retryBusy = a.getBool("retry-busy", false);
+    if (retryBusy) producer.addRetryResponseCode(2);
     if (a.has("poll-name-server-ms")) producer.setPollNameServerInterval(a.getInt("poll-name-server-ms", 30_000));
     producer.start();
     int errors = 0;
@@ -85,7 +89,7 @@ final class Produce {
             Events.emit(e);
           }
         }
-        case "async" -> errors += sendAsync(producer, count, i -> message(topic, i, tags, bodySize));
+        case "async" -> errors += sendAsync(producer, count, i -> message(topic, i, tags, bodySize), retryBusy);
         case "timed" -> {
           // Even messages take delay levels 1-3, odd ones a delivery time (TIMER_DELIVER_MS) 0.5 s to --max-delay-ms ahead.
           int maxDelayMs = a.getInt("max-delay-ms", 15_000);
@@ -94,7 +98,7 @@ final class Produce {
             if (i % 2 == 0) m.setDelayTimeLevel(1 + (i / 2) % 3);
             else m.putUserProperty("TIMER_DELIVER_MS", Long.toString(System.currentTimeMillis() + 500 + (i * 7919L) % (maxDelayMs - 500)));
             return m;
-          });
+          }, retryBusy);
         }
         case "batch" -> {
           int size = a.getInt("batch-size", 32);
@@ -153,30 +157,53 @@ final class Produce {
     }
   }
 
-  private static int sendAsync(DefaultMQProducer producer, int count, java.util.function.IntFunction<Message> messageAt) throws Exception {
+  /** --retry-busy in async mode: how often and how far apart a send answered SYSTEM_BUSY is sent again. */
+  private static final int BUSY_RESENDS = 10;
+  private static final long BUSY_BACKOFF_MS = 100;
+
+  private static int sendAsync(DefaultMQProducer producer, int count, java.util.function.IntFunction<Message> messageAt, boolean retryBusy) throws Exception {
     // Bounded in-flight sends, like an application that respects backpressure.
     Semaphore inFlight = new Semaphore(64);
     int[] errors = {0};
-    for (int n = 0; n < count; n++) {
-      final int i = n;
-      inFlight.acquire();
-      producer.send(messageAt.apply(i), new SendCallback() {
-        @Override public void onSuccess(SendResult r) {
-          report(r, i);
-          inFlight.release();
-        }
-
-        @Override public void onException(Throwable e) {
-          synchronized (errors) {
-            errors[0]++;
-          }
-          error(i, e);
-          inFlight.release();
-        }
-      });
+    // The 4.x client never retries an async send a broker refused; an application told "busy" backs off and sends
+    // again, as this does with --retry-busy.
+    ScheduledExecutorService backoff = Executors.newSingleThreadScheduledExecutor();
+    try {
+      for (int n = 0; n < count; n++) {
+        inFlight.acquire();
+        sendAsyncOnce(producer, messageAt.apply(n), n, retryBusy ? BUSY_RESENDS : 0, backoff, inFlight, errors);
+      }
+      if (!inFlight.tryAcquire(64, 60, TimeUnit.SECONDS)) throw new IllegalStateException("async sends did not complete in 60 s");
+    } finally {
+      backoff.shutdownNow();
     }
-    if (!inFlight.tryAcquire(64, 60, TimeUnit.SECONDS)) throw new IllegalStateException("async sends did not complete in 60 s");
     return errors[0];
+  }
+
+  private static void sendAsyncOnce(DefaultMQProducer producer, Message m, int i, int resendsLeft, ScheduledExecutorService backoff, Semaphore inFlight, int[] errors) {
+    SendCallback callback = new SendCallback() {
+      @Override public void onSuccess(SendResult r) {
+        report(r, i);
+        inFlight.release();
+      }
+
+      @Override public void onException(Throwable e) {
+        if (resendsLeft > 0 && e instanceof MQBrokerException b && b.getResponseCode() == 2) {
+          backoff.schedule(() -> sendAsyncOnce(producer, m, i, resendsLeft - 1, backoff, inFlight, errors), BUSY_BACKOFF_MS, TimeUnit.MILLISECONDS);
+          return;
+        }
+        synchronized (errors) {
+          errors[0]++;
+        }
+        error(i, e);
+        inFlight.release();
+      }
+    };
+    try {
+      producer.send(m, callback);
+    } catch (Exception e) {
+      callback.onException(e);
+    }
   }
 
   private static int sendBatch(DefaultMQProducer producer, String topic, int from, int to, List<String> tags, int bodySize) {

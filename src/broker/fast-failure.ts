@@ -18,7 +18,8 @@ const STORE_BUSY_MS = 1000;
  * Apache RocketMQ's BrokerFastFailure in a Node process: a send or pull that would start its work later than
  * `maxWaitMs` after it arrived (Apache's waitTimeMillsInSendQueue) is answered busy at once, so that its client backs
  * off or tries another queue instead of waiting out its timeout. Node keeps no queue of requests of its own; a
- * request waits for the event loop, whose lag a timer samples, and a send also waits behind the appends of its queue
+ * request waits for the event loop, whose lag a timer samples (and which only the requests read in the turn after a
+ * late sample have waited through), and a send also waits behind the appends of its queue
  * still in the store, the oldest of which tells how backed up that queue is (as Apache's PCBUSY watches how long its
  * commit log has been held). Until a queue has taken an append, its first ones wait for the store to open it (a
  * Pulsar producer to attach): a one-time wait, not a backlog, so it refuses nothing.
@@ -42,6 +43,9 @@ export class FastFailure {
       const now = performance.now();
       this.lagMs = Math.max(0, now - last - every);
       last = now;
+      // The requests that waited out the hold-up are the ones read in this turn's poll phase, right after this
+      // timer; one that arrives later has not waited, so the lag stops counting once the turn reaches its checks.
+      if (this.lagMs > 0) setImmediate(() => (this.lagMs = 0));
     }, every);
     this.sampler.unref();
   }

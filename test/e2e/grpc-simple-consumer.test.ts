@@ -63,6 +63,9 @@ test('RocketMQ 5 SimpleConsumer: 4.x messages intact, acks, redelivery after the
       }
     }
     assert.deepEqual(bodies.sort(), ['m0', 'm2', 'm4', 'm6']);
+    // A receive asks one broker of the route: with --workers, skipped messages behind the last match of one broker
+    // are passed when a receive next asks that broker, and such a receive finds nothing.
+    for (let round = 0; round < 4 && (await lag(gw, 'FilteredGroup', topic)) > 0; round++) assert.deepEqual(await c.receive(32, 30_000), []);
     assert.equal(await lag(gw, 'FilteredGroup', topic), 0);
   });
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { credentials, makeClientConstructor, Metadata, type Client, type ClientReadableStream } from '@grpc/grpc-js';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
+import { ask, brokerAddressesOf, maxOffsetAcross } from '../support/cluster.js';
+import type { RemotingCommand } from '../../src/remoting/remoting-command.js';
 import { clientLog, Producer } from '../support/rocketmq5.js';
 import { parseMetrics, sum } from '../support/prometheus.js';
 import { batchBody } from '../support/processor-harness.js';
@@ -133,7 +135,13 @@ test('gRPC: a 4 MiB body is stored; 4 MiB + 1 byte is MESSAGE_BODY_TOO_LARGE nam
   } finally {
     await producer.shutdown();
   }
-  const pulled = await probe.invoke(11, { consumerGroup: 'LimitsCG', topic: 'LimitsBig', queueId: '0', queueOffset: '0', maxMsgNums: '1', sysFlag: '4', commitOffset: '0', suspendTimeoutMillis: '0', subscription: '*', subVersion: '0' });
+  // The producer picked one of the route's queues: with --workers, queue 0 of one of the brokers.
+  let pulled: RemotingCommand | undefined;
+  for (const address of await brokerAddressesOf(gw.address, 'LimitsBig')) {
+    const pull = await ask(address, 11, { consumerGroup: 'LimitsCG', topic: 'LimitsBig', queueId: '0', queueOffset: '0', maxMsgNums: '1', sysFlag: '4', commitOffset: '0', suspendTimeoutMillis: '0', subscription: '*', subVersion: '0' });
+    if (!pulled || pull.code === ResponseCode.SUCCESS) pulled = pull;
+  }
+  assert.ok(pulled);
   assert.equal(pulled.code, ResponseCode.SUCCESS, pulled.remark);
   const [stored] = decodeStoredMessages(pulled.body!);
   assert.deepEqual([stored!.body.length, stored!.body.subarray(0, 4).toString()], [LIMIT, 'head']);
@@ -148,7 +156,7 @@ test('gRPC: a 4 MiB body is stored; 4 MiB + 1 byte is MESSAGE_BODY_TOO_LARGE nam
   } finally {
     raw.client.close();
   }
-  assert.equal(await probe.maxOffset('LimitsBig', 0), 1, 'only the message within the limit');
+  assert.equal(await maxOffsetAcross(gw.address, 'LimitsBig', 0), 1, 'only the message within the limit');
   const samples = parseMetrics(await (await fetch(`${gw.httpUrl}/metrics`)).text());
   assert.equal(sum(samples, 'rocketmq_rpc_latency_count', { protocol_type: 'grpc', request_code: 'SendMessage', response_code: 'MESSAGE_BODY_TOO_LARGE' }), 1);
 });

@@ -16,6 +16,7 @@ import { startRemotingEndpoint, type RemotingEndpoint } from './startup/remoting
 import { startGrpcEndpoint } from './startup/grpc-endpoint.js';
 import { AclFile } from './acl/acl-file.js';
 import { ConnectionGate } from './net/connection-gate.js';
+import { WorkerLink } from './workers/worker-link.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -43,6 +44,11 @@ const popMembersOf = (clients: TelemetrySessions) => () => clients.clients().fil
   subscriptions: c.subscriptions,
 }));
 
+/** A scrape waits this long for the other workers' metrics, then serves those that came. */
+const WORKER_METRICS_WAIT_MS = 3000;
+
+const workerMetrics = (index: number) => ({ index, others: () => WorkerLink.ofProcess().otherWorkersMetrics(WORKER_METRICS_WAIT_MS) });
+
 function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: RemotingEndpoint, traffic: TrafficStats, clients: TelemetrySessions, fastFailure: FastFailure, gate: ConnectionGate): GatewayMetrics {
   const first = remoting.brokers[0]!;
   const metrics = new GatewayMetrics({
@@ -60,7 +66,9 @@ function gatewayMetrics(config: GatewayConfig, store: MessageStore, remoting: Re
     grpcClients: () => clients.clients(),
     busyRefusals: () => fastFailure.refused,
     connections: () => gate.snapshot(),
+    worker: config.worker && workerMetrics(config.worker.index),
   });
+  if (config.worker) WorkerLink.ofProcess().onMetrics(() => metrics.registry.getMetricsAsJSON());
   remoting.observe((code, responseCode, ms) => metrics.requestAnswered(code, responseCode, ms));
   return metrics;
 }

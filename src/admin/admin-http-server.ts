@@ -90,9 +90,9 @@ export class AdminHttpServer {
       return { status: 'ready' };
     });
     app.get('/metrics', { config: { access: 'metrics' } }, async (_req, reply) => {
-      const { registry } = this.services!.metrics;
-      reply.header('content-type', registry.contentType);
-      return registry.metrics();
+      const { contentType, text } = await this.services!.metrics.exposition();
+      reply.header('content-type', contentType);
+      return text;
     });
     registerAdminApi(app, () => this.services!);
     registerGrpcClientApi(app, () => this.services!);

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TrafficStats } from '../broker/traffic-stats.js';
 import type { AdminService } from '../broker/admin-service.js';
 import type { ConsumerRegistry } from '../broker/consumer-registry.js';
@@ -23,6 +23,8 @@ export interface MetricsSources {
   busyRefusals: () => Readonly<Record<'remoting' | 'grpc', number>>;
   /** client connections open, refused by --max-connections and closed by their deadlines */
   connections: () => ConnectionCounts;
+  /** With --workers: this worker's index, which labels every sample, and the other workers' metrics, served beside these */
+  worker?: { index: number; others: () => Promise<object[][]> };
 }
 
 type LatencyLabels = 'protocol_type' | 'request_code' | 'response_code';
@@ -49,9 +51,14 @@ export class GatewayMetrics {
   private readonly grpcLatencyChildren = new Map<string, Histogram.Internal<LatencyLabels>>();
   private readonly traffic: TrafficStats;
   private readonly unsubscribeFlush: () => void;
+  private readonly otherWorkers?: () => Promise<object[][]>;
 
   constructor(src: MetricsSources) {
     const r = this.registry;
+    if (src.worker) {
+      r.setDefaultLabels({ worker: String(src.worker.index) });
+      this.otherWorkers = src.worker.others;
+    }
     const base = { cluster: src.clusterName, broker: src.brokerName };
     collectDefaultMetrics({ register: r });
     const traffic = (this.traffic = src.traffic);
@@ -306,6 +313,16 @@ export class GatewayMetrics {
         this.inc(disk().flushErrors);
       },
     });
+  }
+
+  /**
+   * What /metrics serves: this process's metrics and, with --workers, every other worker's beside them, each sample
+   * told apart by its `worker` label (so nothing is summed across workers: a queue id names a queue per broker).
+   */
+  async exposition(): Promise<{ contentType: string; text: string }> {
+    if (!this.otherWorkers) return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+    const all = AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...(await this.otherWorkers())]);
+    return { contentType: all.contentType, text: await all.metrics() };
   }
 
   /** A remoting request answered (RemotingServer's observer). */

@@ -1,16 +1,18 @@
-import type { ConfigChange, ConfigTables, PrimaryMessage, WorkerMessage, WorkerPorts } from './worker-messages.js';
+import type { ConfigChange, ConfigTables, PrimaryMessage, WorkerMessage, WorkerMetrics, WorkerPorts } from './worker-messages.js';
 import type { SlotOwner } from '../cluster/cluster-view.js';
 
 type Send = (message: WorkerMessage) => void;
+type Reply = Extract<PrimaryMessage, { t: 'reply' }>;
 
 /**
  * A worker's channel to the primary process (Node's IPC channel of a forked child): requests that the primary
  * answers once every worker has done its part, and the changes and owner tables it passes on from the others.
  */
 export class WorkerLink {
-  private readonly pending = new Map<number, (tables?: ConfigTables) => void>();
+  private readonly pending = new Map<number, (reply?: Reply) => void>();
   private nextId = 1;
   private applier?: (change: ConfigChange) => Promise<void>;
+  private metricsSource?: () => Promise<WorkerMetrics>;
   private readonly ownerListeners: Array<(owners: Map<number, SlotOwner>) => void> = [];
 
   constructor(private readonly send: Send) {}
@@ -29,7 +31,20 @@ export class WorkerLink {
 
   /** Sends this worker's tables; resolves with every worker's tables together, once all have sent theirs. */
   exchangeTables(tables: ConfigTables): Promise<ConfigTables> {
-    return this.request((id) => ({ t: 'tables', id, tables })).then((t) => t ?? { topics: [], groups: [] });
+    return this.request((id) => ({ t: 'tables', id, tables })).then((r) => r?.tables ?? { topics: [], groups: [] });
+  }
+
+  /**
+   * Every other worker's metrics, as many as answered within `timeoutMs`: a scrape must not hang on a worker whose
+   * event loop is held up.
+   */
+  otherWorkersMetrics(timeoutMs: number): Promise<WorkerMetrics[]> {
+    return this.request((id) => ({ t: 'metrics', id }), timeoutMs).then((r) => r?.metrics ?? []);
+  }
+
+  /** Where this worker's metrics come from when another worker collects them. */
+  onMetrics(source: () => Promise<WorkerMetrics>): void {
+    this.metricsSource = source;
   }
 
   /** Resolves once every other worker has applied `change`. */
@@ -58,7 +73,11 @@ export class WorkerLink {
     if (m.t === 'reply') {
       const done = this.pending.get(m.id);
       this.pending.delete(m.id);
-      done?.(m.tables);
+      done?.(m);
+    } else if (m.t === 'collect') {
+      // Answered even without a source or when it fails: the collecting worker must not wait for ever.
+      const answer = (metrics: WorkerMetrics): void => this.send({ t: 'metricsOf', id: m.id, metrics });
+      (this.metricsSource ? this.metricsSource() : Promise.resolve([])).then(answer, () => answer([]));
     } else if (m.t === 'apply') {
       // Answered even when applying fails (the applier reports its own failures): the worker that made the change
       // must not wait for ever.
@@ -70,10 +89,18 @@ export class WorkerLink {
     }
   }
 
-  private request(make: (id: number) => WorkerMessage): Promise<ConfigTables | undefined> {
+  /** Resolves with the primary's reply, or with nothing once `timeoutMs` (when given) has passed without one. */
+  private request(make: (id: number) => WorkerMessage, timeoutMs?: number): Promise<Reply | undefined> {
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+        this.pending.delete(id);
+        resolve(undefined);
+      }, timeoutMs);
+      this.pending.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
       this.send(make(id));
     });
   }

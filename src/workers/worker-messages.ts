@@ -21,16 +21,24 @@ export interface WorkerPorts {
   address: string;
 }
 
+/** One worker's metrics as prom-client's registry gives them as JSON, which its aggregation takes. */
+export type WorkerMetrics = object[];
+
 /** What a worker tells the primary process. */
 export type WorkerMessage =
   | { t: 'tables'; id: number; tables: ConfigTables }
   | { t: 'change'; id: number; change: ConfigChange }
   | { t: 'applied'; id: number }
   | { t: 'announce'; slot: number; owner: SlotOwner }
-  | { t: 'listening'; ports: WorkerPorts };
+  | { t: 'listening'; ports: WorkerPorts }
+  /** asks for every other worker's metrics */
+  | { t: 'metrics'; id: number }
+  /** this worker's metrics, answering a 'collect' */
+  | { t: 'metricsOf'; id: number; metrics: WorkerMetrics };
 
 /** What the primary process tells a worker. */
 export type PrimaryMessage =
-  | { t: 'reply'; id: number; tables?: ConfigTables }
+  | { t: 'reply'; id: number; tables?: ConfigTables; metrics?: WorkerMetrics[] }
   | { t: 'apply'; id: number; change: ConfigChange }
+  | { t: 'collect'; id: number }
   | { t: 'owners'; owners: Array<[number, SlotOwner]> };

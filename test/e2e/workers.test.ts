@@ -8,6 +8,7 @@ import { startGateway, testStore, type GatewayProcess } from '../support/gateway
 import { JavaHarness, deliveries } from '../support/java-harness.js';
 import { createTopic, routeOf } from '../support/cluster.js';
 import { mqadminOk } from '../support/mqadmin.js';
+import { parseMetrics } from '../support/prometheus.js';
 
 const started: GatewayProcess[] = [];
 const dataDirs: string[] = [];
@@ -17,8 +18,8 @@ test.after(async () => {
   for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function gateway(dataDir: string, workers: number, args: string[] = []): Promise<GatewayProcess> {
-  const gw = await startGateway({ dataDir, args: ['--workers', String(workers), ...args] });
+async function gateway(dataDir: string, workers: number, args: string[] = [], http = false): Promise<GatewayProcess> {
+  const gw = await startGateway({ dataDir, http, args: ['--workers', String(workers), ...args] });
   started.push(gw);
   return gw;
 }
@@ -40,7 +41,7 @@ const refused = (address: string): Promise<boolean> => new Promise((resolve) => 
 });
 
 test('--workers 2: two brokers in every route, a topic made at one worker is known at the other, messages spread over both and are all consumed', { timeout: 180_000 }, async () => {
-  const gw = await gateway(newDataDir(), 2, ['--no-auto-create-topics']);
+  const gw = await gateway(newDataDir(), 2, ['--no-auto-create-topics'], true);
   const [first, second] = workerAddresses(gw);
   assert.equal(first, gw.address, 'worker 0 answers at --port');
   assert.equal((await createTopic(gw.address, 'WorkersTopic', 4)).code, 0);
@@ -70,6 +71,14 @@ test('--workers 2: two brokers in every route, a topic made at one worker is kno
   const got = deliveries(c.events);
   assert.equal(new Set(got.map((m) => `${String(m.broker)}/${m.queueId}:${m.queueOffset}`)).size, 400, 'every message once');
   assert.equal(got.length, 400);
+
+  // /metrics at worker 0 serves every worker's samples, each labelled with its worker.
+  const metrics = parseMetrics(await (await fetch(`${gw.httpUrl}/metrics`)).text());
+  const stored = metrics.filter((m) => m.name === 'rocketmq_messages_in_total' && m.labels.topic === 'WorkersTopic');
+  assert.deepEqual(stored.map((m) => m.labels.worker).sort(), ['0', '1']);
+  assert.equal(stored.reduce((n, m) => n + m.value, 0), 400, 'the sends counted once, at the worker that stored them');
+  assert.deepEqual(stored.map((m) => m.value).sort(), [...byBroker.values()].sort(), 'each worker counts its broker\'s');
+  assert.equal(new Set(metrics.filter((m) => m.name === 'process_resident_memory_bytes').map((m) => m.labels.worker)).size, 2, 'each worker\'s process');
 });
 
 test('a single-process data dir taken over by --workers 2 keeps its topics and messages; kill -9 of the primary ends its workers', { timeout: 180_000 }, async () => {

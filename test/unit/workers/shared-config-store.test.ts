@@ -6,22 +6,11 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { EmbeddedStore } from '../../../src/store/embedded/embedded-store.js';
 import { SharedConfigStore } from '../../../src/workers/shared-config-store.js';
-import { WorkerLink } from '../../../src/workers/worker-link.js';
-import { WorkerRelay } from '../../../src/workers/worker-relay.js';
 import { WorkerCluster } from '../../../src/workers/worker-cluster.js';
-import type { WorkerPorts } from '../../../src/workers/worker-messages.js';
+import { wiredWorkers as wired } from '../../support/worker-wiring.js';
 
 const silent = pino({ level: 'silent' });
 const topic = (name: string, queues = 4) => ({ name, readQueueNums: queues, writeQueueNums: queues, perm: 6, topicSysFlag: 0, order: false });
-
-/** Workers wired to one relay as the IPC channel wires them: every message crosses a turn of the event loop. */
-function wired(count: number): { links: WorkerLink[]; relay: WorkerRelay; listening: Map<number, WorkerPorts> } {
-  const links: WorkerLink[] = [];
-  const listening = new Map<number, WorkerPorts>();
-  const relay = new WorkerRelay(count, (i, m) => setImmediate(() => links[i]!.receive(m)), (i, ports) => listening.set(i, ports));
-  for (let i = 0; i < count; i++) links.push(new WorkerLink((m) => setImmediate(() => relay.receive(i, m))));
-  return { links, relay, listening };
-}
 
 async function withStores(count: number, fn: (stores: EmbeddedStore[], dirs: string[]) => Promise<void>): Promise<void> {
   const dirs = Array.from({ length: count }, () => mkdtempSync(join(tmpdir(), 'rop-workers-unit-')));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { startGateway, testStore, type GatewayProcess } from '../support/gateway.js';
-import { JavaHarness, deliveries } from '../support/java-harness.js';
+import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 import { createTopic, routeOf } from '../support/cluster.js';
 import { mqadminOk } from '../support/mqadmin.js';
 import { parseMetrics } from '../support/prometheus.js';
@@ -106,4 +106,28 @@ test('a single-process data dir taken over by --workers 2 keeps its topics and m
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && !(await Promise.all(addresses.map(refused))).every(Boolean)) await new Promise((r) => setTimeout(r, 100));
   assert.ok((await Promise.all(addresses.map(refused))).every(Boolean), 'no worker listens after its primary was killed');
+});
+
+test('kill -9 of the primary under a sync produce: after a restart with --workers 2 every acknowledged message is at its broker, queue and offset', { timeout: 180_000 }, async () => {
+  const dataDir = newDataDir();
+  const gw = await gateway(dataDir, 2);
+  const producer = JavaHarness.start('produce', { namesrv: gw.address, topic: 'WorkersDurable', count: 3000, mode: 'sync', 'send-timeout-ms': 3000 });
+  await producer.waitFor((e) => e.filter((x) => x.event === 'sent').length >= 600, 90_000, '600 acknowledged sends');
+  await gw.kill();
+  await producer.stop(2000);
+  const acked = producer.events.filter((e) => e.event === 'sent');
+  const where = (e: HarnessEvent): string => `${String(e.broker)}/${String(e.queueId)}:${String(e.queueOffset)}`;
+  assert.ok(acked.length >= 600 && acked.length < 3000, `the kill cut the produce short after ${acked.length} acknowledgements`);
+  assert.equal(new Set(acked.map((e) => e.broker)).size, 2, 'both workers took sends');
+
+  const again = await gateway(dataDir, 2);
+  const audit = JavaHarness.start('push-consume', { namesrv: again.address, topic: 'WorkersDurable', group: 'WorkersDurableAudit' });
+  try {
+    const found = (): Map<string, string> => new Map(deliveries(audit.events).map((m) => [where(m), String((m.props as Record<string, string>).idx)]));
+    await audit.waitFor(() => acked.every((e) => found().has(where(e))), 90_000, 'every acknowledged message consumed after the restart');
+    const got = found();
+    for (const e of acked) assert.equal(got.get(where(e)), String(e.i), `message ${String(e.i)} at ${where(e)}`);
+  } finally {
+    await audit.stop();
+  }
 });

@@ -45,7 +45,7 @@ export class FastFailure {
       last = now;
       // The requests that waited out the hold-up are the ones read in this turn's poll phase, right after this
       // timer; one that arrives later has not waited, so the lag stops counting once the turn reaches its checks.
-      if (this.lagMs > 0) setImmediate(() => (this.lagMs = 0));
+      if (this.lagMs > this.maxWaitMs) setImmediate(() => (this.lagMs = 0));
     }, every);
     this.sampler.unref();
   }

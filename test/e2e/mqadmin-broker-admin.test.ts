@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startGateway, testBrokerNames, testStore } from '../support/gateway.js';
-import { mqadmin, mqadminOk, rows } from '../support/mqadmin.js';
+import { mqadmin, mqadminOk, rows, brokerRows, queueKey, queueKeys } from '../support/mqadmin.js';
 import { RemotingProbe } from '../support/remoting-probe.js';
 import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 import { ObjectKeyMap, parseFastjson } from '../../src/protocol/fastjson.js';
@@ -23,10 +23,7 @@ const TAGS = ['TagA', 'TagB'];
 /** The gateway's own broker: the one at its address (worker 0's with --workers). */
 const HERE = testBrokerNames[0]!;
 /** Every queue of the topic as `<broker>/<queueId>`, in the order mqadmin prints them (one broker, or one per worker). */
-const QUEUE_KEYS = testBrokerNames.flatMap((broker) => Array.from({ length: QUEUES }, (_, q) => `${broker}/${q}`));
-const queueKey = (broker: unknown, queueId: unknown): string => `${String(broker)}/${String(queueId)}`;
-/** The rows mqadmin printed for the gateway's brokers (their first cell is a broker name). */
-const brokerRows = (out: string): string[][] => testBrokerNames.flatMap((b) => rows(out, b));
+const QUEUE_KEYS = queueKeys(QUEUES);
 
 /** `key  =  value` lines of getBrokerConfig / getNamesrvConfig. */
 const settingsOf = (out: string): Map<string, string> =>

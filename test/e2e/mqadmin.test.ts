@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, testBrokerNames } from '../support/gateway.js';
-import { mqadmin as run, mqadminOk, rows } from '../support/mqadmin.js';
+import { mqadmin as run, mqadminOk, rows, brokerRows, queueKey, queueKeys } from '../support/mqadmin.js';
 import { JavaHarness, deliveries, type HarnessEvent } from '../support/java-harness.js';
 import { ALI_ONS_INTERVAL_MS, aliMessage, aliProducer, closeAli, closeAliOnsInnerProducer, type AliProducer, type AliSendResult } from '../support/ali-ons.js';
 
@@ -20,14 +20,10 @@ const mqadmin = (namesrv: string, ...args: string[]): Promise<string> => run(nam
 const ok = (namesrv: string, ...args: string[]): Promise<string> => mqadminOk(namesrv, args);
 
 /** Every queue of the topic as `<broker>/<queueId>`, in the order mqadmin prints them (one broker, or one per worker). */
-const QUEUE_KEYS = testBrokerNames.flatMap((broker) => Array.from({ length: QUEUES }, (_, q) => `${broker}/${q}`));
-const queueKey = (broker: unknown, queueId: unknown): string => `${String(broker)}/${String(queueId)}`;
+const QUEUE_KEYS = queueKeys(QUEUES);
 
 /** How many of the sends went to each queue, in QUEUE_KEYS order. */
 const perQueue = (keys: string[]): number[] => QUEUE_KEYS.map((k) => keys.filter((x) => x === k).length);
-
-/** The rows mqadmin printed for the gateway's brokers (their first cell is a broker name). */
-const brokerRows = (out: string): string[][] => testBrokerNames.flatMap((b) => rows(out, b));
 
 interface ProgressRow { queue: string; brokerOffset: number; consumerOffset: number; diff: number }
 

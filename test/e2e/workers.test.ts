@@ -90,7 +90,7 @@ test('a single-process data dir taken over by --workers 2 keeps its topics and m
   const gw = await gateway(dataDir, 2);
   const route = await routeOf(workerAddresses(gw)[1]!, 'UpgradeTopic');
   // On the embedded store each worker is a broker; on Pulsar the workers join the cluster the single gateway made,
-  // whose slot count was fixed when it was made (one), so the second worker stands by.
+  // whose slot count was fixed when it was made (one), so the second worker serves none.
   const brokers = testStore === 'pulsar' ? 1 : 2;
   assert.equal(route.queueDatas.length, brokers, 'worker 1 knows the topic worker 0 brought');
   const c = JavaHarness.start('push-consume', { namesrv: gw.address, topic: 'UpgradeTopic', group: 'UpgradeGroup' });

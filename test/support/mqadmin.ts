@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from './gateway.js';
+import { repoRoot, testBrokerNames } from './gateway.js';
 
 const MQADMIN_TIMEOUT_MS = 30_000;
 
@@ -40,3 +40,12 @@ export async function mqadminOk(namesrv: string, args: string[], cwd?: string): 
 /** Rows of a table mqadmin printed, split on blanks, whose first cell is `first`. */
 export const rows = (out: string, first: string): string[][] =>
   out.split('\n').map((l) => l.trim().split(/\s+/)).filter((cells) => cells[0] === first);
+
+/** The rows mqadmin printed for the test gateway's brokers (their first cell is a broker name). */
+export const brokerRows = (out: string): string[][] => testBrokerNames.flatMap((b) => rows(out, b));
+
+/** A queue as `<broker>/<queueId>`: queue ids are per broker. */
+export const queueKey = (broker: unknown, queueId: unknown): string => `${String(broker)}/${String(queueId)}`;
+
+/** Every queue of a topic with `queues` queues per broker, in the order mqadmin prints them (by broker, then id). */
+export const queueKeys = (queues: number): string[] => testBrokerNames.flatMap((b) => Array.from({ length: queues }, (_, q) => queueKey(b, q)));

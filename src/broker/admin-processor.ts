@@ -3,7 +3,7 @@ import { BrokerError } from '../errors/broker-error.js';
 import { decodeHeader } from '../protocol/request-header.js';
 import { CreateTopicHeader, QueryConsumeQueueHeader, QueryMessageHeader, TopicHeader, ViewMessageHeader } from '../protocol/request-headers.js';
 import { encodeStoredMessage } from '../protocol/message-codec.js';
-import { formatProperties, Prop, tagsHashCode } from '../protocol/message-properties.js';
+import { Prop, tagsHashCode } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { jsonBody, parseJsonBody, Perm } from '../protocol/bodies.js';
 import { subscriptionDataView, topicStatsTableBody } from '../protocol/admin-bodies.js';
@@ -109,7 +109,7 @@ export class AdminProcessor {
     const locator = decodeHeader(ViewMessageHeader, req.extFields).offset;
     const msg = await this.ctx.store.lookup(locator);
     if (!msg) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no message at offset ${locator}`);
-    const body = encodeStoredMessage({ ...msg, properties: formatProperties(msg.properties) }, this.ctx.settings.advertisedAddress);
+    const body = encodeStoredMessage(msg, this.ctx.settings.advertisedAddress);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, body);
   };
 
@@ -125,7 +125,7 @@ export class AdminProcessor {
       max: Math.max(1, Math.min(h.maxNum ?? 32, MAX_QUERY_RESULTS)),
     }, (locator) => this.ctx.store.lookup(locator));
     if (found.length === 0) return createResponse(req, ResponseCode.QUERY_NOT_FOUND, 'can not find message, maybe time range not correct');
-    const body = Buffer.concat(found.map((m) => encodeStoredMessage({ ...m, properties: formatProperties(m.properties) }, this.ctx.settings.advertisedAddress)));
+    const body = Buffer.concat(found.map((m) => encodeStoredMessage(m, this.ctx.settings.advertisedAddress)));
     return createResponse(req, ResponseCode.SUCCESS, undefined, { indexLastUpdateTimestamp: String(Date.now()), indexLastUpdatePhyoffset: '0' }, body);
   };
 
@@ -154,7 +154,7 @@ export class AdminProcessor {
         : { subscriptionData: subscriptionDataView(subscription), filterData: filterDataOf(group, subscription) }),
       queueData: (r.status === 'FOUND' ? r.messages : []).map((m) => ({
         physicOffset: m.locator,
-        physicSize: encodeStoredMessage({ ...m, properties: formatProperties(m.properties) }, storeHost).length,
+        physicSize: encodeStoredMessage(m, storeHost).length,
         tagsCode: m.properties.has(Prop.TAGS) ? tagsHashCode(m.properties.get(Prop.TAGS)!) : 0,
       })),
       maxQueueIndex: r.maxOffset,

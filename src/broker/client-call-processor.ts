@@ -4,7 +4,6 @@ import { decodeHeader } from '../protocol/request-header.js';
 import { ConsumeMessageDirectlyHeader, ConsumerRunningInfoHeader, ConsumerStatusHeader } from '../protocol/request-headers.js';
 import { RequestCode, ResponseCode } from '../protocol/request-code.js';
 import { encodeStoredMessage, parseOffsetMsgId } from '../protocol/message-codec.js';
-import { formatProperties } from '../protocol/message-properties.js';
 import { fastjsonBody, ObjectKeyMap, parseFastjson } from '../protocol/fastjson.js';
 import type { BrokerContext } from './broker-context.js';
 import type { ClientChannel, ConsumerRegistry } from './consumer-registry.js';
@@ -45,7 +44,7 @@ export class ClientCallProcessor {
     if (topic) fields.topicSysFlag = String(topic.topicSysFlag);
     const declared = this.ctx.store.getSubscriptionGroup(group);
     if (declared) fields.groupSysFlag = String(declared.groupSysFlag);
-    const body = encodeStoredMessage({ ...message, properties: formatProperties(message.properties) }, this.ctx.settings.advertisedAddress);
+    const body = encodeStoredMessage(message, this.ctx.settings.advertisedAddress);
     return this.callConsumer(RequestCode.CONSUME_MESSAGE_DIRECTLY, { ...req, extFields: fields, body }, group, h.clientId);
   };
 

@@ -82,9 +82,9 @@ export class MessageKeyIndex {
     messages.forEach((m, i) => {
       const locator = result.locators[i]!;
       const unique = m.properties.get(Prop.UNIQ_KEY);
-      if (unique) this.push({ kind: KIND_UNIQUE, topic, key: unique, locator, storeTimestamp: result.storeTimestamp });
+      if (unique) this.push(KIND_UNIQUE, topic, unique, locator, result.storeTimestamp);
       for (const key of (m.properties.get(Prop.KEYS) ?? '').split(' ')) {
-        if (key) this.push({ kind: KIND_KEY, topic, key, locator, storeTimestamp: result.storeTimestamp });
+        if (key) this.push(KIND_KEY, topic, key, locator, result.storeTimestamp);
       }
     });
   }
@@ -110,15 +110,15 @@ export class MessageKeyIndex {
     return messages;
   }
 
-  private push(e: Entry): void {
-    const topicBytes = Buffer.byteLength(e.topic);
-    const keyBytes = Buffer.byteLength(e.key);
+  private push(kind: number, topic: string, key: string, locator: bigint, storeTimestamp: number): void {
+    const topicBytes = Buffer.byteLength(topic);
+    const keyBytes = Buffer.byteLength(key);
     if (topicBytes > MAX_FIELD_BYTES || keyBytes > MAX_FIELD_BYTES) {
-      if (this.losses.unencodable++ === 0) this.log.warn({ topic: e.topic.slice(0, 128), keyBytes, limit: MAX_FIELD_BYTES }, 'a message key too long for the key index is not indexed (logged once; counted in rop_key_index_entries_dropped_total)');
+      if (this.losses.unencodable++ === 0) this.log.warn({ topic: topic.slice(0, 128), keyBytes, limit: MAX_FIELD_BYTES }, 'a message key too long for the key index is not indexed (logged once; counted in rop_key_index_entries_dropped_total)');
       return;
     }
     const bytes = ENTRY_OVERHEAD + topicBytes + keyBytes;
-    this.pending.push({ ...e, bytes });
+    this.pending.push({ kind, topic, key, locator, storeTimestamp, bytes });
     this.pendingBytes += bytes;
     this.dropOverflow();
     if (this.pendingBytes >= MAX_RECORD_BYTES && !this.failing) void this.flush().catch(() => undefined);

@@ -4,7 +4,6 @@ import { createResponse, type RemotingCommand } from '../remoting/remoting-comma
 import { decodeHeader, type Header } from '../protocol/request-header.js';
 import { PullMessageHeader } from '../protocol/request-headers.js';
 import { encodeStoredMessage } from '../protocol/message-codec.js';
-import { formatProperties } from '../protocol/message-properties.js';
 import { ResponseCode } from '../protocol/request-code.js';
 import { EVERYTHING, isTagType, requireServed, servedSubscription, SubscriptionError, type Subscription } from '../protocol/subscription.js';
 import { Perm } from '../protocol/bodies.js';
@@ -119,7 +118,7 @@ export class PullMessageProcessor {
         const matched = result.messages.filter((m) => pull.subscription.matches(m.properties));
         if (matched.length === 0) return createResponse(req, ResponseCode.PULL_RETRY_IMMEDIATELY, 'no message matched the subscription', header(result));
         const body = Buffer.concat(
-          matched.map((m) => encodeStoredMessage({ ...m, properties: formatProperties(m.properties) }, s.advertisedAddress)),
+          matched.map((m) => encodeStoredMessage(m, s.advertisedAddress)),
         );
         this.ctx.traffic.messagesOut(pull.group, pull.topic, matched.length, body.length);
         return createResponse(req, ResponseCode.SUCCESS, undefined, header(result), body);

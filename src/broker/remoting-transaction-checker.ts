@@ -1,6 +1,6 @@
 import { createRequest, ONEWAY_FLAG } from '../remoting/remoting-command.js';
 import { createOffsetMsgId, encodeStoredMessage } from '../protocol/message-codec.js';
-import { formatProperties, Prop } from '../protocol/message-properties.js';
+import { Prop } from '../protocol/message-properties.js';
 import { RequestCode } from '../protocol/request-code.js';
 import type { ConsumerRegistry } from './consumer-registry.js';
 import type { TransactionCheck, TransactionChecker } from './transaction-service.js';
@@ -22,7 +22,7 @@ export function remotingTransactionChecker(registry: ConsumerRegistry, storeHost
       msgId: uniqueKey,
       transactionId: uniqueKey,
       offsetMsgId: createOffsetMsgId(storeHost, message.locator),
-    }, encodeStoredMessage({ ...message, properties: formatProperties(message.properties) }, storeHost), producer.serializeType);
+    }, encodeStoredMessage(message, storeHost), producer.serializeType);
     req.flag |= ONEWAY_FLAG;
     producer.connection.send(req);
     return true;

@@ -25,13 +25,12 @@ export class SendMessageProcessor {
     const isBatch = req.code === RequestCode.SEND_BATCH_MESSAGE || h.batch === true;
     const maxBodyBytes = this.ctx.settings.maxMessageSize;
     const headerProps = parseProperties(h.properties);
-    const common = {
-      sysFlag,
-      bornTimestamp: h.bornTimestamp ?? Date.now(),
-      bornHost: conn.remoteAddress,
-      reconsumeTimes: h.reconsumeTimes ?? 0,
-      preparedTransactionOffset: 0n,
-    };
+    const bornTimestamp = h.bornTimestamp ?? Date.now();
+    const reconsumeTimes = h.reconsumeTimes ?? 0;
+    // Built field by field: an object spread costs microseconds a message, a batch's messages each pay it.
+    const message = (flag: number, body: Buffer, properties: Map<string, string>): NewMessage => ({
+      flag, body, properties, sysFlag, bornTimestamp, bornHost: conn.remoteAddress, reconsumeTimes, preparedTransactionOffset: 0n,
+    });
     const maxReconsume = h.maxReconsumeTimes;
     let messages: NewMessage[];
     if (isBatch) {
@@ -40,7 +39,7 @@ export class SendMessageProcessor {
       messages = decodeBatchBody(body).map((e) => {
         const properties = parseProperties(e.properties);
         for (const [k, v] of headerProps) properties.set(k, v);
-        return { ...common, flag: e.flag, body: e.body, properties };
+        return message(e.flag, e.body, properties);
       });
       if (messages.length === 0) throw new BrokerError('illegal-message', 'the batch holds no message');
       // As Apache's broker: a batch is stored as one append, so it cannot wait as a delayed message nor be a retry.
@@ -50,7 +49,7 @@ export class SendMessageProcessor {
       }
     } else {
       if (maxReconsume !== undefined) headerProps.set(Prop.MAX_RECONSUME_TIMES, String(maxReconsume));
-      messages = [{ ...common, flag: h.flag ?? 0, body, properties: headerProps }];
+      messages = [message(h.flag ?? 0, body, headerProps)];
     }
     for (const m of messages) m.properties.set(Prop.CLUSTER, this.ctx.settings.clusterName);
     admitMessages(topicName, messages, maxBodyBytes);
@@ -64,7 +63,7 @@ export class SendMessageProcessor {
     let target = topicName;
     // A client that could not send a failed message back re-sends it to the retry topic itself; past the
     // group's maximum it belongs in the dead-letter topic, as CONSUMER_SEND_MSG_BACK would have put it.
-    if (topicName.startsWith(RETRY_PREFIX) && common.reconsumeTimes >= this.ctx.maxReconsumeTimes(topicName.slice(RETRY_PREFIX.length), maxReconsume)) {
+    if (topicName.startsWith(RETRY_PREFIX) && reconsumeTimes >= this.ctx.maxReconsumeTimes(topicName.slice(RETRY_PREFIX.length), maxReconsume)) {
       target = DLQ_PREFIX + topicName.slice(RETRY_PREFIX.length);
       await this.ctx.topicOrCreate(target, 1);
       queueId = 0;

@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib';
 import { MalformedFrameError } from '../remoting/errors.js';
 import { BrokerError } from '../errors/broker-error.js';
 import { parseSocketAddress, formatSocketAddress } from './socket-address.js';
+import { formatProperties } from './message-properties.js';
 
 /** Magic of RocketMQ's stored-message layout with a 1-byte topic length (V1) and a 2-byte one (V2). */
 export const MESSAGE_MAGIC_CODE = -626843481;
@@ -77,12 +78,15 @@ export const MAX_PROPERTIES_BYTES = 0x7fff;
 /** Body CRC as RocketMQ computes it: CRC-32 of the body, top bit cleared. */
 export const bodyCrc = (body: Buffer): number => crc32(body) & 0x7fffffff;
 
+/** A message to encode; its properties already in RocketMQ's string form, or as the map a store keeps. */
+export type EncodableMessage = Omit<WireMessage, 'properties'> & { properties: string | ReadonlyMap<string, string> };
+
 /** Encodes one message in RocketMQ's stored-message layout (what PULL_MESSAGE and VIEW_MESSAGE_BY_ID return). */
-export function encodeStoredMessage(m: WireMessage, storeHost: string): Buffer {
+export function encodeStoredMessage(m: EncodableMessage, storeHost: string): Buffer {
   const born = parseSocketAddress(m.bornHost);
   const store = parseSocketAddress(storeHost);
   const topic = Buffer.from(m.topic, 'utf8');
-  const props = Buffer.from(m.properties, 'utf8');
+  const props = Buffer.from(typeof m.properties === 'string' ? m.properties : formatProperties(m.properties), 'utf8');
   if (props.length > MAX_PROPERTIES_BYTES) throw new RangeError(`properties of ${props.length} bytes exceed RocketMQ's ${MAX_PROPERTIES_BYTES}-byte limit`);
   const v2 = topic.length > 127;
   let sysFlag = m.sysFlag & ~(SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6);

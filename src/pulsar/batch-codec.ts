@@ -6,11 +6,15 @@ export interface BatchEntry {
   payload: Buffer;
 }
 
-/** A batch payload: for each message, its metadata size, SingleMessageMetadata, then its bytes. */
-export function encodeBatch(entries: ReadonlyArray<{ metadata: Omit<SingleMessageMetadata, 'payloadSize'>; payload: Buffer }>): Buffer {
+/**
+ * A batch payload: for each message, its metadata size, SingleMessageMetadata, then its bytes. Each metadata's
+ * payloadSize is overwritten with its payload's length (set in place: a copy of each would cost more than its encoding).
+ */
+export function encodeBatch(entries: ReadonlyArray<{ metadata: SingleMessageMetadata; payload: Buffer }>): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
-    const meta = SingleMessageMetadataCodec.encode({ ...e.metadata, payloadSize: e.payload.length });
+    e.metadata.payloadSize = e.payload.length;
+    const meta = SingleMessageMetadataCodec.encode(e.metadata);
     const size = Buffer.allocUnsafe(4);
     size.writeUInt32BE(meta.length, 0);
     parts.push(size, Buffer.from(meta.buffer, meta.byteOffset, meta.length), e.payload);

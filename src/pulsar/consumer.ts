@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import {
   AckType, CommandType, InitialPosition, SubType, u64,
-  type BaseCommand, type KeyValue, type MessageIdData,
+  type BaseCommand, type KeyValue, type MessageIdData, type U64,
 } from './pulsar-api.js';
 import type { PulsarClient } from './pulsar-client.js';
 import type { PulsarConnection, ResourceHandler } from './pulsar-connection.js';
@@ -222,28 +222,32 @@ export class PulsarConsumer implements ResourceHandler {
     else if (meta.compression && meta.compression !== CompressionType.NONE) {
       throw new PulsarFrameError(`compression type ${meta.compression} on ${this.topic} is not supported`);
     }
-    const entryMessages = hasOwn(meta, 'numMessagesInBatch') ? (meta.numMessagesInBatch ?? 1) : 1;
-    const common = { publishTime: u64(meta.publishTime), redeliveryCount: m.redeliveryCount ?? 0, producerName: meta.producerName, brokerTimestamp, entryMessages };
+    const batched = hasOwn(meta, 'numMessagesInBatch');
+    const entryMessages = batched ? (meta.numMessagesInBatch ?? 1) : 1;
+    const publishTime = u64(meta.publishTime);
+    const redeliveryCount = m.redeliveryCount ?? 0;
     // A reader re-subscribed after a drop may get a whole batch entry again; skip what it already handed out.
-    const fresh = (id: MessageId): boolean =>
-      this.options.durable !== false || !this.lastDelivered || compareMessageIds(id, this.lastDelivered) > 0;
-    if (!hasOwn(meta, 'numMessagesInBatch')) {
-      if (!fresh({ ...base, batchIndex: -1 })) return;
+    const after = this.options.durable === false ? this.lastDelivered : undefined;
+    // Each message is built field by field: an object spread costs microseconds a message on this path.
+    const deliver = (batchIndex: number, index: number | undefined, eventTime: U64 | undefined, properties: KeyValue[] | undefined, key: string | undefined, body: Buffer): void => {
+      const id: MessageId = { ledgerId: base.ledgerId, entryId: base.entryId, partition: base.partition, batchIndex };
+      if (after && compareMessageIds(id, after) <= 0) return;
       this.queue.push({
-        ...common, id: { ...base, batchIndex: -1 }, index: entryIndex, eventTime: u64(meta.eventTime),
-        properties: propertiesOf(meta.properties), key: meta.partitionKey, payload,
+        id, index, brokerTimestamp, publishTime, eventTime: u64(eventTime), properties: propertiesOf(properties), key, payload: body,
+        redeliveryCount, producerName: meta.producerName, entryMessages,
       });
+    };
+    if (!batched) {
+      deliver(-1, entryIndex, meta.eventTime, meta.properties, meta.partitionKey, payload);
     } else {
       // The entry index belongs to the batch's last message; earlier ones count back from it.
       const n = entryMessages;
       const entries = decodeBatch(payload, n);
-      entries.forEach((e, i) => {
-        if (e.metadata.compactedOut || !fresh({ ...base, batchIndex: i })) return;
-        this.queue.push({
-          ...common, id: { ...base, batchIndex: i }, index: entryIndex === undefined ? undefined : entryIndex - (n - 1) + i,
-          eventTime: u64(e.metadata.eventTime), properties: propertiesOf(e.metadata.properties), key: e.metadata.partitionKey, payload: e.payload,
-        });
-      });
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]!;
+        if (e.metadata.compactedOut) continue;
+        deliver(i, entryIndex === undefined ? undefined : entryIndex - (n - 1) + i, e.metadata.eventTime, e.metadata.properties, e.metadata.partitionKey, e.payload);
+      }
     }
     this.waiter?.();
   }

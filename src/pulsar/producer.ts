@@ -1,4 +1,4 @@
-import { CommandType, ProducerAccessMode, u64, type BaseCommand, type KeyValue, type MessageIdData, type MessageMetadata } from './pulsar-api.js';
+import { CommandType, ProducerAccessMode, u64, type BaseCommand, type KeyValue, type MessageIdData, type MessageMetadata, type SingleMessageMetadata } from './pulsar-api.js';
 import type { PulsarClient } from './pulsar-client.js';
 import type { PulsarConnection, ResourceHandler } from './pulsar-connection.js';
 import { ATTACH_BUDGET_MS, PulsarServerError, PulsarConnectionError, PulsarProducerFencedError, worthRetryingAttach } from './errors.js';
@@ -184,10 +184,10 @@ export class PulsarProducer implements ResourceHandler {
       sequenceId,
       publishTime: Date.now(),
       properties: propertyList(msg.properties),
-      ...(msg.key !== undefined ? { partitionKey: msg.key } : {}),
-      ...(msg.eventTime ? { eventTime: msg.eventTime } : {}),
-      ...(msg.deliverAt ? { deliverAtTime: msg.deliverAt } : {}),
     };
+    if (msg.key !== undefined) metadata.partitionKey = msg.key;
+    if (msg.eventTime) metadata.eventTime = msg.eventTime;
+    if (msg.deliverAt) metadata.deliverAtTime = msg.deliverAt;
     return { sequenceId, numMessages: 1, metadata, payload: msg.payload, settle: [settle], deadline: Date.now() + this.sendTimeoutMs };
   }
 
@@ -203,15 +203,13 @@ export class PulsarProducer implements ResourceHandler {
       return;
     }
     const first = batch[0]!.sequenceId;
-    const payload = encodeBatch(batch.map(({ msg, sequenceId }) => ({
-      metadata: {
-        properties: propertyList(msg.properties),
-        sequenceId,
-        ...(msg.key !== undefined ? { partitionKey: msg.key } : {}),
-        ...(msg.eventTime ? { eventTime: msg.eventTime } : {}),
-      },
-      payload: msg.payload,
-    })));
+    const payload = encodeBatch(batch.map(({ msg, sequenceId }) => {
+      // Built field by field: an object spread costs microseconds a message here.
+      const metadata: SingleMessageMetadata = { properties: propertyList(msg.properties), sequenceId, payloadSize: 0 };
+      if (msg.key !== undefined) metadata.partitionKey = msg.key;
+      if (msg.eventTime) metadata.eventTime = msg.eventTime;
+      return { metadata, payload: msg.payload };
+    }));
     const metadata: MessageMetadata = {
       producerName: this.producerName ?? '',
       sequenceId: first,
@@ -254,7 +252,9 @@ export class PulsarProducer implements ResourceHandler {
         const id: MessageIdData | undefined = r.messageId;
         const at = { ledgerId: u64(id?.ledgerId), entryId: u64(id?.entryId), partition: id?.partition ?? -1 };
         const batched = head.numMessages > 1;
-        head.settle.forEach((s, i) => s.resolve({ ...at, batchIndex: batched ? i : -1, entryMessages: head.numMessages, sequenceId: seq + i }));
+        head.settle.forEach((s, i) => s.resolve({
+          ledgerId: at.ledgerId, entryId: at.entryId, partition: at.partition, batchIndex: batched ? i : -1, entryMessages: head.numMessages, sequenceId: seq + i,
+        }));
         this.released(head.numMessages);
         return;
       }
@@ -358,7 +358,8 @@ export class PulsarProducer implements ResourceHandler {
 
   private write(p: PendingEntry): void {
     p.metadata.producerName = this.producerName ?? '';
-    const send = { producerId: this.id, sequenceId: p.sequenceId, numMessages: p.numMessages, ...(p.numMessages > 1 ? { highestSequenceId: p.sequenceId + p.numMessages - 1 } : {}) };
+    const send: NonNullable<BaseCommand['send']> = { producerId: this.id, sequenceId: p.sequenceId, numMessages: p.numMessages };
+    if (p.numMessages > 1) send.highestSequenceId = p.sequenceId + p.numMessages - 1;
     this.conn!.sendPayload({ type: CommandType.SEND, send }, p.metadata, p.payload);
   }
 

@@ -142,7 +142,10 @@ export function decodeCommand(frame: Buffer): RemotingCommand {
   else if (serializeType === SerializeType.ROCKETMQ) header = decodeRocketMqHeader(headerBytes);
   else throw new MalformedFrameError(`unknown serialize type ${serializeType}`);
   const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : undefined;
-  return { ...header, body, serializeType: serializeType as SerializeType };
+  return {
+    code: header.code, language: header.language, version: header.version, opaque: header.opaque, flag: header.flag,
+    remark: header.remark, extFields: header.extFields, body, serializeType: serializeType as SerializeType,
+  };
 }
 
 /**

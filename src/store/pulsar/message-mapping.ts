@@ -31,12 +31,9 @@ export function toPulsarMessage(m: NewMessage): OutgoingMessage {
   if (m.reconsumeTimes) properties[ROP.reconsumeTimes] = String(m.reconsumeTimes);
   if (m.preparedTransactionOffset) properties[ROP.preparedTransactionOffset] = m.preparedTransactionOffset.toString();
   const firstKey = m.properties.get(KEYS)?.split(KEY_SEPARATOR).find((k) => k.length > 0);
-  return {
-    payload: m.body,
-    properties,
-    ...(firstKey ? { key: firstKey } : {}),
-    eventTime: m.bornTimestamp,
-  };
+  const out: OutgoingMessage = { payload: m.body, properties, eventTime: m.bornTimestamp };
+  if (firstKey) out.key = firstKey;
+  return out;
 }
 
 export interface QueuePosition {

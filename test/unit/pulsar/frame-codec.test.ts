@@ -84,12 +84,13 @@ test('a frame whose command size overruns it is rejected', () => {
 
 test('batch payloads round-trip and reject truncation', () => {
   const payload = encodeBatch([
-    { metadata: { properties: [{ key: 'a', value: '1' }], partitionKey: 'k' }, payload: Buffer.from('one') },
-    { metadata: {}, payload: Buffer.from('two!') },
+    { metadata: { properties: [{ key: 'a', value: '1' }], partitionKey: 'k', payloadSize: 0 }, payload: Buffer.from('one') },
+    { metadata: { payloadSize: 0 }, payload: Buffer.from('two!') },
   ]);
   const entries = decodeBatch(payload, 2);
   assert.deepEqual(entries.map((e) => e.payload.toString()), ['one', 'two!']);
   assert.equal(entries[0]!.metadata.partitionKey, 'k');
+  assert.equal(entries[1]!.metadata.payloadSize, 4, 'encodeBatch sets each payloadSize from its payload');
   assert.throws(() => decodeBatch(payload.subarray(0, payload.length - 2), 2), PulsarFrameError);
   assert.throws(() => decodeBatch(payload, 3), PulsarFrameError);
 });

@@ -4,6 +4,7 @@ import type { PulsarClient } from '../../pulsar/pulsar-client.js';
 import type { PulsarAdmin } from '../../pulsar/admin.js';
 import { PulsarProducer, type OutgoingMessage, type SendReceipt } from '../../pulsar/producer.js';
 import { PulsarConsumer, compareMessageIds, type ReceivedMessage } from '../../pulsar/consumer.js';
+import { BoundedMap } from './bounded-map.js';
 import { OldestOffset } from './oldest-offset.js';
 
 /** A message read from the partition with its broker entry index, which is its RocketMQ queue offset. */
@@ -33,9 +34,8 @@ interface CatchUpReader {
   idle: NodeJS.Timeout;
 }
 
-const messageKey = (ledgerId: number, entryId: number, batchIndex: number): string => `${ledgerId}:${entryId}:${batchIndex}`;
 const entryKey = (ledgerId: number, entryId: number): string => `${ledgerId}:${entryId}`;
-/** Own messages remembered for appends whose receipt comes after the tail saw them; a receipt lags by far less. */
+/** Entry ends remembered for appends whose receipt comes after the tail saw them; a receipt lags by far less. */
 const SEEN_ENTRIES = 8192;
 
 /**
@@ -53,21 +53,18 @@ export class PulsarQueue {
   private readonly tailWaiters: Array<{ offset: number; done: () => void }> = [];
   private readonly recent: IndexedMessage[] = [];
   private recentBytes = 0;
-  /** ledger:entry:batchIndex → index, for this gateway's own messages seen lately. */
-  private readonly seen = new Map<string, number>();
   /**
    * ledger:entry → index of the entry's last message, for recent entries: seen by the tail (anyone's), or worked
    * out from the entry before. Entry ids within a ledger have no gaps, so an entry's last index is the previous
    * entry's plus its own message count; a receipt whose previous entry is known needs no wait for the tail.
    */
-  private readonly entryEnds = new Map<string, number>();
-  private readonly indexWaiters = new Map<string, Array<(index: number) => void>>();
+  private readonly entryEnds = new BoundedMap<string, number>(SEEN_ENTRIES);
+  /** ledger:entry → appends waiting for the entry's last index. */
+  private readonly indexWaiters = new Map<string, Array<(lastIndex: number) => void>>();
   private readonly catchUp = new Map<number, CatchUpReader>();
   private tail?: PulsarConsumer;
   private tailLoop?: Promise<void>;
   private producer?: Promise<PulsarProducer>;
-  /** Set once the producer is attached: the tail tells its own messages by it. */
-  private producerName?: string;
   private closed = false;
   private readonly oldestOffset = new OldestOffset(() => this.lookUpOldestOffset());
 
@@ -115,7 +112,6 @@ export class PulsarQueue {
     let producer: PulsarProducer;
     try {
       producer = await this.producer;
-      this.producerName = producer.name;
     } catch (err) {
       this.producer = undefined;
       throw err;
@@ -243,21 +239,16 @@ export class PulsarQueue {
       this.recent.splice(0, drop);
       this.recentBytes = bytes;
     }
-    if (m.producerName !== this.producerName) return;
-    const key = messageKey(m.id.ledgerId, m.id.entryId, m.id.batchIndex);
-    this.seen.set(key, m.index);
-    if (this.seen.size > SEEN_ENTRIES) this.seen.delete(this.seen.keys().next().value!);
-    const waiters = this.indexWaiters.get(key);
-    if (waiters) {
-      this.indexWaiters.delete(key);
-      for (const w of waiters) w(m.index);
-    }
   }
 
   private noteEntryEnd(key: string, lastIndex: number): void {
     if ((this.entryEnds.get(key) ?? -1) >= lastIndex) return;
     this.entryEnds.set(key, lastIndex);
-    if (this.entryEnds.size > SEEN_ENTRIES) this.entryEnds.delete(this.entryEnds.keys().next().value!);
+    const waiters = this.indexWaiters.get(key);
+    if (waiters) {
+      this.indexWaiters.delete(key);
+      for (const w of waiters) w(lastIndex);
+    }
   }
 
   /**
@@ -276,27 +267,25 @@ export class PulsarQueue {
         this.acknowledged = Math.max(this.acknowledged, end + 1);
       }
     }
-    if (end !== undefined) return Promise.resolve(batchIndex < 0 ? end : end - (entryMessages - 1) + batchIndex);
-    const key = messageKey(ledgerId, entryId, batchIndex);
-    const known = this.seen.get(key);
-    if (known !== undefined) return Promise.resolve(known);
+    // The entry's index is its last message's; a batch's earlier messages count back from it.
+    const indexIn = (last: number, messages: number): number => (batchIndex < 0 ? last : last - (messages - 1) + batchIndex);
+    if (end !== undefined) return Promise.resolve(indexIn(end, entryMessages));
     return new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const list = this.indexWaiters.get(key);
+        const list = this.indexWaiters.get(here);
         list?.splice(list.indexOf(done), 1);
         this.admin.entryMetadata(this.adminPath, ledgerId, entryId).then((meta) => {
-          if (meta?.index === undefined) reject(meta ? this.missingIndex() : new Error(`entry ${key} of ${this.partition} not found`));
-          // The entry's index is its last message's; a batch's earlier messages count back from it.
-          else resolve(batchIndex < 0 ? meta.index : meta.index - (meta.messages - 1) + batchIndex);
+          if (meta?.index === undefined) reject(meta ? this.missingIndex() : new Error(`entry ${here} of ${this.partition} not found`));
+          else resolve(indexIn(meta.index, meta.messages));
         }, reject);
       }, this.options.indexWaitMs);
-      const done = (index: number): void => {
+      const done = (last: number): void => {
         clearTimeout(timer);
-        resolve(index);
+        resolve(indexIn(last, entryMessages));
       };
-      const list = this.indexWaiters.get(key) ?? [];
+      const list = this.indexWaiters.get(here) ?? [];
       list.push(done);
-      this.indexWaiters.set(key, list);
+      this.indexWaiters.set(here, list);
     });
   }
 

@@ -226,12 +226,16 @@ export class PulsarConsumer implements ResourceHandler {
     const entryMessages = batched ? (meta.numMessagesInBatch ?? 1) : 1;
     const publishTime = u64(meta.publishTime);
     const redeliveryCount = m.redeliveryCount ?? 0;
-    // A reader re-subscribed after a drop may get a whole batch entry again; skip what it already handed out.
-    const after = this.options.durable === false ? this.lastDelivered : undefined;
+    // A reader re-subscribed after a drop may get a whole batch entry again; skip what it already handed out. Until
+    // it hands one out after a seek, what precedes the position sought is skipped too: a delivery racing the seek's
+    // disconnect must not pass for its first message.
+    const reader = this.options.durable === false;
+    const after = reader ? this.lastDelivered : undefined;
+    const from = reader && !after ? this.soughtTo : undefined;
     // Each message is built field by field: an object spread costs microseconds a message on this path.
     const deliver = (batchIndex: number, index: number | undefined, eventTime: U64 | undefined, properties: KeyValue[] | undefined, key: string | undefined, body: Buffer): void => {
       const id: MessageId = { ledgerId: base.ledgerId, entryId: base.entryId, partition: base.partition, batchIndex };
-      if (after && compareMessageIds(id, after) <= 0) return;
+      if ((after && compareMessageIds(id, after) <= 0) || (from && compareMessageIds(id, from) < 0)) return;
       this.queue.push({
         id, index, brokerTimestamp, publishTime, eventTime: u64(eventTime), properties: propertiesOf(properties), key, payload: body,
         redeliveryCount, producerName: meta.producerName, entryMessages,

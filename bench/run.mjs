@@ -16,7 +16,7 @@
 // alternates (A B, B A, ...) so drift of the machine cancels in the ratios. Targets no chosen workload uses are not
 // started.
 // Writes a Markdown report (and the raw figures beside it as .json) and prints it. --profile runs the gateways under
-// node --cpu-prof (profiles in bench/results/profiles/) and adds each one's heaviest functions to the report.
+// node --cpu-prof (profiles in bench/results/profiles/) and adds each one's heaviest functions and source lines to the report.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -81,6 +81,11 @@ export function renderReport(run) {
     sections.push(`## CPU profile: ${p.label}`, '', `\`${p.file}\`: busy ${fmt(p.busyMs / 1000, 1)} s over the whole run (idle left out); self time by function:`, '',
       '| Self ms | Share of busy | Function | Where |', '|---|---|---|---|',
       ...p.top.map((t) => `| ${fmt(t.selfMs)} | ${(t.share * 100).toFixed(1)} % | \`${t.fn}\` | ${t.where} |`), '');
+    if (p.lines?.length) {
+      sections.push('Self time by line of the gateway\'s own code (compiled `dist/` lines):', '',
+        '| Self ms | Share of busy | Function | Line |', '|---|---|---|---|',
+        ...p.lines.map((t) => `| ${fmt(t.selfMs)} | ${(t.share * 100).toFixed(1)} % | \`${t.fn}\` | ${t.where} |`), '');
+    }
   }
   return [...lines, ...sections].join('\n');
 }

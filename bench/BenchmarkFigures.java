@@ -107,11 +107,16 @@ final class BenchmarkFigures {
     long to = lastCompletion.get();
     double seconds = from == 0 || to <= from ? Double.NaN : (to - from) / 1e9;
     long measured = messagesMeasured.get();
+    // The window's ends on the wall clock too, so that a producer's and a consumer's (two processes) line up.
+    long nowNanos = System.nanoTime();
+    long nowMs = System.currentTimeMillis();
+    long fromEpochMs = from == 0 ? 0 : nowMs - (nowNanos - from) / 1_000_000;
+    long lastEpochMs = to == 0 ? 0 : nowMs - (nowNanos - to) / 1_000_000;
     System.out.printf(java.util.Locale.ROOT,
         "RESULT {\"role\":\"%s\",\"completed\":%d,\"failed\":%d,\"warmup\":%d,\"measuredMessages\":%d,\"seconds\":%.3f,"
-            + "\"msgPerSec\":%.1f,\"latencyMs\":%s,\"startToWarmSeconds\":%.3f,\"timedOut\":%b}%n",
+            + "\"msgPerSec\":%.1f,\"latencyMs\":%s,\"startToWarmSeconds\":%.3f,\"fromEpochMs\":%d,\"lastEpochMs\":%d,\"timedOut\":%b}%n",
         role, completed.get(), failed.get(), warmup, measured, seconds, measured / seconds, latency.json(),
-        from == 0 ? Double.NaN : (from - started) / 1e9, timedOut);
+        from == 0 ? Double.NaN : (from - started) / 1e9, fromEpochMs, lastEpochMs, timedOut);
   }
 
   /** One request (or consumed message) done at `now`; the first `warmup` are counted but not measured. */

@@ -140,7 +140,7 @@ function runTool(command, args, { timeoutMs = 600_000, onLine, javaOpts = [] } =
         fail(new Error(`pulsar-perf ${command} exited ${signal ?? code} after ${wallSeconds.toFixed(1)} s${signal === 'SIGKILL' ? ' (timed out)' : ''}:\n${tail}`));
         return;
       }
-      done({ version, lines, errors, wallSeconds, args });
+      done({ version, lines, errors, wallSeconds, args, spawnedAtMs: started });
     });
   });
 }
@@ -186,6 +186,8 @@ export async function runPulsarPerfProduce(opts) {
   const seconds = (doneAt - ready) / 1000;
   const msgPerSec = o.messages / seconds;
   return {
+    // On the wall clock: the tool's lines count from its JVM's start, taken here as the spawn (tens of ms early).
+    readyEpochMs: run.spawnedAtMs + ready,
     kind: 'produce', tool: 'pulsar-perf', version: run.version, topic: o.topic,
     size: o.size, messages: o.messages, producers: o.producers, connections: o.connections, maxPending: o.maxPending,
     batching: o.batching, ...(o.batching ? { batchDelayMs: o.batchDelayMs } : {}), rate: o.rate > 0 ? o.rate : 'unlimited',
@@ -232,6 +234,7 @@ export async function runPulsarPerfConsume(opts) {
   const msgPerSec = o.messages / seconds;
   const bytesPerMsg = o.size ?? null;
   return {
+    doneEpochMs: run.spawnedAtMs + doneAt,
     kind: 'consume', tool: 'pulsar-perf', version: run.version, topic: o.topic, subscription: o.subscription,
     subscriptionType: o.subscriptionType, position: o.position, messages: o.messages, consumers: o.consumers,
     receiverQueue: o.receiverQueue,

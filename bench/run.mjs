@@ -238,6 +238,16 @@ const loadGenerators = {
   }),
 };
 
+/**
+ * A produce+consume workload's rate: messages over the time from the producer's first measured send to the
+ * consumer's last receipt, so a broker whose consumer falls behind is not credited with its producer's pace.
+ * Falls back to the producer's rate when either end is unknown.
+ */
+function deliveredPerSec(messages, fromEpochMs, lastEpochMs, producerPerSec) {
+  if (!fromEpochMs || !lastEpochMs || lastEpochMs <= fromEpochMs) return producerPerSec;
+  return Math.min(producerPerSec, messages / ((lastEpochMs - fromEpochMs) / 1000));
+}
+
 async function runRocketMQWorkload(generator, target, w, round) {
   const count = w.messages[scale];
   if (w.kind === 'consume') {
@@ -264,7 +274,11 @@ async function runRocketMQWorkload(generator, target, w, round) {
   return measured(target, async () => {
     const producer = await generator.produce(target, w, topic, count).done;
     const consume = await consumer.done;
-    return { messages: producer.measuredMessages, processed: producer.completed * w.batch, msgPerSec: producer.msgPerSec, consumeMsgPerSec: consume.msgPerSec, send: producer, consume };
+    return {
+      messages: producer.measuredMessages, processed: producer.completed * w.batch,
+      msgPerSec: deliveredPerSec(producer.measuredMessages, producer.fromEpochMs, consume.lastEpochMs, producer.msgPerSec),
+      produceMsgPerSec: producer.msgPerSec, consumeMsgPerSec: consume.msgPerSec, send: producer, consume,
+    };
   });
 }
 
@@ -306,7 +320,8 @@ async function runPulsarWorkload(target, w, round) {
     const p = await runPulsarPerfProduce(produceOptions(topic));
     const c = await consuming;
     return {
-      messages: p.messages, processed: p.messages, msgPerSec: p.msgPerSec, consumeMsgPerSec: c.msgPerSec,
+      messages: p.messages, processed: p.messages,
+      msgPerSec: deliveredPerSec(p.messages, p.readyEpochMs, c.doneEpochMs, p.msgPerSec), produceMsgPerSec: p.msgPerSec, consumeMsgPerSec: c.msgPerSec,
       send: { latencyMs: perfLatency(p.latencyMs), tool: p }, consume: { latencyMs: c.publishToReceiveMs, tool: c },
     };
   });

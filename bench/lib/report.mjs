@@ -76,7 +76,7 @@ export function renderReport(run) {
     summary.push(`| ${w.title} | ${summaryCells.join(' | ')} |`);
   }
   lines.push('## Throughput ratios', '', `| Workload | ${run.pairs.map((p) => p.ratio).join(' | ')} |`, `|---|${run.pairs.map(() => '---').join('|')}|`, ...summary, '');
-  lines.push('Ratios above 1× mean ours is faster (msg/s) or, in the latency, CPU and RSS columns, higher. Send latency is per request (a batch is one request); e2e is consume time less the message\'s born time, measured while producing.', '');
+  lines.push('Ratios above 1× mean ours is faster (msg/s) or, in the latency, CPU and RSS columns, higher. Send latency is per request (a batch is one request); e2e is consume time less the message\'s born time, measured while producing. A produce-and-consume workload\'s msg/s counts what was delivered: its messages over the time from the first measured send to the last receipt (at most the producer\'s rate), so a consumer that falls behind lowers it.', '');
   for (const p of run.profiles ?? []) {
     sections.push(`## CPU profile: ${p.label}`, '', `\`${p.file}\`: busy ${fmt(p.busyMs / 1000, 1)} s over the whole run (idle left out); self time by function:`, '',
       '| Self ms | Share of busy | Function | Where |', '|---|---|---|---|',

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,6 +120,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayPr
   const stderr: string[] = [];
   child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  if (process.env.ROP_TEST_LOG_DIR) mkdirSync(process.env.ROP_TEST_LOG_DIR, { recursive: true });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start in time; stderr: ${stderr.join('')}`)), opts.startTimeoutMs ?? 20_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -131,6 +132,10 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayPr
       if (rec.msg === 'rop listening' && typeof rec.port === 'number') { clearTimeout(timer); resolve(rec.port); }
     });
     void exited.then((code) => { clearTimeout(timer); reject(new Error(`gateway exited with ${code} before listening; stderr: ${stderr.join('')}`)); });
+  }).catch((err: unknown) => {
+    // A gateway that never came up must not outlive the test that started it.
+    child.kill('SIGKILL');
+    throw err;
   });
   return {
     address: `127.0.0.1:${port}`,

@@ -111,3 +111,38 @@ test('deleting a topic deletes its partitioned topic in Pulsar', async () => {
   await store.deleteTopic('StoreDeleted');
   assert.ok(!(await admin.topics(`rocketmq/${ns}`)).some((t) => t.endsWith('/StoreDeleted')), 'the partitioned topic is deleted');
 });
+
+test('a queue only written to has no tail; the first read starts one, it stops when reads stop, and others\' messages are seen again', async () => {
+  const own = ownNamespaces('tail', { queue: { recentMessages: 8, recentBytes: 1024 * 1024, tailIdleMs: 400 } });
+  const s = new PulsarStore(own.options, log);
+  await s.open();
+  const partition = `rocketmq/${own.ns}/TailOnRead-partition-0`;
+  const tails = async (): Promise<number> => {
+    const stats = (await (await fetch(`${pulsarAdminUrl}/admin/v2/persistent/${partition}/stats`)).json()) as { subscriptions: Record<string, unknown> };
+    return Object.keys(stats.subscriptions).filter((k) => k.startsWith('rop-tail-')).length;
+  };
+  const client = new PulsarClient({ serviceUrl: pulsarServiceUrl });
+  try {
+    await s.putTopic(topicConfig('TailOnRead', 1));
+    assert.equal((await s.append('TailOnRead', 0, [message(0), message(1), message(2)])).firstOffset, 0);
+    assert.equal((await s.append('TailOnRead', 0, [message(3)])).firstOffset, 3);
+    assert.equal(await tails(), 0, 'appends alone start no tail');
+    const r = await s.read('TailOnRead', 0, 0, 10, 1 << 20);
+    assert.deepEqual(r.messages.map((m) => m.queueOffset), [0, 1, 2, 3]);
+    assert.equal(await tails(), 1, 'a read starts the tail');
+    const deadline = Date.now() + 10_000;
+    while ((await tails()) > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+    assert.equal(await tails(), 0, 'the tail stops once reads stop');
+    const p = await PulsarProducer.create(client, `persistent://${partition}`);
+    await p.send({ payload: Buffer.from('written while no tail ran'), properties: {} });
+    await p.close();
+    assert.equal(await s.maxOffset('TailOnRead', 0), 5, 'the max offset counts the other writer\'s message');
+    const [m] = (await s.read('TailOnRead', 0, 4, 10, 1 << 20)).messages;
+    assert.equal(m!.body.toString(), 'written while no tail ran');
+    assert.equal((await s.append('TailOnRead', 0, [message(5)])).firstOffset, 5, 'appends continue after it');
+  } finally {
+    await client.close();
+    await s.close();
+    await own.remove();
+  }
+});

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../logger.js';
 import type { PulsarClient } from '../../pulsar/pulsar-client.js';
 import type { PulsarAdmin } from '../../pulsar/admin.js';
-import { PulsarProducer, type OutgoingMessage, type SendReceipt } from '../../pulsar/producer.js';
+import { PulsarProducer, type OutgoingMessage } from '../../pulsar/producer.js';
 import { PulsarConsumer, compareMessageIds, type ReceivedMessage } from '../../pulsar/consumer.js';
-import { BoundedMap } from './bounded-map.js';
+import { EntryIndex } from './entry-index.js';
 import { OldestOffset } from './oldest-offset.js';
 
 /** A message read from the partition with its broker entry index, which is its RocketMQ queue offset. */
@@ -19,8 +19,10 @@ export interface PulsarQueueOptions {
   /** Positioned readers kept for consumers behind the recent window, and how long an idle one lives. */
   maxCatchUpReaders: number;
   catchUpIdleMs: number;
-  /** How long an append waits to see its own message come back before asking the admin API for its index. */
+  /** How long an append waits for the tail to see its entry before asking the admin API for the entry's index. */
   indexWaitMs: number;
+  /** How long the tail runs after the queue was last read; appends alone do not need it. */
+  tailIdleMs: number;
   sendTimeoutMs: number;
 }
 
@@ -34,16 +36,15 @@ interface CatchUpReader {
   idle: NodeJS.Timeout;
 }
 
-const entryKey = (ledgerId: number, entryId: number): string => `${ledgerId}:${entryId}`;
-/** Entry ends remembered for appends whose receipt comes after the tail saw them; a receipt lags by far less. */
-const SEEN_ENTRIES = 8192;
 
 /**
- * One RocketMQ queue, kept as one partition of a Pulsar partitioned topic. A tailing reader follows the
- * partition from the moment the queue opens: it learns the broker entry index of every new message
- * (whoever wrote it), which is how appends learn their offsets and how the queue knows its max offset;
- * and it keeps the newest messages in memory for consumers that keep up. Older offsets are read through
- * positioned readers, found by the cache or by the broker's index lookup, and reused by sequential pulls.
+ * One RocketMQ queue, kept as one partition of a Pulsar partitioned topic. While the queue is read, a tailing
+ * reader follows the partition: it learns the broker entry index of every new message (whoever wrote it), which is
+ * how the queue knows its max offset and wakes long polls, and it keeps the newest messages in memory for consumers
+ * that keep up. It opens on the first read and closes after tailIdleMs without one: a queue only written to does
+ * not have Pulsar dispatch every entry back to the gateway that wrote it (appends learn their offsets from their
+ * entries, see EntryIndex). Older offsets are read through positioned readers, found by the cache or by the
+ * broker's index lookup, and reused by sequential pulls.
  */
 export class PulsarQueue {
   /** Offset after the last message the tail has seen. */
@@ -53,17 +54,14 @@ export class PulsarQueue {
   private readonly tailWaiters: Array<{ offset: number; done: () => void }> = [];
   private readonly recent: IndexedMessage[] = [];
   private recentBytes = 0;
-  /**
-   * ledger:entry → index of the entry's last message, for recent entries: seen by the tail (anyone's), or worked
-   * out from the entry before. Entry ids within a ledger have no gaps, so an entry's last index is the previous
-   * entry's plus its own message count; a receipt whose previous entry is known needs no wait for the tail.
-   */
-  private readonly entryEnds = new BoundedMap<string, number>(SEEN_ENTRIES);
-  /** ledger:entry → appends waiting for the entry's last index. */
-  private readonly indexWaiters = new Map<string, Array<(lastIndex: number) => void>>();
+  private readonly entries: EntryIndex;
   private readonly catchUp = new Map<number, CatchUpReader>();
   private tail?: PulsarConsumer;
   private tailLoop?: Promise<void>;
+  /** The tail's opening, from the first read until it closes for idleness. */
+  private following?: Promise<void>;
+  private lastRead = 0;
+  private idleCheck?: NodeJS.Timeout;
   private producer?: Promise<PulsarProducer>;
   private closed = false;
   private readonly oldestOffset = new OldestOffset(() => this.lookUpOldestOffset());
@@ -76,25 +74,31 @@ export class PulsarQueue {
     private readonly options: PulsarQueueOptions,
     private readonly onGrow: () => void,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.entries = new EntryIndex((ledgerId, entryId) => this.admin.entryMetadata(this.adminPath, ledgerId, entryId).then((meta) => {
+      if (meta?.index === undefined) throw meta ? this.missingIndex() : new Error(`entry ${ledgerId}:${entryId} of ${this.partition} not found`);
+      return meta.index;
+    }), options.indexWaitMs);
+  }
 
   private get adminPath(): string {
     return this.partition.replace(/^persistent:\/\//, '');
   }
 
-  async open(): Promise<void> {
-    this.tail = await PulsarConsumer.subscribe(this.client, this.partition, {
-      subscription: `rop-tail-${randomUUID()}`, durable: false, startMessageId: 'latest', receiverQueueSize: 1000,
+  /**
+   * Starts the tail unless it runs: everything but an append needs it (the max offset with other writers' messages,
+   * the recent window, long polls woken by any writer). Counts as a read for the tail's idle time.
+   */
+  follow(): Promise<void> {
+    this.lastRead = Date.now();
+    this.following ??= this.openTail().catch((err) => {
+      this.following = undefined;
+      throw err;
     });
-    const { id: last } = await this.tail.lastMessageId();
-    if (last.ledgerId >= 0 && last.entryId >= 0) {
-      const meta = await this.admin.entryMetadata(this.adminPath, last.ledgerId, last.entryId);
-      if (meta && meta.index === undefined) throw this.missingIndex();
-      if (meta?.index !== undefined) this.next = Math.max(this.next, meta.index + 1);
-    }
-    this.tailLoop = this.follow();
+    return this.following;
   }
 
+  /** Offset after the newest message; call follow() first to count other writers' messages. */
   get maxOffset(): number {
     return Math.max(this.next, this.acknowledged);
   }
@@ -116,8 +120,14 @@ export class PulsarQueue {
       this.producer = undefined;
       throw err;
     }
-    // Indexes are worked out as receipts arrive, in their order, so each entry can build on the one before.
-    return Promise.all(messages.map((m) => producer.send(m).then((r) => this.indexOf(r))));
+    // A tail that runs before the send sees the entry; one opened later starts after it.
+    const tailing = this.tail !== undefined;
+    // Offsets are worked out as receipts arrive, in their order, so each entry can build on the one before.
+    const offsets = await Promise.all(messages.map((m) => producer.send(m).then((r) => this.entries.offsetOf(r, tailing))));
+    this.acknowledged = Math.max(this.acknowledged, offsets[offsets.length - 1]! + 1);
+    // Without a tail nothing else tells the queue's listeners.
+    if (!this.tail) this.onGrow();
+    return offsets;
   }
 
   /**
@@ -125,6 +135,7 @@ export class PulsarQueue {
    * past `maxBytes` but returning at least one. Empty when `offset` is no longer kept.
    */
   async read(offset: number, max: number, maxBytes: number): Promise<IndexedMessage[]> {
+    await this.follow();
     // Read what was acknowledged: an append may be acknowledged before the tail has seen it.
     const wanted = Math.min(offset + max, this.acknowledged);
     if (wanted > this.next || offset >= this.next) await this.tailPast(Math.max(offset, wanted - 1));
@@ -138,7 +149,8 @@ export class PulsarQueue {
   }
 
   /** Oldest offset still kept by Pulsar (remembered for a while: retention moves it rarely). */
-  minOffset(): Promise<number> {
+  async minOffset(): Promise<number> {
+    await this.follow();
     return this.oldestOffset.current();
   }
 
@@ -148,11 +160,13 @@ export class PulsarQueue {
   }
 
   async oldest(): Promise<IndexedMessage | undefined> {
+    await this.follow();
     return this.next === 0 ? undefined : this.peekOldest();
   }
 
   /** First offset published at or after `timestamp`; maxOffset when none was. */
   async offsetForTimestamp(timestamp: number): Promise<number> {
+    await this.follow();
     // The broker reads a timestamp of 0 as "no position" (-1:-1); 1 ms means the same to us and works.
     const id = await this.admin.messageIdByTimestamp(this.adminPath, Math.max(1, timestamp));
     if (!id) return this.next;
@@ -166,6 +180,7 @@ export class PulsarQueue {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.idleCheck);
     for (const c of this.catchUp.values()) clearTimeout(c.idle);
     const readers = [...this.catchUp.values()].map((c) => c.reader);
     this.catchUp.clear();
@@ -175,10 +190,45 @@ export class PulsarQueue {
     await producer?.close();
   }
 
-  private async follow(): Promise<void> {
-    while (!this.closed) {
-      const batch = await this.tail!.receive(1000, 1000);
-      if (batch.length === 0) continue;
+  private async openTail(): Promise<void> {
+    const tail = await PulsarConsumer.subscribe(this.client, this.partition, {
+      subscription: `rop-tail-${randomUUID()}`, durable: false, startMessageId: 'latest', receiverQueueSize: 1000,
+    });
+    try {
+      const { id: last } = await tail.lastMessageId();
+      if (last.ledgerId >= 0 && last.entryId >= 0) {
+        const meta = await this.admin.entryMetadata(this.adminPath, last.ledgerId, last.entryId);
+        if (meta && meta.index === undefined) throw this.missingIndex();
+        if (meta?.index !== undefined) this.next = Math.max(this.next, meta.index + 1);
+      }
+    } catch (err) {
+      await tail.close();
+      throw err;
+    }
+    if (this.closed) return void (await tail.close());
+    this.tail = tail;
+    this.tailLoop = this.tailFollows(tail);
+    this.idleCheck = setInterval(() => {
+      if (Date.now() - this.lastRead >= this.options.tailIdleMs && this.tailWaiters.length === 0) void this.closeTail();
+    }, Math.max(10, this.options.tailIdleMs / 2));
+    this.idleCheck.unref();
+  }
+
+  /** Stops the tail; the recent window goes with it, as what comes next may not follow on from it. */
+  private async closeTail(): Promise<void> {
+    const tail = this.tail;
+    clearInterval(this.idleCheck);
+    this.tail = undefined;
+    this.following = undefined;
+    this.recent.length = 0;
+    this.recentBytes = 0;
+    await tail?.close();
+  }
+
+  private async tailFollows(tail: PulsarConsumer): Promise<void> {
+    while (!this.closed && this.tail === tail) {
+      const batch = await tail.receive(1000, 1000);
+      if (batch.length === 0 || this.tail !== tail) continue;
       for (const m of batch) {
         if (m.index === undefined) {
           this.log.error({ partition: this.partition }, 'Pulsar sent a message without a broker entry index; enable AppendIndexMetadataInterceptor');
@@ -208,7 +258,7 @@ export class PulsarQueue {
   private remember(m: IndexedMessage): void {
     this.next = Math.max(this.next, m.index + 1);
     // Only a whole entry has a known end: the tail may hand a large batch entry over in two receives.
-    if (m.id.batchIndex === m.entryMessages - 1 || m.id.batchIndex < 0) this.noteEntryEnd(entryKey(m.id.ledgerId, m.id.entryId), m.index);
+    if (m.id.batchIndex === m.entryMessages - 1 || m.id.batchIndex < 0) this.entries.note(m.id.ledgerId, m.id.entryId, m.index);
     if (this.tailWaiters.length > 0) {
       for (let i = this.tailWaiters.length - 1; i >= 0; i--) {
         const w = this.tailWaiters[i]!;
@@ -239,54 +289,6 @@ export class PulsarQueue {
       this.recent.splice(0, drop);
       this.recentBytes = bytes;
     }
-  }
-
-  private noteEntryEnd(key: string, lastIndex: number): void {
-    if ((this.entryEnds.get(key) ?? -1) >= lastIndex) return;
-    this.entryEnds.set(key, lastIndex);
-    const waiters = this.indexWaiters.get(key);
-    if (waiters) {
-      this.indexWaiters.delete(key);
-      for (const w of waiters) w(lastIndex);
-    }
-  }
-
-  /**
-   * The index of a message this gateway wrote: from its entry's known end or the previous entry's, else as the
-   * tail sees it, else (after indexWaitMs) asked of the broker.
-   */
-  private indexOf(r: SendReceipt): Promise<number> {
-    const { ledgerId, entryId, batchIndex, entryMessages } = r;
-    const here = entryKey(ledgerId, entryId);
-    let end = this.entryEnds.get(here);
-    if (end === undefined && entryId > 0) {
-      const before = this.entryEnds.get(entryKey(ledgerId, entryId - 1));
-      if (before !== undefined) {
-        end = before + entryMessages;
-        this.noteEntryEnd(here, end);
-        this.acknowledged = Math.max(this.acknowledged, end + 1);
-      }
-    }
-    // The entry's index is its last message's; a batch's earlier messages count back from it.
-    const indexIn = (last: number, messages: number): number => (batchIndex < 0 ? last : last - (messages - 1) + batchIndex);
-    if (end !== undefined) return Promise.resolve(indexIn(end, entryMessages));
-    return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const list = this.indexWaiters.get(here);
-        list?.splice(list.indexOf(done), 1);
-        this.admin.entryMetadata(this.adminPath, ledgerId, entryId).then((meta) => {
-          if (meta?.index === undefined) reject(meta ? this.missingIndex() : new Error(`entry ${here} of ${this.partition} not found`));
-          else resolve(indexIn(meta.index, meta.messages));
-        }, reject);
-      }, this.options.indexWaitMs);
-      const done = (last: number): void => {
-        clearTimeout(timer);
-        resolve(indexIn(last, entryMessages));
-      };
-      const list = this.indexWaiters.get(here) ?? [];
-      list.push(done);
-      this.indexWaiters.set(here, list);
-    });
   }
 
   private async readBehind(offset: number, max: number, maxBytes: number): Promise<IndexedMessage[]> {

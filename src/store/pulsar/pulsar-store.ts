@@ -47,6 +47,7 @@ const DEFAULT_QUEUE_OPTIONS: PulsarQueueOptions = {
   maxCatchUpReaders: 8,
   catchUpIdleMs: 30_000,
   indexWaitMs: 5000,
+  tailIdleMs: 120_000,
   sendTimeoutMs: 10_000,
 };
 /** Compact a system table once this much un-compacted backlog has piled up. */
@@ -205,6 +206,7 @@ export class PulsarStore implements ReleasableStore {
 
   async read(topic: string, queueId: number, offset: number, maxMessages: number, maxBytes: number): Promise<ReadResult> {
     const q = await this.queue(topic, queueId);
+    await q.follow();
     const maxOffset = q.maxOffset;
     const base = { messages: [] as StoredMessage[], maxOffset };
     if (maxOffset === 0) return { ...base, minOffset: 0, status: 'NO_MESSAGE_IN_QUEUE', nextOffset: 0 };
@@ -228,7 +230,9 @@ export class PulsarStore implements ReleasableStore {
   }
 
   async maxOffset(topic: string, queueId: number): Promise<number> {
-    return (await this.queue(topic, queueId)).maxOffset;
+    const q = await this.queue(topic, queueId);
+    await q.follow();
+    return q.maxOffset;
   }
 
   async offsetForTimestamp(topic: string, queueId: number, timestamp: number): Promise<number> {
@@ -246,6 +250,7 @@ export class PulsarStore implements ReleasableStore {
       const queueId = t.queueKeys.indexOf(queueKey);
       if (queueId < 0) continue;
       const q = await this.queue(t.name, queueId);
+      await q.follow();
       if (offset >= q.maxOffset) return undefined;
       const [m] = await q.read(offset, 1, 0);
       return m && m.index === offset ? this.stored(t.name, queueId, queueKey, m) : undefined;
@@ -367,7 +372,7 @@ export class PulsarStore implements ReleasableStore {
     return [...this.topics.entries()].filter(([key, t]) => key === this.pulsarName(t.name)).map(([, t]) => t);
   }
 
-  /** The open queue, opened on first use; a queue that failed to open is retried next time. */
+  /** The queue, made on first use (its tail starts with the first read, see PulsarQueue.follow). */
   private queue(topic: string, queueId: number): Promise<PulsarQueue> {
     const name = queueName(topic, queueId);
     const existing = this.queues.get(name);
@@ -380,12 +385,9 @@ export class PulsarStore implements ReleasableStore {
     const q = new PulsarQueue(this.client, this.admin, partition, this.queueOptions, () => {
       for (const l of this.listeners) l(topic, queueId);
     }, this.log);
-    const opening = q.open().then(() => q);
-    this.queues.set(name, opening);
-    opening.catch(() => {
-      if (this.queues.get(name) === opening) this.queues.delete(name);
-    });
-    return opening;
+    const opened = Promise.resolve(q);
+    this.queues.set(name, opened);
+    return opened;
   }
 
   private ensureNamespace(namespace: string): Promise<void> {

@@ -71,7 +71,7 @@ export class PulsarStore implements ReleasableStore {
   private readonly topics: SystemTable<TopicEntry>;
   private readonly offsets: SystemTable<number>;
   private readonly groups: SystemTable<SubscriptionGroupConfig>;
-  private readonly queues = new Map<string, Promise<PulsarQueue>>();
+  private readonly queues = new Map<string, PulsarQueue>();
   private readonly listeners = new Set<(topic: string, queueId: number) => void>();
   private readonly namespacesReady = new Map<string, Promise<void>>();
   private readonly pulsarNames = new Map<string, string>();
@@ -112,9 +112,9 @@ export class PulsarStore implements ReleasableStore {
 
   async close(): Promise<void> {
     this.opened = false;
-    const queues = await Promise.all([...this.queues.values()].map((q) => q.catch(() => undefined)));
+    const queues = [...this.queues.values()];
     this.queues.clear();
-    await Promise.all(queues.map((q) => q?.close()));
+    await Promise.all(queues.map((q) => q.close()));
     await Promise.all([this.topics.close(), this.offsets.close(), this.groups.close()]);
     await this.client.close();
     this.admin.close();
@@ -180,10 +180,10 @@ export class PulsarStore implements ReleasableStore {
     const entry = this.topics.get(key);
     if (!entry) return;
     await Promise.all(entry.queueKeys.map(async (_, queueId) => {
-      const opening = this.queues.get(queueName(name, queueId));
-      if (!opening) return;
+      const q = this.queues.get(queueName(name, queueId));
+      if (!q) return;
       this.queues.delete(queueName(name, queueId));
-      await (await opening.catch(() => undefined))?.close();
+      await q.close();
     }));
     await this.admin.deletePartitionedTopic(key.slice('persistent://'.length), true);
     await this.topics.update(retiredKey(key), (retired) => {
@@ -324,7 +324,7 @@ export class PulsarStore implements ReleasableStore {
       return matches(topic, Number(queueId));
     });
     for (const [name] of doomed) this.queues.delete(name);
-    await Promise.all(doomed.map(async ([, opening]) => (await opening.catch(() => undefined))?.close()));
+    await Promise.all(doomed.map(([, q]) => q.close()));
   }
 
   async catchUp(): Promise<void> {
@@ -376,7 +376,7 @@ export class PulsarStore implements ReleasableStore {
   private queue(topic: string, queueId: number): Promise<PulsarQueue> {
     const name = queueName(topic, queueId);
     const existing = this.queues.get(name);
-    if (existing) return existing;
+    if (existing) return Promise.resolve(existing);
     const t = this.topics.get(this.pulsarName(topic));
     if (!t || queueId < 0 || queueId >= t.queueKeys.length) {
       return Promise.reject(new UnknownQueueError(`queue ${queueId} of topic ${topic} does not exist`));
@@ -385,9 +385,8 @@ export class PulsarStore implements ReleasableStore {
     const q = new PulsarQueue(this.client, this.admin, partition, this.queueOptions, () => {
       for (const l of this.listeners) l(topic, queueId);
     }, this.log);
-    const opened = Promise.resolve(q);
-    this.queues.set(name, opened);
-    return opened;
+    this.queues.set(name, q);
+    return Promise.resolve(q);
   }
 
   private ensureNamespace(namespace: string): Promise<void> {

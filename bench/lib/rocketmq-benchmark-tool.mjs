@@ -77,7 +77,8 @@ export function startBenchmarkProgram({ tool, role, count, warmup = 0, timeoutSe
   const tail = [];
   let result;
   const onLine = (line) => {
-    if (line.startsWith('RESULT ')) result = JSON.parse(line.slice(7));
+    // Java prints an undefined rate (nothing measured) as NaN, which JSON has no word for.
+    if (line.startsWith('RESULT ')) result = JSON.parse(line.slice(7).replace(/\bNaN\b/g, 'null'));
     else {
       tail.push(line);
       if (tail.length > 40) tail.shift();
@@ -90,7 +91,8 @@ export function startBenchmarkProgram({ tool, role, count, warmup = 0, timeoutSe
   const done = new Promise((resolveDone, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      if (code === 0 && result) resolveDone(result);
+      if (code === 0 && result?.measuredMessages > 0) resolveDone(result);
+      else if (code === 0 && result) reject(new Error(`benchmark ${role} measured nothing (${result.completed} completed, ${result.failed} failed):\n${tail.join('\n')}`));
       else reject(new Error(`benchmark ${role} exited ${signal ?? code}${result?.timedOut ? ' (timed out)' : ''}:\n${tail.join('\n')}`));
     });
   });

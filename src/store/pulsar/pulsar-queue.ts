@@ -36,7 +36,6 @@ interface CatchUpReader {
   idle: NodeJS.Timeout;
 }
 
-
 /**
  * One RocketMQ queue, kept as one partition of a Pulsar partitioned topic. While the queue is read, a tailing
  * reader follows the partition: it learns the broker entry index of every new message (whoever wrote it), which is
@@ -131,11 +130,10 @@ export class PulsarQueue {
   }
 
   /**
-   * Up to `max` messages from `offset` (which the caller checked is below maxOffset), stopping early
-   * past `maxBytes` but returning at least one. Empty when `offset` is no longer kept.
+   * Up to `max` messages from `offset` (which the caller checked is below maxOffset, so it has followed), stopping
+   * early past `maxBytes` but returning at least one. Empty when `offset` is no longer kept.
    */
   async read(offset: number, max: number, maxBytes: number): Promise<IndexedMessage[]> {
-    await this.follow();
     // Read what was acknowledged: an append may be acknowledged before the tail has seen it.
     const wanted = Math.min(offset + max, this.acknowledged);
     if (wanted > this.next || offset >= this.next) await this.tailPast(Math.max(offset, wanted - 1));

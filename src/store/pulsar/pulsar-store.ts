@@ -198,14 +198,14 @@ export class PulsarStore implements ReleasableStore {
   ensureRoomForMessages(): void {}
 
   async append(topic: string, queueId: number, messages: NewMessage[]): Promise<AppendResult> {
-    const q = await this.queue(topic, queueId);
+    const q = this.queue(topic, queueId);
     const key = this.queueKey(topic, queueId);
     const offsets = await q.append(messages.map(toPulsarMessage));
     return { firstOffset: offsets[0]!, locators: offsets.map((o) => packLocator(key, o)), storeTimestamp: Date.now() };
   }
 
   async read(topic: string, queueId: number, offset: number, maxMessages: number, maxBytes: number): Promise<ReadResult> {
-    const q = await this.queue(topic, queueId);
+    const q = this.queue(topic, queueId);
     await q.follow();
     const maxOffset = q.maxOffset;
     const base = { messages: [] as StoredMessage[], maxOffset };
@@ -226,21 +226,21 @@ export class PulsarStore implements ReleasableStore {
   }
 
   async minOffset(topic: string, queueId: number): Promise<number> {
-    return (await this.queue(topic, queueId)).minOffset();
+    return this.queue(topic, queueId).minOffset();
   }
 
   async maxOffset(topic: string, queueId: number): Promise<number> {
-    const q = await this.queue(topic, queueId);
+    const q = this.queue(topic, queueId);
     await q.follow();
     return q.maxOffset;
   }
 
   async offsetForTimestamp(topic: string, queueId: number, timestamp: number): Promise<number> {
-    return (await this.queue(topic, queueId)).offsetForTimestamp(timestamp);
+    return this.queue(topic, queueId).offsetForTimestamp(timestamp);
   }
 
   async earliestStoreTime(topic: string, queueId: number): Promise<number> {
-    const m = await (await this.queue(topic, queueId)).oldest();
+    const m = await this.queue(topic, queueId).oldest();
     return m ? (m.brokerTimestamp ?? m.publishTime) : -1;
   }
 
@@ -249,7 +249,7 @@ export class PulsarStore implements ReleasableStore {
     for (const t of this.ownTopics()) {
       const queueId = t.queueKeys.indexOf(queueKey);
       if (queueId < 0) continue;
-      const q = await this.queue(t.name, queueId);
+      const q = this.queue(t.name, queueId);
       await q.follow();
       if (offset >= q.maxOffset) return undefined;
       const [m] = await q.read(offset, 1, 0);
@@ -373,20 +373,18 @@ export class PulsarStore implements ReleasableStore {
   }
 
   /** The queue, made on first use (its tail starts with the first read, see PulsarQueue.follow). */
-  private queue(topic: string, queueId: number): Promise<PulsarQueue> {
+  private queue(topic: string, queueId: number): PulsarQueue {
     const name = queueName(topic, queueId);
     const existing = this.queues.get(name);
-    if (existing) return Promise.resolve(existing);
+    if (existing) return existing;
     const t = this.topics.get(this.pulsarName(topic));
-    if (!t || queueId < 0 || queueId >= t.queueKeys.length) {
-      return Promise.reject(new UnknownQueueError(`queue ${queueId} of topic ${topic} does not exist`));
-    }
+    if (!t || queueId < 0 || queueId >= t.queueKeys.length) throw new UnknownQueueError(`queue ${queueId} of topic ${topic} does not exist`);
     const partition = partitionName(this.pulsarName(topic), queueId);
     const q = new PulsarQueue(this.client, this.admin, partition, this.queueOptions, () => {
       for (const l of this.listeners) l(topic, queueId);
     }, this.log);
     this.queues.set(name, q);
-    return Promise.resolve(q);
+    return q;
   }
 
   private ensureNamespace(namespace: string): Promise<void> {

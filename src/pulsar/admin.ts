@@ -139,6 +139,14 @@ export class PulsarAdmin {
     return { ledgerId: r.ledgerId, entryId: r.entryId, batchIndex: r.batchIndex ?? -1 };
   }
 
+  /** The position of a partition's newest entry; undefined while it has none. */
+  async lastEntry(topic: string): Promise<EntryPosition | undefined> {
+    const r = (await this.call('GET', `/admin/v2/persistent/${path(topic)}/lastMessageId`, undefined, [404])) as
+      { ledgerId?: number; entryId?: number } | null;
+    if (!r || r.ledgerId === undefined || r.entryId === undefined || r.ledgerId < 0 || r.entryId < 0) return undefined;
+    return { ledgerId: r.ledgerId, entryId: r.entryId, batchIndex: -1 };
+  }
+
   /** The id of the first message published at or after `timestamp`; undefined when there is none. */
   async messageIdByTimestamp(topic: string, timestamp: number): Promise<EntryPosition | undefined> {
     const r = (await this.call('GET', `/admin/v2/persistent/${path(topic)}/messageid/${timestamp}`, undefined, [404])) as

@@ -13,7 +13,7 @@ let gw: GatewayProcess;
 let namespace: string;
 
 before(async () => {
-  gw = await startGateway({ args: ['--default-queues', '2'] });
+  gw = await startGateway({ args: ['--default-queues', '2'], http: true });
   assert.ok(gw.pulsarNamespace, 'interop needs the gateway on the Pulsar store (run with ROP_TEST_STORE=pulsar)');
   namespace = gw.pulsarNamespace;
 });
@@ -44,6 +44,18 @@ test('a message sent by a RocketMQ producer reaches a Pulsar consumer with body,
     assert.ok(!Object.keys(m.properties).some((k) => k.startsWith('__rop.') && k !== '__rop.bornHost'), `only the born host rides along: ${Object.keys(m.properties)}`);
     assert.ok(m.eventTime > 0, 'born time is the event time');
   }
+});
+
+test('a metrics scrape counts what a RocketMQ producer wrote without starting a tail on its queues', { timeout: 60_000 }, async () => {
+  const topic = 'InteropMetrics';
+  const sent = (await JavaHarness.run('produce', { namesrv: gw.address, topic, count: 10, mode: 'sync', tags: TAGS.join(',') })).filter((e) => e.event === 'sent');
+  assert.equal(sent.length, 10);
+  const metrics = await (await fetch(`${gw.httpUrl}/metrics`)).text();
+  const line = metrics.split('\n').find((l) => l.startsWith('rocketmq_producer_offset{') && l.includes(`topic="${topic}"`));
+  assert.equal(Number(line?.split(' ').pop()), 10, `producer offset of ${topic}: ${line}`);
+  // A tail would have Pulsar dispatch every later entry back to the gateway, for a count nobody reads.
+  const stats = (await (await fetch(`${pulsarAdminUrl}/admin/v2/persistent/${namespace}/${topic}/partitioned-stats`)).json()) as { subscriptions: Record<string, unknown> };
+  assert.deepEqual(Object.keys(stats.subscriptions).filter((s) => s.startsWith('rop-tail-')), []);
 });
 
 test('messages a Pulsar producer writes (batched and not) reach a RocketMQ consumer with key and properties', { timeout: 120_000 }, async () => {

@@ -137,6 +137,7 @@ test('a queue only written to has no tail; the first read starts one, it stops w
     await p.send({ payload: Buffer.from('written while no tail ran'), properties: {} });
     await p.close();
     assert.equal(await s.maxOffset('TailOnRead', 0), 5, 'the max offset counts the other writer\'s message');
+    assert.equal(await tails(), 0, 'asking for the max offset starts no tail');
     const [m] = (await s.read('TailOnRead', 0, 4, 10, 1 << 20)).messages;
     assert.equal(m!.body.toString(), 'written while no tail ran');
     assert.equal((await s.append('TailOnRead', 0, [message(5)])).firstOffset, 5, 'appends continue after it');

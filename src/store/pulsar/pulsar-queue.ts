@@ -97,9 +97,15 @@ export class PulsarQueue {
     return this.following;
   }
 
-  /** Offset after the newest message; call follow() first to count other writers' messages. */
+  /** Offset after the newest message known here; follow() first (or see currentMaxOffset) to count other writers' messages. */
   get maxOffset(): number {
     return Math.max(this.next, this.acknowledged);
+  }
+
+  /** Offset after the newest message. Without a tail it asks the broker rather than start one: a count is not a read. */
+  async currentMaxOffset(): Promise<number> {
+    if (this.tail) return this.maxOffset;
+    return Math.max(this.maxOffset, await this.brokerEnd());
   }
 
   /** Appends in order; resolves with each message's offset once Pulsar has persisted it. */
@@ -193,12 +199,7 @@ export class PulsarQueue {
       subscription: `rop-tail-${randomUUID()}`, durable: false, startMessageId: 'latest', receiverQueueSize: 1000,
     });
     try {
-      const { id: last } = await tail.lastMessageId();
-      if (last.ledgerId >= 0 && last.entryId >= 0) {
-        const meta = await this.admin.entryMetadata(this.adminPath, last.ledgerId, last.entryId);
-        if (meta && meta.index === undefined) throw this.missingIndex();
-        if (meta?.index !== undefined) this.next = Math.max(this.next, meta.index + 1);
-      }
+      this.next = Math.max(this.next, await this.brokerEnd());
     } catch (err) {
       await tail.close();
       throw err;
@@ -355,6 +356,15 @@ export class PulsarQueue {
       clearTimeout(oldest.idle);
       void oldest.reader.close();
     }
+  }
+
+  /** Offset after the partition's newest entry, by the broker's entry index. */
+  private async brokerEnd(): Promise<number> {
+    const last = await this.admin.lastEntry(this.adminPath);
+    if (!last) return 0;
+    const meta = await this.admin.entryMetadata(this.adminPath, last.ledgerId, last.entryId);
+    if (meta && meta.index === undefined) throw this.missingIndex();
+    return meta?.index === undefined ? 0 : meta.index + 1;
   }
 
   private async lookUpOldestOffset(): Promise<number> {

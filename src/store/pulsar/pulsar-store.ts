@@ -230,9 +230,7 @@ export class PulsarStore implements ReleasableStore {
   }
 
   async maxOffset(topic: string, queueId: number): Promise<number> {
-    const q = this.queue(topic, queueId);
-    await q.follow();
-    return q.maxOffset;
+    return this.queue(topic, queueId).currentMaxOffset();
   }
 
   async offsetForTimestamp(topic: string, queueId: number, timestamp: number): Promise<number> {

@@ -55,6 +55,9 @@ if (!['auto', 'start', 'off'].includes(pulsarMode)) fail(`--pulsar must be auto,
 const rounds = Number(v.rounds ?? (quick ? 1 : 2));
 const chosen = v.workloads ? v.workloads.split(',') : WORKLOADS.filter((w) => !quick || w.quick).map((w) => w.id);
 const workloads = chosen.map((id) => WORKLOADS.find((w) => w.id === id) ?? fail(`unknown workload ${id}; known: ${WORKLOADS.map((w) => w.id).join(', ')}`));
+for (const [i, w] of workloads.entries()) {
+  if (w.from && !workloads.slice(0, i).some((x) => x.id === w.from)) fail(`workload ${w.id} consumes what ${w.from} produced; list ${w.from} before it`);
+}
 const scale = quick ? 'quick' : 'full';
 const log = (m) => console.error(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${m}`);
 const began = Date.now();
@@ -388,28 +391,28 @@ async function main() {
   // What a target needs runs first (the broker before its proxy), and each starts once.
   const targets = [...new Set(pairs.flatMap((p) => [...(p.needs ?? []), p.ours, p.peer]))];
   const results = [];
+  let cluster;
   try {
-    for (const t of targets) {
-      log(`starting ${t.label}`);
-      await t.start();
-    }
-    for (const [i, w] of workloads.entries()) {
-      for (let round = 1; round <= rounds; round++) {
-        for (const pair of pairs.filter((p) => p.protocol === w.protocol)) {
-          const order = (round + i) % 2 === 1 ? [pair.ours, pair.peer] : [pair.peer, pair.ours];
-          for (const t of order) {
-            const r = t.kind === 'pulsar-perf' ? await runPulsarWorkload(t, w, round) : await runRocketMQWorkload(generators[w.protocol], t, w, round);
-            log(`${w.id} round ${round} ${t.name}: ${Math.round(r.msgPerSec)} msg/s${r.send ? `, send p50 ${r.send.latencyMs?.p50} p99 ${r.send.latencyMs?.p99} ms` : ''}, server CPU ${r.usage.total.cpuSeconds.toFixed(1)} s, peak RSS ${r.usage.total.peakRssMB.toFixed(0)} MB`);
-            results.push({ workload: w.id, round, target: t.name, ...r });
+    try {
+      for (const t of targets) {
+        log(`starting ${t.label}`);
+        await t.start();
+      }
+      for (const [i, w] of workloads.entries()) {
+        for (let round = 1; round <= rounds; round++) {
+          for (const pair of pairs.filter((p) => p.protocol === w.protocol)) {
+            const order = (round + i) % 2 === 1 ? [pair.ours, pair.peer] : [pair.peer, pair.ours];
+            for (const t of order) {
+              const r = t.kind === 'pulsar-perf' ? await runPulsarWorkload(t, w, round) : await runRocketMQWorkload(generators[w.protocol], t, w, round);
+              log(`${w.id} round ${round} ${t.name}: ${Math.round(r.msgPerSec)} msg/s${r.send ? `, send p50 ${r.send.latencyMs?.p50} p99 ${r.send.latencyMs?.p99} ms` : ''}, server CPU ${r.usage.total.cpuSeconds.toFixed(1)} s, peak RSS ${r.usage.total.peakRssMB.toFixed(0)} MB`);
+              results.push({ workload: w.id, round, target: t.name, ...r });
+            }
           }
         }
       }
+    } finally {
+      await Promise.all(targets.map((t) => t.stop().catch((e) => log(`stopping ${t.label}: ${e.message}`))));
     }
-  } finally {
-    await Promise.all(targets.map((t) => t.stop().catch((e) => log(`stopping ${t.label}: ${e.message}`))));
-  }
-  let cluster;
-  try {
     if (pulsar) cluster = await clusterFigure(generators.remoting);
   } finally {
     if (startedPulsar) spawnSync(process.execPath, [join(root, 'scripts', 'pulsar.mjs'), 'stop'], { cwd: root, stdio: 'ignore' });

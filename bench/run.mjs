@@ -17,16 +17,16 @@
 // started.
 // Writes a Markdown report (and the raw figures beside it as .json) and prints it. --profile runs the gateways under
 // node --cpu-prof (profiles in bench/results/profiles/) and adds each one's heaviest functions and source lines to the report.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { prepareBenchmarkTool, startBenchmarkProgram } from './lib/rocketmq-benchmark-tool.mjs';
 import { gatewayProfiles } from './lib/cpu-profile.mjs';
-import { waitForPort } from './lib/wait-for-port.mjs';
 import { measureCluster, renderClusterFigure } from './lib/cluster-figure.mjs';
+import { benchTargets, createRocketMQTopic, processTree } from './lib/targets.mjs';
 import { sampleProcesses } from './lib/process-usage.mjs';
 import { renderReport } from './lib/report.mjs';
 import { WORKLOADS } from './lib/workloads.mjs';
@@ -61,20 +61,10 @@ for (const [i, w] of workloads.entries()) {
 const scale = quick ? 'quick' : 'full';
 const log = (m) => console.error(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${m}`);
 const began = Date.now();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const QUEUES = 4;
 const workerCount = Number(v.workers ?? 1);
 if (!Number.isInteger(workerCount) || workerCount < 1) fail(`--workers must be a whole number of at least 1, not ${v.workers}`);
 
-/** `pid` and its children (Linux /proc): the primary of --workers and its workers. */
-function processTree(pid) {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    return [pid, ...children];
-  } catch {
-    return [pid];
-  }
-}
 const PROFILE_DIR = join(root, 'bench', 'results', 'profiles');
 const ROCKETMQ = {
   version: process.env.ROCKETMQ_BENCH_VERSION ?? '5.5.0', namesrvPort: 29876, brokerPort: 20911, proxyGrpcPort: 28081,
@@ -88,121 +78,19 @@ const rocketmqEnv = {
   ROCKETMQ_PROXY_GRPC_PORT: grpcChosen ? String(ROCKETMQ.proxyGrpcPort) : '',
 };
 
+const { gatewayTarget, rocketmqTarget, pulsarPid, pulsarRunning, pulsarPerfTarget } = benchTargets({
+  root, profileDir: v.profile ? PROFILE_DIR : undefined, rocketmq: ROCKETMQ, rocketmqEnv, log,
+});
+
 function fail(message) {
   console.error(`bench: ${message}`);
   process.exit(2);
 }
 
-// ---- the targets --------------------------------------------------------------------------------------------
-
-/** A gateway process of our own, on an empty data dir; with `grpcPort`, its gRPC endpoint is what is measured. */
-function gatewayTarget(name, label, port, { extraArgs = [], extraPids = () => ({}), grpcPort = 0 } = {}) {
-  const dataDir = join(root, '.cache', 'bench', name);
-  let child;
-  return {
-    name, label, kind: 'rocketmq', namesrv: `127.0.0.1:${port}`, broker: `127.0.0.1:${port}`,
-    endpoints: grpcPort ? `127.0.0.1:${grpcPort}` : undefined,
-    async start() {
-      rmSync(dataDir, { recursive: true, force: true });
-      mkdirSync(dataDir, { recursive: true });
-      const profiling = v.profile ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, name)] : [];
-      if (v.profile) rmSync(join(PROFILE_DIR, name), { recursive: true, force: true });
-      child = spawn(process.execPath, [...profiling, join(root, 'dist', 'src', 'cli.js'), '--port', String(port), '--http-port', '0', '--grpc-port', String(grpcPort), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs],
-        { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-      await waitForPort(port, 30_000, label);
-    },
-    pids: () => ({ gateway: child.pid, ...extraPids() }),
-    primaryPid: () => child.pid,
-    async stop() {
-      if (!child || child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      if (await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)])) return;
-      log(`${label} did not stop within 15 s of SIGTERM; killing it`);
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-function rocketmqTarget() {
-  const pidFile = join(ROCKETMQ.home, 'rocketmq.pid');
-  return {
-    name: 'rocketmq', label: `Apache RocketMQ ${ROCKETMQ.version}`, kind: 'rocketmq',
-    namesrv: `127.0.0.1:${ROCKETMQ.namesrvPort}`, broker: `127.0.0.1:${ROCKETMQ.brokerPort}`,
-    async start() {
-      spawnSync(process.execPath, [join(root, 'scripts', 'rocketmq.mjs'), 'stop'], { cwd: root, env: rocketmqEnv, stdio: 'ignore' });
-      const r = spawnSync(process.execPath, [join(root, 'scripts', 'rocketmq.mjs'), 'start'], { cwd: root, env: rocketmqEnv, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`Apache RocketMQ did not start: ${r.stdout}`);
-      log(r.stdout.trim());
-    },
-    pids() {
-      const s = JSON.parse(readFileSync(pidFile, 'utf8'));
-      return { broker: s.broker, namesrv: s.namesrv };
-    },
-    /** Apache's gRPC endpoint: the proxy scripts/rocketmq.mjs runs before this broker, which serves it. */
-    proxy: {
-      name: 'rocketmq-proxy', label: `Apache RocketMQ ${ROCKETMQ.version} proxy (cluster mode) + broker`, kind: 'rocketmq',
-      namesrv: `127.0.0.1:${ROCKETMQ.namesrvPort}`, broker: `127.0.0.1:${ROCKETMQ.brokerPort}`, endpoints: `127.0.0.1:${ROCKETMQ.proxyGrpcPort}`,
-      start: async () => {}, stop: async () => {},
-      pids() {
-        const s = JSON.parse(readFileSync(pidFile, 'utf8'));
-        return { proxy: s.proxy, broker: s.broker, namesrv: s.namesrv };
-      },
-    },
-    stop() {
-      return new Promise((done) => {
-        spawn(process.execPath, [join(root, 'scripts', 'rocketmq.mjs'), 'stop'], { cwd: root, env: rocketmqEnv, stdio: 'ignore' }).on('close', done);
-      });
-    },
-  };
-}
-
-function pulsarPid() {
-  return Number(readFileSync(join(root, '.cache', 'pulsar', 'pulsar.pid'), 'utf8'));
-}
-
-function pulsarRunning() {
-  return spawnSync(process.execPath, [join(root, 'scripts', 'pulsar.mjs'), 'status'], { cwd: root, stdio: 'ignore' }).status === 0;
-}
-
-function pulsarPerfTarget(pulsarVersion) {
-  return { name: 'pulsar', label: `Pulsar ${pulsarVersion} direct (pulsar-perf)`, kind: 'pulsar-perf', start: async () => {}, stop: async () => {}, pids: () => ({ pulsar: pulsarPid() }) };
-}
-
-// ---- topics -------------------------------------------------------------------------------------------------
-
-/** Creates `topic` with QUEUES queues on a RocketMQ target (UPDATE_AND_CREATE_TOPIC to its broker). */
-async function createRocketMQTopic(target, topic) {
-  const { connectRemoting } = await import('../dist/src/remoting/remoting-client.js');
-  const { createRequest } = await import('../dist/src/remoting/remoting-command.js');
-  const conn = await connectRemoting(target.broker);
-  try {
-    const res = await conn.invoke(createRequest(17, {
-      topic, defaultTopic: 'TBW102', readQueueNums: String(QUEUES), writeQueueNums: String(QUEUES), perm: '6',
-      topicFilterType: 'SINGLE_TAG', topicSysFlag: '0', order: 'false',
-    }), 10_000);
-    if (res.code !== 0) throw new Error(`creating ${topic} on ${target.label}: code ${res.code} ${res.remark ?? ''}`);
-    // The name server learns of a new topic when the broker registers it; wait until it routes the topic.
-    const ns = await connectRemoting(target.namesrv);
-    try {
-      for (let i = 0; i < 100; i++) {
-        const route = await ns.invoke(createRequest(105, { topic }), 5000);
-        if (route.code === 0) return;
-        await sleep(100);
-      }
-      throw new Error(`the name server of ${target.label} never routed ${topic}`);
-    } finally {
-      ns.end();
-    }
-  } finally {
-    conn.end();
-  }
-}
-
 // ---- running one workload on one target -------------------------------------------------------------------
 
 const produced = new Map();
+let measurements = 0;
 const topicName = (w, target, round) => `bench_${w.id.replace(/[^A-Za-z0-9]/g, '_')}_${target.name.replace(/-/g, '_')}_${round}_${began.toString(36)}`;
 
 async function measured(target, body) {
@@ -225,8 +113,8 @@ const loadGenerators = {
       programArgs: ['-n', target.namesrv, '-t', topic, '-w', String(w.threads), '-s', String(w.size), ...(w.batch > 1 ? ['-b', String(w.batch)] : [])],
       log: programLog,
     }),
-    consume: (target, topic, count, warmup) => startBenchmarkProgram({
-      tool, role: 'consumer', count, warmup, programArgs: ['-n', target.namesrv, '-t', topic, '-g', `${topic}_group`], log: programLog,
+    consume: (target, topic, group, count, warmup) => startBenchmarkProgram({
+      tool, role: 'consumer', count, warmup, programArgs: ['-n', target.namesrv, '-t', topic, '-g', group], log: programLog,
     }),
   }),
   grpc: (tool) => ({
@@ -235,8 +123,8 @@ const loadGenerators = {
       tool, role: 'producer', count, warmup: w.warmup[scale],
       programArgs: ['--endpoints', target.endpoints, '--topic', topic, '--threads', String(w.threads), '--size', String(w.size)], log: programLog,
     }),
-    consume: (target, topic, count, warmup) => startBenchmarkProgram({
-      tool, role: 'push-consumer', count, warmup, programArgs: ['--endpoints', target.endpoints, '--topic', topic, '--group', `${topic}_group`], log: programLog,
+    consume: (target, topic, group, count, warmup) => startBenchmarkProgram({
+      tool, role: 'push-consumer', count, warmup, programArgs: ['--endpoints', target.endpoints, '--topic', topic, '--group', group], log: programLog,
     }),
   }),
 };
@@ -253,16 +141,19 @@ function deliveredPerSec(messages, fromEpochMs, lastEpochMs, producerPerSec) {
 
 async function runRocketMQWorkload(generator, target, w, round) {
   const count = w.messages[scale];
+  // A target in two pairs (Apache's broker beside rop and rop --workers) runs a workload twice in a round: each run
+  // gets its own topic and group, or the second consumer would find the first one's group done.
+  const seq = ++measurements;
   if (w.kind === 'consume') {
     const source = produced.get(`${target.name}:${round}:${w.from}`);
     if (!source) throw new Error(`workload ${w.id} consumes what ${w.from} produced; run that one too`);
     return measured(target, async () => {
-      const consumer = await generator.consume(target, source.topic, source.messages - source.warmup, source.warmup).done;
+      const consumer = await generator.consume(target, source.topic, `${source.topic}_g${seq}`, source.messages - source.warmup, source.warmup).done;
       return { messages: consumer.measuredMessages, processed: consumer.completed, msgPerSec: consumer.msgPerSec, consume: consumer };
     });
   }
-  const topic = topicName(w, target, round);
-  await createRocketMQTopic(target, topic);
+  const topic = `${topicName(w, target, round)}_${seq}`;
+  await createRocketMQTopic(target, topic, QUEUES);
   if (w.kind === 'produce') {
     const r = await measured(target, async () => {
       const producer = await generator.produce(target, w, topic, count).done;
@@ -271,7 +162,7 @@ async function runRocketMQWorkload(generator, target, w, round) {
     produced.set(`${target.name}:${round}:${w.id}`, { topic, messages: r.send.completed * w.batch, warmup: r.send.warmup * w.batch });
     return r;
   }
-  const consumer = generator.consume(target, topic, count, w.warmup[scale]);
+  const consumer = generator.consume(target, topic, `${topic}_group`, count, w.warmup[scale]);
   // Nothing is sent before the consumer holds its queues, so what is measured is end to end, not a backlog.
   await Promise.race([consumer.started, consumer.done]);
   return measured(target, async () => {
@@ -338,7 +229,7 @@ function clusterFigure(generator) {
   return measureCluster({
     root, began, workload: w, count: w.messages[scale], log, pulsar: { serviceUrl: DEFAULT_SERVICE_URL, adminUrl: DEFAULT_ADMIN_URL },
     produce: (namesrv, topic, count, threads) => generator.produce({ namesrv }, { ...w, threads }, topic, count).done,
-    createTopic: (address, topic) => createRocketMQTopic({ broker: address, namesrv: address, label: `the cluster at ${address}` }, topic),
+    createTopic: (address, topic) => createRocketMQTopic({ broker: address, namesrv: address, label: `the cluster at ${address}` }, topic, QUEUES),
   });
 }
 

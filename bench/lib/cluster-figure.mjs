@@ -4,14 +4,27 @@
 // grows (no read fan-out: each partition is tailed by its slot's owner only), and that the cluster keeps serving.
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { sampleProcesses } from './process-usage.mjs';
 
 const SLOTS = 3;
 const QUEUES_PER_SLOT = 4;
-const FIRST_PORT = 39890;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A port free at the time of asking. Fixed ports fail at random here: they sit in Linux's ephemeral range, where any
+ * outgoing connection may hold one (a CI run lost its cluster figure to a gateway that could not bind 39891).
+ */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** Starts a gateway of cluster `name` and resolves once it says it is listening (it has learnt every slot's owner). */
 function startGateway({ root, port, name, pulsar }) {
@@ -31,7 +44,8 @@ function startGateway({ root, port, name, pulsar }) {
       if (buffered.includes('"rop listening"')) resolve();
       if (buffered.length > 65536) buffered = buffered.slice(-4096);
     });
-    void exited.then((code) => reject(new Error(`cluster gateway on ${port} exited ${code} before listening`)));
+    // Its log goes to stdout: the last lines say why it stopped.
+    void exited.then((code) => reject(new Error(`cluster gateway on ${port} exited ${code} before listening:\n${buffered.trim().split('\n').slice(-5).join('\n')}`)));
     setTimeout(() => reject(new Error(`cluster gateway on ${port} did not listen within 60 s`)), 60_000).unref();
   });
   return {
@@ -57,7 +71,7 @@ export async function measureCluster({ root, began, workload, count, pulsar, pro
     const gateways = [];
     try {
       for (let i = 0; i < size; i++) {
-        const gw = startGateway({ root, port: FIRST_PORT + i, name, pulsar });
+        const gw = startGateway({ root, port: await freePort(), name, pulsar });
         gateways.push(gw);
         await gw.listening;
       }

@@ -141,18 +141,12 @@ export class PulsarAdmin {
 
   /** The position of a partition's newest entry; undefined while it has none. */
   async lastEntry(topic: string): Promise<EntryPosition | undefined> {
-    const r = (await this.call('GET', `/admin/v2/persistent/${path(topic)}/lastMessageId`, undefined, [404])) as
-      { ledgerId?: number; entryId?: number } | null;
-    if (!r || r.ledgerId === undefined || r.entryId === undefined || r.ledgerId < 0 || r.entryId < 0) return undefined;
-    return { ledgerId: r.ledgerId, entryId: r.entryId, batchIndex: -1 };
+    return entryPosition(await this.call('GET', `/admin/v2/persistent/${path(topic)}/lastMessageId`, undefined, [404]));
   }
 
   /** The id of the first message published at or after `timestamp`; undefined when there is none. */
   async messageIdByTimestamp(topic: string, timestamp: number): Promise<EntryPosition | undefined> {
-    const r = (await this.call('GET', `/admin/v2/persistent/${path(topic)}/messageid/${timestamp}`, undefined, [404])) as
-      { ledgerId?: number; entryId?: number } | null;
-    if (!r || r.ledgerId === undefined || r.entryId === undefined || r.ledgerId < 0 || r.entryId < 0) return undefined;
-    return { ledgerId: r.ledgerId, entryId: r.entryId, batchIndex: -1 };
+    return entryPosition(await this.call('GET', `/admin/v2/persistent/${path(topic)}/messageid/${timestamp}`, undefined, [404]));
   }
 
   /**
@@ -185,6 +179,13 @@ export class PulsarAdmin {
     if (statusOnly) return res.status;
     return res.text ? (JSON.parse(res.text) as unknown) : null;
   }
+}
+
+/** A message id answer as a whole entry's position; undefined for none (a 404, or -1 where the topic is empty). */
+function entryPosition(answer: unknown): EntryPosition | undefined {
+  const r = answer as { ledgerId?: number; entryId?: number } | null;
+  if (!r || r.ledgerId === undefined || r.entryId === undefined || r.ledgerId < 0 || r.entryId < 0) return undefined;
+  return { ledgerId: r.ledgerId, entryId: r.entryId, batchIndex: -1 };
 }
 
 const ok = (status: number): boolean => status >= 200 && status < 300;
